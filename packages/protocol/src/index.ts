@@ -1,0 +1,10 @@
+// Public surface of @fustor/protocol: wire types, validators, path helpers and error codes.
+
+export * from './errors.js';
+export * from './paths.js';
+export * from './schemas.js';
+export * from './queries.js';
+export * from './validate.js';
+
+export const PROTOCOL_VERSION = 'v1';
+export const API_BASE = '/api/v1';

@@ -1,0 +1,184 @@
+// Every message of protocol.md as a zod schema; the exported TypeScript types are inferred from these.
+
+import { z } from 'zod';
+import { viewPathProblem } from './paths.js';
+
+export const MESSAGE_SOURCES = ['realtime', 'snapshot', 'audit', 'on_demand'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+export const ROLES = ['leader', 'follower'] as const;
+export type SessionRole = (typeof ROLES)[number];
+export const KEY_ROLES = ['ingest', 'read', 'admin'] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
+
+/** Upper bound on events per batch: keeps one request's work and memory bounded (quality.md, security). */
+export const MAX_EVENTS_PER_BATCH = 10_000;
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_TREE_DEPTH = 10;
+export const MAX_WAIT_MS = 60_000;
+
+export const viewPath = z.string().check((ctx) => {
+  const problem = viewPathProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+const id = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'may contain only letters, digits and . _ : @ - (starting with a letter or digit)');
+
+const timeMs = z.number().finite('must be a finite number');
+const nonNegInt = z.number().int('must be an integer').nonnegative('must be >= 0');
+
+// ---- events ---------------------------------------------------------------------------------
+
+export const upsertEventSchema = z.strictObject({
+  op: z.literal('upsert'),
+  path: viewPath,
+  is_dir: z.boolean(),
+  size: z.number().finite().nonnegative('must be >= 0').optional(),
+  mtime_ms: timeMs,
+  observed_at_ms: timeMs.optional(),
+  is_atomic_write: z.boolean().optional(),
+  parent_path: viewPath.optional(),
+  parent_mtime_ms: timeMs.optional(),
+  audit_skipped: z.boolean().optional(),
+});
+
+export const deleteEventSchema = z.strictObject({
+  op: z.literal('delete'),
+  path: viewPath,
+  is_dir: z.boolean().optional(),
+  observed_at_ms: timeMs.optional(),
+});
+
+export const eventSchema = z.discriminatedUnion('op', [upsertEventSchema, deleteEventSchema], {
+  error: "op must be 'upsert' or 'delete'",
+});
+
+export type UpsertEvent = z.infer<typeof upsertEventSchema>;
+export type DeleteEvent = z.infer<typeof deleteEventSchema>;
+export type FileEvent = z.infer<typeof eventSchema>;
+
+export const eventBatchSchema = z
+  .strictObject({
+    message_source: z.enum(MESSAGE_SOURCES),
+    batch_seq: nonNegInt,
+    command_id: z.string().min(1).max(128).nullable().optional(),
+    events: z.array(eventSchema).max(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
+  })
+  .check((ctx) => {
+    const b = ctx.value;
+    if (b.message_source === 'on_demand' && !b.command_id) {
+      ctx.issues.push({ code: 'custom', path: ['command_id'], message: 'is required for on_demand batches', input: b });
+    }
+    for (let i = 0; i < b.events.length; i++) {
+      const e = b.events[i]!;
+      if (e.op !== 'upsert') {
+        if (b.message_source === 'snapshot') {
+          ctx.issues.push({ code: 'custom', path: ['events', i, 'op'], message: "snapshot batches carry only 'upsert' events", input: e });
+          return;
+        }
+        continue;
+      }
+      if (e.audit_skipped !== undefined && (!e.is_dir || b.message_source !== 'audit')) {
+        ctx.issues.push({ code: 'custom', path: ['events', i, 'audit_skipped'], message: 'is allowed only on directories in audit batches', input: e });
+        return;
+      }
+      if (e.is_atomic_write !== undefined && b.message_source !== 'realtime') {
+        ctx.issues.push({ code: 'custom', path: ['events', i, 'is_atomic_write'], message: 'is allowed only in realtime batches', input: e });
+        return;
+      }
+      if ((e.parent_path === undefined) !== (e.parent_mtime_ms === undefined)) {
+        ctx.issues.push({ code: 'custom', path: ['events', i, 'parent_mtime_ms'], message: 'parent_path and parent_mtime_ms go together', input: e });
+        return;
+      }
+    }
+  });
+export type EventBatch = z.infer<typeof eventBatchSchema>;
+
+export interface EventBatchResult {
+  accepted: number;
+  ignored: number;
+  batch_seq: number;
+  duplicate: boolean;
+}
+
+// ---- sessions -------------------------------------------------------------------------------
+
+export const createSessionSchema = z.strictObject({
+  agent_id: id,
+  pipe_id: id,
+  view: id.optional(),
+  source_uri: z.string().max(4096).optional(),
+  session_timeout_sec: z.number().int().min(1).max(3600).optional(),
+  can_realtime: z.boolean().optional(),
+  agent_version: z.string().max(64).optional(),
+});
+export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
+
+export interface SessionCreated {
+  session_id: string;
+  view: string;
+  role: SessionRole;
+  timeout_sec: number;
+  heartbeat_interval_sec: number;
+  server_time_ms: number;
+}
+
+export const heartbeatSchema = z.object({
+  can_realtime: z.boolean().optional(),
+  phase: z.string().max(64).optional(),
+  stats: z.record(z.string(), z.unknown()).optional(),
+});
+export type HeartbeatRequest = z.infer<typeof heartbeatSchema>;
+
+export interface ScanCommand {
+  id: string;
+  type: 'scan';
+  path: string;
+  recursive: boolean;
+}
+/** Tells a session its view was reset; the leader must snapshot again. */
+export interface ResnapshotCommand {
+  id: string;
+  type: 'resnapshot';
+}
+export type Command = ScanCommand | ResnapshotCommand;
+
+export interface HeartbeatResponse {
+  role: SessionRole;
+  timeout_sec: number;
+  commands: Command[];
+}
+export interface CommandsResponse {
+  role: SessionRole;
+  commands: Command[];
+}
+
+export const phaseEndSchema = z.object({ complete: z.boolean() });
+export type PhaseEndRequest = z.infer<typeof phaseEndSchema>;
+
+export const commandDoneSchema = z.object({
+  ok: z.boolean(),
+  error: z.string().max(4096).nullable().optional(),
+});
+export type CommandDoneRequest = z.infer<typeof commandDoneSchema>;
+
+// ---- sentinel -------------------------------------------------------------------------------
+
+export interface SentinelTasks {
+  paths: string[];
+}
+export const sentinelResultSchema = z.strictObject({
+  path: viewPath,
+  exists: z.boolean(),
+  size: z.number().finite().nonnegative().optional(),
+  mtime_ms: timeMs.optional(),
+});
+export const sentinelFeedbackSchema = z.strictObject({
+  results: z.array(sentinelResultSchema).max(MAX_EVENTS_PER_BATCH),
+});
+export type SentinelResult = z.infer<typeof sentinelResultSchema>;
+export type SentinelFeedback = z.infer<typeof sentinelFeedbackSchema>;

@@ -1,0 +1,119 @@
+// Public contract of the fs source driver; the agent codes against these types only.
+
+import type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent } from '@fustor/protocol';
+
+export type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent };
+
+export interface FsSourceOptions {
+  /** Absolute path of the watched root; resolved once through realpath so two mounts agree. */
+  root: string;
+  /** Glob on the file *name* (not directories); default '*'. */
+  filePattern?: string;
+  /** Globs on the view path (e.g. '** /.snapshot/**'); matching files and whole directories are skipped. */
+  exclude?: string[];
+  /** A file unchanged for this long is considered fully written; default 1000. */
+  writeSettleMs?: number;
+  /** Upper bound on watched directories; the most recently modified win; default 200000. */
+  maxWatchedDirs?: number;
+  /** false = scan-only mode (no watcher); default true. */
+  realtime?: boolean;
+  /** Concurrent directory reads during scans; default 16. */
+  scanConcurrency?: number;
+  /** Events per yielded batch from scans; default 1000. */
+  batchSize?: number;
+  /** Realtime coalescing window before the listener is called; default 20 ms. */
+  coalesceMs?: number;
+  /** Reporting hooks; the driver never logs on its own. */
+  events?: SourceEventHandlers;
+  /** Local wall clock (tests inject one); default Date.now. */
+  clock?: () => number;
+}
+
+export const SOURCE_ISSUE_KINDS = [
+  'permission_denied', // EACCES / EPERM
+  'vanished', // ENOENT mid-scan (expected noise; reported at debug level by the agent)
+  'symlink_loop', // ELOOP
+  'name_too_long', // ENAMETOOLONG
+  'too_many_open_files', // EMFILE / ENFILE (retried after a pause)
+  'watch_limit', // inotify ENOSPC: watch exhaustion
+  'invalid_name', // not valid UTF-8 or contains a newline: encoded per docs/source-fs.md
+  'watch_error', // other watcher errors
+  'io_error', // anything else, per path
+] as const;
+export type SourceIssueKind = (typeof SOURCE_ISSUE_KINDS)[number];
+
+export interface SourceIssue {
+  kind: SourceIssueKind;
+  /** Local absolute path concerned. */
+  path: string;
+  /** errno code when there is one. */
+  code?: string;
+  message: string;
+}
+
+export interface ScanProgress {
+  phase: 'snapshot' | 'audit' | 'on_demand';
+  entriesScanned: number;
+  dirsScanned: number;
+  dirsPending: number;
+  /** Audit only: directories reported with audit_skipped. */
+  dirsSkipped?: number;
+  startedAtMs: number;
+  done: boolean;
+}
+
+export interface WatchCoverage {
+  watchedDirs: number;
+  knownDirs: number;
+  /** True only when every known directory is watched and no watch failed. */
+  canRealtime: boolean;
+}
+
+export interface SourceEventHandlers {
+  /** Called once per (kind, path) for each cause; the scan or watch continues. */
+  issue?(issue: SourceIssue): void;
+  progress?(p: ScanProgress): void;
+  coverage?(c: WatchCoverage): void;
+}
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+}
+
+export interface OnDemandOptions extends ScanOptions {
+  recursive?: boolean;
+}
+
+/** Listener for realtime events; called with coalesced batches in observation order. */
+export type RealtimeListener = (events: FileEvent[]) => void;
+
+export interface FsSource {
+  /** The resolved (realpath) root. Valid after start(). */
+  readonly root: string;
+  /** Drift of the storage clock vs. local time estimated at start (ms, added to local time). */
+  readonly driftMs: number;
+  /**
+   * Resolves the root (throws SourceRootError when it is missing or not a readable directory),
+   * probes clock drift, and starts the watcher when realtime is on. Call before any scan.
+   */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Local time + drift: the single clock stamped into every event's observed_at_ms. */
+  now(): number;
+  /** Realtime events (after start). Returns an unsubscribe function. */
+  onRealtime(listener: RealtimeListener): () => void;
+  /** Current realtime coverage; canRealtime is false in scan-only mode. */
+  coverage(): WatchCoverage;
+  /** Full scan: every directory as its own upsert followed by its listed children. */
+  snapshot(opts?: ScanOptions): AsyncIterable<UpsertEvent[]>;
+  /** Audit with the directory-mtime cache (audit_skipped entries for unchanged directories). */
+  audit(opts?: ScanOptions): AsyncIterable<UpsertEvent[]>;
+  /** Forget directory mtimes so the next audit is full (new session / promotion). */
+  clearAuditCache(): void;
+  /** Rescan one view path; throws OutsideRootError synchronously-on-first-next when it escapes the root. */
+  scanPath(viewPath: string, opts?: OnDemandOptions): AsyncIterable<UpsertEvent[]>;
+  /** Re-stat the given view paths. */
+  sentinel(viewPaths: string[]): Promise<SentinelResult[]>;
+  /** Progress of the scan currently running, if any. */
+  progress(): ScanProgress | null;
+}
