@@ -116,3 +116,25 @@ export interface ViewStore {
   /** Checkpoints WAL and closes the database. */
   close(): void;
 }
+
+/** Clocks injected into the engine so tests can drive time; defaults are Date.now and performance.now. */
+export interface EngineClocks {
+  /** Physical wall clock, ms since epoch (tombstone TTL, last_confirmed_at, audit_started_at). */
+  physical(): number;
+  /** Monotonic clock, ms (suspect expiry). */
+  monotonic(): number;
+}
+
+export interface OpenViewStoreOptions {
+  /** SQLite file path, or ':memory:' in tests. */
+  path: string;
+  views: readonly ViewConfig[];
+  clocks?: EngineClocks;
+  /** 'full' fsyncs every commit (survives power loss); 'normal' survives process crashes only. */
+  synchronous?: 'full' | 'normal';
+  /** Structured log hook; the engine never writes to stdout/stderr itself. */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+// Implemented in ./open-view-store.ts:
+//   export function openViewStore(opts: OpenViewStoreOptions): ViewStore
