@@ -5,6 +5,8 @@ export * from './paths.js';
 export * from './schemas.js';
 export * from './queries.js';
 export * from './validate.js';
+export * from './runtime/index.js';
+export * from './admin.js';
 
 export const PROTOCOL_VERSION = 'v1';
 export const API_BASE = '/api/v1';

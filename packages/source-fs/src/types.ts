@@ -1,8 +1,10 @@
 // Public contract of the fs source driver; the agent codes against these types only.
 
 import type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent } from '@fustor/protocol';
+import type { FsLayer } from './fs-layer.js';
 
 export type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent };
+export type { FsLayer, LocalPath } from './fs-layer.js';
 
 export interface FsSourceOptions {
   /** Absolute path of the watched root; resolved once through realpath so two mounts agree. */
@@ -21,12 +23,19 @@ export interface FsSourceOptions {
   scanConcurrency?: number;
   /** Events per yielded batch from scans; default 1000. */
   batchSize?: number;
-  /** Realtime coalescing window before the listener is called; default 20 ms. */
+  /**
+   * Realtime coalescing window: the first event after a quiet period is delivered on the next
+   * event-loop turn, later ones at most this long after the previous delivery; default 10 ms.
+   */
   coalesceMs?: number;
   /** Reporting hooks; the driver never logs on its own. */
   events?: SourceEventHandlers;
   /** Local wall clock (tests inject one); default Date.now. */
   clock?: () => number;
+  /** Replaces individual fs calls (tests inject EACCES or races); default node:fs. */
+  fs?: Partial<FsLayer>;
+  /** Directories sampled by the drift probe at start (breadth-first from the root); default 2000. */
+  driftSampleDirs?: number;
 }
 
 export const SOURCE_ISSUE_KINDS = [
@@ -60,6 +69,10 @@ export interface ScanProgress {
   dirsSkipped?: number;
   startedAtMs: number;
   done: boolean;
+  /** Problems reported through events.issue during this scan (each cause once). */
+  issues?: number;
+  /** Aborted through its AbortSignal before the end. */
+  aborted?: boolean;
 }
 
 export interface WatchCoverage {

@@ -7,6 +7,7 @@ import type {
   FileEvent,
   MessageSource,
   Page,
+  SearchQuery,
   SentinelResult,
   SessionRole,
   SortKey,
@@ -99,6 +100,8 @@ export interface ViewEngine {
   watermark(): number;
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }>;
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }>;
+  /** Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404). */
+  search?(query: SearchQuery): Page<TreeNode>;
 }
 
 /** Owns the database and every view engine; also persists sessions. */

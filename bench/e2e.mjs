@@ -1,0 +1,355 @@
+#!/usr/bin/env node
+// End-to-end benchmarks with real processes: P3 (agent start → Fusion stats shows every file, vs. find) and P4 (realtime latency).
+
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const FUSION_BIN = join(REPO, 'packages/fusion/bin/fustor-fusion.js');
+const AGENT_BIN = join(REPO, 'packages/agent/bin/fustor-agent.js');
+
+const quick = process.argv.includes('--quick');
+const FILES = quick ? 100_000 : 1_000_000;
+const DIRS = quick ? 1_000 : 10_000;
+const P4_OPS = 1_000;
+const P4_RATE = 200; // ops per second
+const WRITE_SETTLE_MS = 200;
+const FIND_RUNS = 3;
+
+// mulberry32: a deterministic tree from a fixed seed.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(root) {
+  const rand = rng(42);
+  const perDir = Math.floor(FILES / DIRS);
+  // Two levels: 100 (or fewer) top directories holding the leaf directories, like project/run folders.
+  const top = Math.min(100, DIRS);
+  let files = 0;
+  for (let d = 0; d < DIRS; d++) {
+    const dir = join(root, `p${String(d % top).padStart(3, '0')}`, `run${String(d).padStart(5, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < perDir; f++) {
+      const size = Math.floor(rand() * 64);
+      writeFileSync(join(dir, `f${String(f).padStart(4, '0')}.dat`), size ? Buffer.alloc(size, 97) : '');
+      files++;
+    }
+  }
+  return files;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function launch(bin, home, logFile) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
+  closeSync(fd);
+  const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { child, done };
+}
+
+function tailOf(file, n = 15) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Adds the last log lines of both daemons to a failure, since the temp home is removed afterwards. */
+function withLogs(err, stack) {
+  err.message += `\n--- fusion ---\n${tailOf(join(stack.home, 'logs', 'fusion.out'))}\n--- agent ---\n${tailOf(join(stack.home, 'logs', 'agent.out'))}`;
+  return err;
+}
+
+async function stopProc(p) {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+  await p.done;
+  clearTimeout(t);
+}
+
+async function until(what, timeoutMs, probe, intervalMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      if (err?.fatal) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+async function getJson(url, key) {
+  const res = await fetch(url, { headers: { 'X-API-Key': key } });
+  const body = await res.json();
+  if (res.status !== 200 || body.code !== 0) throw new Error(`${url} → ${res.status} ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** Fusion + agent on `dir` with a fresh home; returns handles and timings. */
+async function startStack(work, dir, label) {
+  const home = join(work, `home-${label}`);
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  const fusionPort = await freePort();
+  const consolePort = await freePort();
+  const ingestKey = `fk_ingest_${randomBytes(16).toString('hex')}`;
+  const readKey = `fk_read_${randomBytes(16).toString('hex')}`;
+  writeFileSync(
+    join(home, 'fusion-config.yaml'),
+    stringify({
+      server: { host: '127.0.0.1', port: fusionPort, max_body_mb: 10 },
+      storage: { path: 'fusion.db' },
+      views: [{ id: 'bench' }],
+      api_keys: [
+        { key: ingestKey, role: 'ingest', views: ['bench'] },
+        { key: readKey, role: 'read', views: ['bench'] },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(home, 'agent-config.yaml'),
+    stringify({
+      agent_id: `bench-${label}`,
+      console: { host: '127.0.0.1', port: consolePort },
+      sources: [{ id: 's', type: 'fs', config: { uri: dir, driver_params: { write_settle_ms: WRITE_SETTLE_MS } } }],
+      senders: [{ id: 'f', type: 'fusion', config: { endpoint: `http://127.0.0.1:${fusionPort}`, credential: ingestKey, view: 'bench' } }],
+      pipes: [{ id: 'p', source_id: 's', sender_id: 'f', audit_interval_sec: 3600, sentinel_interval_sec: 3600 }],
+    }),
+  );
+  const url = `http://127.0.0.1:${fusionPort}`;
+  const fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
+  await until('fusion /readyz', 60_000, async () => (await fetch(`${url}/readyz`)).status === 200);
+  return { home, url, readKey, consolePort, fusion, agent: null };
+}
+
+async function startAgent(stack) {
+  stack.agent = launch(AGENT_BIN, stack.home, join(stack.home, 'logs', 'agent.out'));
+}
+
+function timeFind(dir) {
+  const runs = [];
+  execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the cache
+  for (let i = 0; i < FIND_RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(runs);
+}
+
+async function benchP3(work) {
+  const dir = join(work, 'tree');
+  mkdirSync(dir);
+  const t0 = Date.now();
+  const files = generate(dir);
+  console.log(`P3: generated ${files} files in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const findMs = timeFind(dir);
+  console.log(`P3: find -printf median of ${FIND_RUNS}: ${findMs.toFixed(0)} ms`);
+
+  const stack = await startStack(work, dir, 'p3');
+  try {
+    const start = Date.now();
+    await startAgent(stack);
+    // Where the time goes: console up, session open (leader), snapshot phase seen, snapshot end reported.
+    const marks = { console_ms: null, leader_ms: null, snapshot_seen_ms: null, snapshot_end_ms: null };
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${stack.consolePort}/api/status`);
+          const p = (await res.json()).data?.pipes?.[0];
+          const t = Date.now() - start;
+          marks.console_ms ??= t;
+          if (p?.role === 'leader') marks.leader_ms ??= t;
+          if (p?.phase === 'snapshot') marks.snapshot_seen_ms ??= t;
+          if (p?.last_snapshot_end_ms) marks.snapshot_end_ms ??= p.last_snapshot_end_ms - start;
+        } catch {
+          // console not up yet
+        }
+        await sleep(50);
+      }
+    })();
+    await until(`Fusion stats to show ${files} files`, quick ? 300_000 : 1_800_000, async () => {
+      if (stack.agent.child.exitCode !== null) throw Object.assign(new Error(`agent exited with code ${stack.agent.child.exitCode}`), { fatal: true });
+      const s = await getJson(`${stack.url}/api/v1/views/bench/stats?path=/`, stack.readKey);
+      return s.file_count >= files;
+    }, 50);
+    const e2eMs = Date.now() - start;
+    await sleep(200);
+    watching = false;
+    await watcher;
+    console.log(`P3: agent start → stats shows every file: ${e2eMs} ms (${(e2eMs / findMs).toFixed(2)}× find)`);
+    console.log(`P3: breakdown (ms after spawn): ${Object.entries(marks).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    return { files, dirs: DIRS, e2e_ms: e2eMs, find_ms: round(findMs), ratio: round(e2eMs / findMs, 2), target_ratio: 3, breakdown: marks };
+  } catch (err) {
+    throw withLogs(err, stack);
+  } finally {
+    await stopProc(stack.agent ?? { child: { exitCode: 0 } });
+    await stopProc(stack.fusion);
+  }
+}
+
+/** Polls /stats on the latency directory as fast as the server answers; records when each expected value is first seen. */
+function statsPoller(stack, path) {
+  const seen = []; // [time, file_count, total_size]
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const s = await getJson(`${stack.url}/api/v1/views/bench/stats?path=${encodeURIComponent(path)}`, stack.readKey);
+        seen.push([performance.now(), s.file_count, s.total_size]);
+      } catch {
+        await sleep(2);
+      }
+    }
+  })();
+  return {
+    seen,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** First poll time at which pred(sample) holds, at or after `from`. */
+function firstAt(seen, from, pred) {
+  for (const s of seen) if (s[0] >= from && pred(s)) return s[0];
+  return null;
+}
+
+async function paced(n, fn) {
+  const t0 = performance.now();
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / P4_RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    fn(i);
+    times.push(performance.now());
+  }
+  return times;
+}
+
+async function benchP4(work) {
+  const dir = join(work, 'live');
+  mkdirSync(join(dir, 'lat'), { recursive: true });
+  writeFileSync(join(dir, 'seed.txt'), 'x');
+  const stack = await startStack(work, dir, 'p4');
+  try {
+    await startAgent(stack);
+    await until('the agent snapshot', 60_000, async () => (await getJson(`${stack.url}/api/v1/views/bench/stats?path=/`, stack.readKey)).file_count >= 1, 50);
+    const poller = statsPoller(stack, '/lat');
+    await sleep(300);
+    const name = (i) => join(dir, 'lat', `l${String(i).padStart(4, '0')}.dat`);
+
+    const created = await paced(P4_OPS, (i) => writeFileSync(name(i), 'a'));
+    await sleep(WRITE_SETTLE_MS + 2_000);
+    const modified = await paced(P4_OPS, (i) => appendFileSync(name(i), 'b'));
+    await sleep(WRITE_SETTLE_MS + 2_000);
+    const deleted = await paced(P4_OPS, (i) => unlinkSync(name(i)));
+    await until('every delete to be visible', 30_000, async () => poller.seen.at(-1)?.[1] === 0, 50).catch(() => undefined);
+    await sleep(500);
+    await poller.stop();
+
+    const lat = (times, pred) => {
+      const out = [];
+      let missing = 0;
+      times.forEach((t, i) => {
+        const v = firstAt(poller.seen, t, (s) => pred(s, i));
+        if (v === null) missing++;
+        else out.push(v - t);
+      });
+      return { out, missing };
+    };
+    // Operations are applied in order, so op i is visible once the count (or size) reaches its cumulative value.
+    const c = lat(created, (s, i) => s[1] >= i + 1);
+    const m = lat(modified, (s, i) => s[2] >= P4_OPS + i + 1);
+    const d = lat(deleted, (s, i) => s[1] <= P4_OPS - i - 1);
+    const summary = (r) => ({
+      p50_ms: r.out.length ? round(pct(r.out, 50)) : null,
+      p99_ms: r.out.length ? round(pct(r.out, 99)) : null,
+      not_seen: r.missing,
+    });
+    const res = { create: summary(c), modify: summary(m), delete: summary(d) };
+    const pollGapMs = poller.seen.length > 1 ? round(median(poller.seen.slice(1).map((s, i) => s[0] - poller.seen[i][0])), 2) : null;
+    console.log(`P4: ${P4_OPS} ops per kind at ${P4_RATE}/s, write_settle_ms ${WRITE_SETTLE_MS}, stats poll gap median ${pollGapMs} ms`);
+    for (const [k, v] of Object.entries(res)) console.log(`P4: ${k.padEnd(6)} p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  not seen ${v.not_seen}`);
+    return { ...res, ops_per_kind: P4_OPS, rate_per_sec: P4_RATE, write_settle_ms: WRITE_SETTLE_MS, poll_gap_ms: pollGapMs, target: 'p50 <= 20 ms, p99 <= 100 ms (first visibility)' };
+  } catch (err) {
+    throw withLogs(err, stack);
+  } finally {
+    await stopProc(stack.agent ?? { child: { exitCode: 0 } });
+    await stopProc(stack.fusion);
+  }
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'fustor-bench-e2e-'));
+  const result = {};
+  let failed = null;
+  try {
+    try {
+      result.p3_snapshot_end_to_end = await benchP3(work);
+    } catch (err) {
+      failed = err;
+      result.p3_snapshot_end_to_end = { error: err.message };
+    }
+    rmSync(join(work, 'tree'), { recursive: true, force: true });
+    try {
+      result.p4_realtime_latency = await benchP4(work);
+    } catch (err) {
+      failed ??= err;
+      result.p4_realtime_latency = { error: err.message };
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`RESULT ${JSON.stringify(result)}`);
+  if (failed) {
+    console.error(`e2e bench failed: ${failed.message}`);
+    process.exit(1);
+  }
+}
+
+main();

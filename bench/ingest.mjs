@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// P1/P2 ingest throughput: a real Fusion child process, batches of 1,000 upserts over loopback HTTP (undici,
+// keep-alive), each awaited (durably committed). Baseline: the same requests against a bare echo server.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 5;
+const BATCHES_PER_RUN = quick ? 60 : 150;
+const BATCH = 1000;
+const P2_SESSIONS = 8;
+const P2_BATCHES_PER_SESSION = quick ? 15 : 40;
+const BIN = fileURLToPath(new URL('../packages/fusion/bin/fustor-fusion.js', import.meta.url));
+const INGEST = 'fk_bench_ingest_0000000000000';
+const ADMIN = 'fk_bench_admin_00000000000000';
+
+/** Deterministic pseudo-random sizes/mtimes (LCG, seed 42). */
+function makeRng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Pre-serialized batch bodies so the client's own JSON work does not count against Fusion. */
+function makeBodies(count, prefix, source, rng) {
+  const bodies = [];
+  for (let b = 0; b < count; b++) {
+    const events = [];
+    for (let i = 0; i < BATCH; i++) {
+      const e = { op: 'upsert', path: `${prefix}/d${b % 100}/f${b}_${i}.dat`, is_dir: false, size: Math.floor(rng() * 1e9), mtime_ms: 1_700_000_000_000 + Math.floor(rng() * 1e9) };
+      if (source === 'audit') {
+        e.parent_path = `${prefix}/d${b % 100}`;
+        e.parent_mtime_ms = 1_700_000_000_000;
+      }
+      events.push(e);
+    }
+    bodies.push({ source, events });
+  }
+  return bodies;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function startFusion(home) {
+  writeFileSync(
+    join(home, 'fusion-config.yaml'),
+    `server: { host: 127.0.0.1, port: 0, max_body_mb: 32 }\nlogging: { level: warn }\nviews: [{ id: v1 }, { id: v2 }]\napi_keys:\n  - { key: "${INGEST}", role: ingest }\n  - { key: "${ADMIN}", role: admin }\n`,
+  );
+  const child = spawn(process.execPath, [BIN, 'start', '--home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const port = Number.parseInt(readFileSync(join(home, 'fusion.port'), 'utf8'), 10);
+      if (port > 0) return { child, url: `http://127.0.0.1:${port}` };
+    } catch {}
+    if (Date.now() > deadline) throw new Error('fusion did not start');
+    await sleep(50);
+  }
+}
+
+async function request(pool, method, path, body) {
+  const res = await pool.request({
+    method,
+    path,
+    headers: { 'content-type': 'application/json', 'x-api-key': INGEST },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`);
+  return JSON.parse(text).data;
+}
+
+/** One session posting `bodies` one at a time; returns events/s. */
+async function postSequential(pool, sid, bodies) {
+  const payloads = bodies.map((b, i) => JSON.stringify({ message_source: b.source, batch_seq: i, events: b.events }));
+  const t0 = performance.now();
+  for (const p of payloads) await request(pool, 'POST', `/api/v1/pipe/sessions/${sid}/events`, p);
+  return (payloads.length * BATCH) / ((performance.now() - t0) / 1000);
+}
+
+async function echoBaseline(bodies) {
+  const srv = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ code: 0, message: 'success', data: { accepted: body.events.length, ignored: 0, batch_seq: body.batch_seq, duplicate: false } }));
+    });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const pool = new Pool(`http://127.0.0.1:${srv.address().port}`, { connections: 1, pipelining: 1 });
+  const rates = [];
+  for (let r = 0; r < RUNS; r++) rates.push(await postSequential(pool, 'x', bodies));
+  await pool.close();
+  srv.close();
+  return median(rates);
+}
+
+async function main() {
+  const home = mkdtempSync(join(tmpdir(), 'fustor-bench-ingest-'));
+  const rng = makeRng(42);
+  let fusion;
+  try {
+    fusion = await startFusion(home);
+    const pool = new Pool(fusion.url, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
+
+    // P1: one session, realtime batches of 1,000 upserts, each awaited; a fresh path range per run.
+    const p1 = [];
+    for (let r = 0; r < RUNS; r++) {
+      const s = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: `p1-${r}`, pipe_id: 'p', view: 'v1', session_timeout_sec: 600 });
+      p1.push(await postSequential(pool, s.session_id, makeBodies(BATCHES_PER_RUN, `/p1r${r}`, 'realtime', rng)));
+    }
+    const baseline = await echoBaseline(makeBodies(BATCHES_PER_RUN, '/echo', 'realtime', rng));
+
+    // P2: 8 sessions on 2 views (the first of each view leads and sends audit batches, the rest realtime), all at once.
+    const sessions = [];
+    for (let i = 0; i < P2_SESSIONS; i++) {
+      const view = i % 2 === 0 ? 'v1' : 'v2';
+      const s = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: `p2-${i}`, pipe_id: 'p', view, session_timeout_sec: 600 });
+      sessions.push({ ...s, source: s.role === 'leader' ? 'audit' : 'realtime' });
+    }
+    for (const s of sessions) if (s.source === 'audit') await request(pool, 'POST', `/api/v1/pipe/sessions/${s.session_id}/audit/start`, {});
+    const work = sessions.map((s, i) => makeBodies(P2_BATCHES_PER_SESSION, `/p2s${i}`, s.source, rng));
+    let errors = 0;
+    const t0 = performance.now();
+    await Promise.all(sessions.map((s, i) => postSequential(pool, s.session_id, work[i]).catch((e) => { errors++; console.error(e.message); })));
+    const p2 = (P2_SESSIONS * P2_BATCHES_PER_SESSION * BATCH) / ((performance.now() - t0) / 1000);
+    for (const s of sessions) if (s.source === 'audit') await request(pool, 'POST', `/api/v1/pipe/sessions/${s.session_id}/audit/end`, { complete: false });
+
+    await pool.close();
+    const p1Median = median(p1);
+    console.log('ingest (events/s, batches of 1,000 upserts, loopback HTTP, each batch committed before the next)');
+    console.log(`  P1 one session, realtime      runs: ${p1.map((x) => Math.round(x)).join(', ')}  median ${Math.round(p1Median)}  (target >= 100000)`);
+    console.log(`  baseline: echo server, same requests  ${Math.round(baseline)}  -> fusion/echo ratio ${(p1Median / baseline).toFixed(3)}`);
+    console.log(`  P2 8 sessions / 2 views, mixed audit+realtime  ${Math.round(p2)}  errors ${errors}  (target >= 50000, no error)`);
+    const result = {
+      p1_events_per_s: { value: Math.round(p1Median), target: 100000, baseline_echo_events_per_s: Math.round(baseline), ratio: +(p1Median / baseline).toFixed(3), pass: p1Median >= 100000 },
+      p2_events_per_s: { value: Math.round(p2), target: 50000, errors, pass: p2 >= 50000 && errors === 0 },
+      runs: RUNS,
+      batches_per_run: BATCHES_PER_RUN,
+    };
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    if (fusion) {
+      fusion.child.kill('SIGTERM');
+      await new Promise((r) => fusion.child.once('exit', r));
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

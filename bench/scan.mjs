@@ -1,0 +1,210 @@
+// Scanner vs. find on the same warm tree (P3 scan budget: ≤ 1.5×), and incremental vs. full audit (P9: ≤ 25%).
+//
+// Usage: node bench/scan.mjs [--quick] [--runs N] [--dir PATH] [--keep]
+//   --quick  100,000 files in 1,110 dirs (default: 1,000,000 files in 10,110 dirs)
+//   --dir    reuse/generate the tree there (kept afterwards), else a temp dir removed at the end
+// Imports the built package: run `npx tsc -b packages/source-fs` first.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFsSource } from '../packages/source-fs/dist/index.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runs = Number(args[args.indexOf('--runs') + 1]) > 0 && args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const dirArg = args.includes('--dir') ? args[args.indexOf('--dir') + 1] : null;
+const keep = args.includes('--keep') || dirArg !== null;
+
+// 10 × 10 × L leaf directories, F files each; the intermediate levels hold a few files too.
+const SHAPE = quick ? { top: 10, mid: 10, leaf: 10, files: 100 } : { top: 10, mid: 10, leaf: 100, files: 100 };
+const SEED = 20261121;
+
+function prng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    // mulberry32: deterministic sizes and mtimes across runs and machines
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(root) {
+  const marker = join(root, '.bench-tree');
+  const want = JSON.stringify({ SHAPE, SEED });
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === want) return { files: countFiles(), dirs: countDirs(), reused: true };
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root, { recursive: true });
+  const rnd = prng(SEED);
+  const base = Date.UTC(2024, 0, 1) / 1000;
+  let files = 0;
+  let dirs = 1;
+  const mk = (dir, n) => {
+    for (let i = 0; i < n; i++) {
+      const p = join(dir, `f${String(i).padStart(4, '0')}.dat`);
+      const fd = fs.openSync(p, 'w');
+      fs.ftruncateSync(fd, Math.floor(rnd() * 65536));
+      fs.closeSync(fd);
+      const t = base + Math.floor(rnd() * 3e7);
+      fs.utimesSync(p, t, t);
+      files++;
+    }
+  };
+  for (let a = 0; a < SHAPE.top; a++) {
+    const da = join(root, `d${a}`);
+    fs.mkdirSync(da);
+    dirs++;
+    for (let b = 0; b < SHAPE.mid; b++) {
+      const db = join(da, `e${b}`);
+      fs.mkdirSync(db);
+      dirs++;
+      for (let c = 0; c < SHAPE.leaf; c++) {
+        const dc = join(db, `g${c}`);
+        fs.mkdirSync(dc);
+        dirs++;
+        mk(dc, SHAPE.files);
+      }
+    }
+  }
+  fs.writeFileSync(marker, want);
+  files++;
+  // Old directory mtimes, as on a settled tree (the audit cache never trusts very recent ones).
+  const old = base;
+  const walkDirs = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walkDirs(join(d, e.name));
+    fs.utimesSync(d, old, old);
+  };
+  walkDirs(root);
+  return { files, dirs, reused: false };
+}
+
+function countFiles() {
+  return SHAPE.top * SHAPE.mid * SHAPE.leaf * SHAPE.files + 1;
+}
+function countDirs() {
+  return 1 + SHAPE.top + SHAPE.top * SHAPE.mid + SHAPE.top * SHAPE.mid * SHAPE.leaf;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timeFind(root) {
+  const t0 = performance.now();
+  const r = spawnSync('sh', ['-c', `find "$1" -printf '%p %s %T@\\n' > /dev/null`, 'sh', root], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('find failed');
+  return performance.now() - t0;
+}
+
+async function consume(iter) {
+  let events = 0;
+  let files = 0;
+  let skipped = 0;
+  for await (const batch of iter) {
+    events += batch.length;
+    for (const e of batch) {
+      if (!e.is_dir) files++;
+      else if (e.audit_skipped) skipped++;
+    }
+  }
+  return { events, files, skipped };
+}
+
+async function timeSnapshot(root) {
+  const src = createFsSource({ root, realtime: false });
+  await src.start();
+  const t0 = performance.now();
+  const r = await consume(src.snapshot());
+  const ms = performance.now() - t0;
+  await src.close();
+  return { ms, ...r };
+}
+
+async function timeAudits(root) {
+  const src = createFsSource({ root, realtime: false });
+  await src.start();
+  let t0 = performance.now();
+  const full = await consume(src.audit());
+  const fullMs = performance.now() - t0;
+  t0 = performance.now();
+  const inc = await consume(src.audit());
+  const incMs = performance.now() - t0;
+  await src.close();
+  return { fullMs, incMs, full, inc };
+}
+
+const root = dirArg ?? join(fs.mkdtempSync(join(tmpdir(), 'fustor-bench-scan-')), 'tree');
+const genT0 = performance.now();
+const tree = generate(root);
+const genMs = performance.now() - genT0;
+console.log(`tree: ${tree.files} files, ${tree.dirs} dirs at ${root} (${tree.reused ? 'reused' : `generated in ${(genMs / 1000).toFixed(1)} s`})`);
+
+// Warm the page/dentry/inode caches for both contenders.
+timeFind(root);
+await timeSnapshot(root);
+
+const findMs = [];
+const scanMs = [];
+let scanEvents = null;
+for (let i = 0; i < runs; i++) {
+  // Alternate the order so neither side always runs on a cache the other just warmed.
+  if (i % 2 === 0) {
+    findMs.push(timeFind(root));
+    const s = await timeSnapshot(root);
+    scanMs.push(s.ms);
+    scanEvents = s;
+  } else {
+    const s = await timeSnapshot(root);
+    scanMs.push(s.ms);
+    findMs.push(timeFind(root));
+  }
+}
+if (scanEvents.files !== tree.files) throw new Error(`snapshot reported ${scanEvents.files} files, expected ${tree.files}`);
+
+const fullMs = [];
+const incMs = [];
+let lastAudit = null;
+for (let i = 0; i < runs; i++) {
+  const a = await timeAudits(root);
+  fullMs.push(a.fullMs);
+  incMs.push(a.incMs);
+  lastAudit = a;
+}
+if (lastAudit.inc.files !== 0 || lastAudit.inc.skipped !== tree.dirs) {
+  throw new Error(`incremental audit sent ${lastAudit.inc.files} files and ${lastAudit.inc.skipped} skipped dirs (expected 0 and ${tree.dirs})`);
+}
+
+const find = median(findMs);
+const scan = median(scanMs);
+const full = median(fullMs);
+const inc = median(incMs);
+const rows = [
+  ['find -printf (baseline)', find, ''],
+  ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×)`],
+  ['full audit', full, ''],
+  ['incremental audit', inc, `${((inc / full) * 100).toFixed(1)}% of full (target ≤ 25%)`],
+];
+console.log(`\n${'what'.padEnd(26)} ${'median ms'.padStart(10)}  note   (runs: ${runs})`);
+for (const [what, ms, note] of rows) console.log(`${what.padEnd(26)} ${ms.toFixed(0).padStart(10)}  ${note}`);
+console.log(`files/s snapshot: ${Math.round(tree.files / (scan / 1000)).toLocaleString('en')}; find: ${Math.round(tree.files / (find / 1000)).toLocaleString('en')}`);
+
+if (!keep) fs.rmSync(join(root, '..'), { recursive: true, force: true });
+
+console.log('RESULT ' + JSON.stringify({
+  scan_files: tree.files,
+  scan_dirs: tree.dirs,
+  runs,
+  find_ms: Math.round(find),
+  snapshot_ms: Math.round(scan),
+  snapshot_vs_find: { value: +(scan / find).toFixed(3), target_max: 1.5, ok: scan / find <= 1.5 },
+  audit_full_ms: Math.round(full),
+  audit_incremental_ms: Math.round(inc),
+  audit_incremental_vs_full: { value: +(inc / full).toFixed(3), target_max: 0.25, ok: inc / full <= 0.25 },
+  audit_incremental_file_events: lastAudit.inc.files,
+}));

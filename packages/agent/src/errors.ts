@@ -1,0 +1,70 @@
+// Agent error classes: stable codes and messages that say how to fix the problem.
+
+/** A problem in agent-config.yaml: names the file, the key path and the fix. */
+export class ConfigError extends Error {
+  readonly code = 'E_CONFIG';
+  readonly file: string;
+  readonly keyPath: string;
+  readonly fix: string;
+  constructor(file: string, keyPath: string, problem: string, fix: string) {
+    super(`${file}: ${keyPath ? `${keyPath}: ` : ''}${problem}${fix ? ` — ${fix}` : ''}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.keyPath = keyPath;
+    this.fix = fix;
+  }
+}
+
+/** A non-success answer from Fusion (envelope code != 0) or a non-JSON error status. */
+export class FusionError extends Error {
+  readonly code: number;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  /** Parsed Retry-After (ms) on 429/503, if the server sent one. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, code: number, message: string, details?: Record<string, unknown>, retryAfterMs?: number) {
+    super(`Fusion answered ${status} (${code}): ${message}`);
+    this.name = 'FusionError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The session is gone on Fusion (40402); the pipe must open a new one at once. */
+export class SessionExpiredError extends Error {
+  readonly code = 'E_SESSION_EXPIRED';
+  constructor(sessionId: string) {
+    super(`session ${sessionId} is unknown or expired on Fusion; opening a new session`);
+    this.name = 'SessionExpiredError';
+  }
+}
+
+/** Fusion could not be reached (connection refused, reset, timeout). Always retried. */
+export class TransportError extends Error {
+  readonly code = 'E_TRANSPORT';
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach Fusion at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'TransportError';
+  }
+}
+
+/** A second daemon for the same home, or a CLI command that needs a running daemon. */
+export class DaemonError extends Error {
+  readonly code: string;
+  constructor(code: 'E_RUNNING' | 'E_NOT_RUNNING' | 'E_START_FAILED', message: string) {
+    super(message);
+    this.name = 'DaemonError';
+    this.code = code;
+  }
+}
+
+/** True for failures worth retrying with backoff (transport, 5xx, 429, auth hiccups). */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof TransportError) return true;
+  if (err instanceof FusionError) {
+    return err.status >= 500 || err.status === 429 || err.code === 40101 || err.code === 40301 || err.status === 408;
+  }
+  return false;
+}

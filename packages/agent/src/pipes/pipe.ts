@@ -1,0 +1,570 @@
+// One pipe's runtime: source → realtime queue/spool → session outbox, plus session, heartbeat,
+// command long-poll and leader duties. Never exits on a data-plane error: it logs, reports and retries.
+
+import { join } from 'node:path';
+import type { Command, ScanCommand, SessionCreated, SessionRole } from '@fustor/protocol';
+import type { Logger } from '@fustor/protocol';
+import type { FsSource, FsSourceOptions } from '@fustor/source-fs';
+import type { PipeSpec } from '../config/types.js';
+import { SessionExpiredError, TransportError } from '../errors.js';
+import { SessionOutbox } from '../senders/outbox.js';
+import type { Sender } from '../senders/types.js';
+import { Spool } from '../spool/spool.js';
+import { abortableSleep, Backoff, isAbort, type BackoffOptions } from './backoff.js';
+import { LeaderDuties } from './leader-duties.js';
+import { RealtimeQueue } from './realtime-queue.js';
+import { emptyCounts, type PipePhase, type PipeState, type PipeStatus, type RecentError } from './status.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface PipeDeps {
+  createSource(opts: FsSourceOptions): FsSource;
+  createSender(spec: PipeSpec): Sender;
+  /** agent-state directory; the pipe keeps its spool in <stateDir>/<pipe id>/spool. */
+  stateDir: string;
+  log: Logger;
+  backoff?: BackoffOptions;
+  /** Long-poll wait for commands (protocol max 60000). */
+  commandWaitMs?: number;
+  /** Events kept in memory before spilling to the spool while online. */
+  memoryLimit?: number;
+}
+
+interface SessionCtx {
+  id: string;
+  view: string;
+  role: SessionRole | null;
+  heartbeatMs: number;
+  ctl: AbortController;
+  outbox: SessionOutbox;
+  snapshotDone: boolean;
+  /** resnapshot generation the running snapshot will satisfy. */
+  snapshotGen: number;
+  leader: { ctl: AbortController; duties: LeaderDuties; done: Promise<void> } | null;
+  seen: Set<string>;
+  heartbeatOk: boolean;
+  tasks: Set<Promise<unknown>>;
+  end(reason: 'expired' | 'stopped'): void;
+}
+
+const MAX_RECENT_ERRORS = 20;
+
+export class Pipe {
+  readonly spec: PipeSpec;
+  readonly #d: PipeDeps;
+  readonly #log: Logger;
+  readonly #source: FsSource;
+  readonly #sender: Sender;
+  readonly #spool: Spool;
+  readonly #queue: RealtimeQueue;
+  readonly #stopCtl = new AbortController();
+  readonly #startedAt = Date.now();
+  #run: Promise<void> | null = null;
+  #session: SessionCtx | null = null;
+  #lastSessionId: string | null = null;
+  #lastView: string | null = null;
+  #stopped = false;
+  #stopping = false;
+  #sourceFailed = false;
+  #connectAttempts = 0;
+  #unsubscribe: (() => void) | null = null;
+  #phase: PipePhase = 'idle';
+  #lastHeartbeatMs: number | null = null;
+  #resnapshotGen = 0;
+  #satisfiedGen = 0;
+  #counts = {
+    sent: emptyCounts(), batches: 0, batchesRejected: 0, eventsRejected: 0, ignored: 0, sessions: 0,
+    snapshots: 0, audits: 0, overflows: 0, dropped: 0, errors: 0,
+  };
+  #lastSnapshotEnd: number | null = null;
+  #lastAuditEnd: number | null = null;
+  #recent: RecentError[] = [];
+
+  constructor(spec: PipeSpec, deps: PipeDeps) {
+    this.spec = spec;
+    this.#d = deps;
+    this.#log = deps.log.child({ pipe: spec.pipe.id });
+    const dp = spec.source.config.driver_params;
+    this.#source = deps.createSource({
+      root: spec.source.config.uri,
+      filePattern: dp.file_pattern,
+      exclude: [...dp.exclude],
+      writeSettleMs: dp.write_settle_ms,
+      maxWatchedDirs: dp.max_watched_dirs,
+      realtime: dp.realtime,
+      batchSize: spec.sender.config.batch_max_events,
+      events: {
+        issue: (i) => {
+          const level = i.kind === 'vanished' ? 'debug' : 'warn';
+          this.#log.log(level, `source: ${i.kind}`, { path: i.path, code: i.code, message: i.message });
+        },
+      },
+    });
+    this.#sender = deps.createSender(spec);
+    this.#spool = new Spool({
+      dir: join(deps.stateDir, spec.pipe.id, 'spool'),
+      maxBytes: Math.round(spec.pipe.spool_max_mb * 1024 * 1024),
+      segmentBytes: Math.round(spec.spool.segment_mb * 1024 * 1024),
+      fsync: spec.spool.fsync,
+    });
+    if (this.#spool.events > 0) this.#log.info('spool holds undelivered events from a previous run', { events: this.#spool.events });
+    this.#queue = new RealtimeQueue({ spool: this.#spool, memoryLimit: deps.memoryLimit, onOverflow: (n) => this.#onOverflow(n) });
+  }
+
+  get id(): string {
+    return this.spec.pipe.id;
+  }
+
+  start(): void {
+    this.#run ??= this.#main().catch((err) => this.#error(err, 'pipe runtime (unexpected)'));
+  }
+
+  /** Graceful stop: flush within the deadline, spool the rest, close the session. */
+  async stop(flushDeadlineMs = 5000): Promise<void> {
+    if (this.#stopping) return this.#run ?? undefined;
+    this.#stopping = true;
+    this.#unsubscribe?.();
+    await this.#source.close().catch((err) => this.#error(err, 'closing source'));
+    this.#session?.leader?.ctl.abort();
+    const until = Date.now() + flushDeadlineMs;
+    while (this.#queue.depth > 0 && this.#session?.outbox.online && Date.now() < until) {
+      await abortableSleep(20);
+    }
+    this.#stopCtl.abort();
+    await this.#run;
+    this.#queue.spill();
+    this.#spool.close();
+    await this.#sender.close().catch(() => undefined);
+    this.#stopped = true;
+    this.#log.info('pipe stopped', { spooled_events: this.#spool.events });
+  }
+
+  get state(): PipeState {
+    if (this.#stopped || this.#stopping) return 'stopped';
+    const s = this.#session;
+    if (!s) {
+      if (this.#sourceFailed) return 'degraded';
+      return this.#connectAttempts <= 1 && this.#counts.sessions === 0 ? 'starting' : 'reconnecting';
+    }
+    if (!s.outbox.online || !s.heartbeatOk || this.#sourceFailed || !s.role) return 'degraded';
+    return s.role;
+  }
+
+  status(): PipeStatus {
+    const s = this.#session;
+    const p = this.#source.progress?.() ?? null;
+    let coverage = false;
+    try {
+      coverage = this.#source.coverage().canRealtime;
+    } catch {
+      coverage = false;
+    }
+    return {
+      id: this.id,
+      state: this.state,
+      role: s?.role ?? null,
+      session_id: s?.id ?? null,
+      view: s?.view ?? this.#lastView,
+      source_uri: this.spec.source.config.uri,
+      endpoint: this.spec.sender.config.endpoint,
+      started_at_ms: this.#startedAt,
+      last_heartbeat_ms: this.#lastHeartbeatMs,
+      heartbeat_interval_sec: s ? s.heartbeatMs / 1000 : null,
+      phase: this.#phase,
+      progress: p && !p.done
+        ? {
+            phase: p.phase,
+            entries_scanned: p.entriesScanned,
+            dirs_scanned: p.dirsScanned,
+            dirs_pending: p.dirsPending,
+            dirs_skipped: p.dirsSkipped ?? null,
+            percent: p.dirsScanned + p.dirsPending > 0 ? Math.floor((100 * p.dirsScanned) / (p.dirsScanned + p.dirsPending)) : 0,
+            started_at_ms: p.startedAtMs,
+          }
+        : null,
+      can_realtime: coverage,
+      events_sent: { ...this.#counts.sent },
+      batches_sent: this.#counts.batches,
+      batches_rejected: this.#counts.batchesRejected,
+      events_rejected: this.#counts.eventsRejected,
+      events_ignored: this.#counts.ignored,
+      spool: {
+        events: this.#spool.events,
+        bytes: this.#spool.bytes,
+        max_bytes: this.#spool.maxBytes,
+        overflows: this.#counts.overflows,
+        dropped_events: this.#counts.dropped,
+      },
+      queue_depth: this.#queue.depth,
+      resnapshot_pending: this.#satisfiedGen < this.#resnapshotGen,
+      sessions_opened: this.#counts.sessions,
+      snapshots_completed: this.#counts.snapshots,
+      audits_completed: this.#counts.audits,
+      last_snapshot_end_ms: this.#lastSnapshotEnd,
+      last_audit_end_ms: this.#lastAuditEnd,
+      errors_total: this.#counts.errors,
+      recent_errors: [...this.#recent],
+    };
+  }
+
+  // ---- main loop ------------------------------------------------------------------------------
+
+  async #main(): Promise<void> {
+    const stop = this.#stopCtl.signal;
+    const bo = new Backoff(this.#d.backoff);
+    while (!stop.aborted) {
+      try {
+        await this.#source.start();
+        this.#sourceFailed = false;
+        break;
+      } catch (err) {
+        this.#sourceFailed = true;
+        this.#error(err, 'starting source');
+        await abortableSleep(bo.next(), stop).catch(() => undefined);
+      }
+    }
+    if (stop.aborted) return;
+    // Realtime starts before any snapshot so nothing falls between (consistency.md §7).
+    this.#unsubscribe = this.#source.onRealtime((events) => this.#queue.push(events, this.#online()));
+    bo.reset();
+    while (!stop.aborted) {
+      let created: SessionCreated;
+      this.#connectAttempts++;
+      try {
+        created = await this.#sender.openSession({
+          agent_id: this.spec.agent_id,
+          pipe_id: this.id,
+          ...(this.spec.sender.config.view ? { view: this.spec.sender.config.view } : {}),
+          source_uri: this.spec.source.config.uri,
+          session_timeout_sec: this.spec.pipe.session_timeout_sec,
+          can_realtime: this.#canRealtime(),
+          agent_version: AGENT_VERSION,
+        });
+      } catch (err) {
+        if (stop.aborted) break;
+        this.#error(err, 'opening session');
+        await abortableSleep(bo.next(), stop).catch(() => undefined);
+        continue;
+      }
+      bo.reset();
+      const reason = await this.#runSession(created);
+      if (reason === 'stopped') break;
+      // 'expired': Fusion forgot the session; a new one at once, no backoff.
+    }
+  }
+
+  #online(): boolean {
+    return !!this.#session && this.#session.outbox.online && !this.#stopping;
+  }
+
+  #canRealtime(): boolean {
+    try {
+      return this.#source.coverage().canRealtime;
+    } catch {
+      return false;
+    }
+  }
+
+  async #runSession(created: SessionCreated): Promise<'expired' | 'stopped'> {
+    const ctl = new AbortController();
+    const stop = this.#stopCtl.signal;
+    let endWith: (r: 'expired' | 'stopped') => void = () => undefined;
+    const ended = new Promise<'expired' | 'stopped'>((resolve) => (endWith = resolve));
+    const onStop = () => endWith('stopped');
+    stop.addEventListener('abort', onStop, { once: true });
+    if (stop.aborted) endWith('stopped');
+
+    const outbox = new SessionOutbox({
+      sender: this.#sender,
+      sessionId: created.session_id,
+      queue: this.#queue,
+      batchMax: this.spec.sender.config.batch_max_events,
+      backoff: this.#d.backoff,
+      hooks: {
+        online: (online) => {
+          if (!online) {
+            this.#queue.spill();
+            this.#log.warn('Fusion is not accepting events; spooling realtime events to disk', { spool_events: this.#spool.events });
+          } else {
+            this.#log.info('Fusion accepts events again; delivering the spool in order', { spool_events: this.#spool.events });
+          }
+        },
+        sent: (source, n, result) => {
+          this.#counts.sent[source] += n;
+          this.#counts.batches++;
+          this.#counts.ignored += result?.ignored ?? 0;
+        },
+        rejected: (source, n, err) => {
+          this.#counts.batchesRejected++;
+          this.#counts.eventsRejected += n;
+          this.#error(err, `Fusion rejected a ${source} batch of ${n} events (dropped; its batch_seq is reused)`);
+        },
+        error: (err, context) => this.#error(err, context),
+      },
+    });
+    const s: SessionCtx = {
+      id: created.session_id,
+      view: created.view,
+      role: null,
+      heartbeatMs: Math.max(10, (created.heartbeat_interval_sec ?? created.timeout_sec / 2) * 1000),
+      ctl,
+      outbox,
+      snapshotDone: false,
+      snapshotGen: 0,
+      leader: null,
+      seen: new Set(),
+      heartbeatOk: true,
+      tasks: new Set(),
+      end: (r) => endWith(r),
+    };
+    this.#session = s;
+    this.#lastSessionId = s.id;
+    this.#lastView = s.view;
+    this.#counts.sessions++;
+    this.#lastHeartbeatMs = Date.now();
+    this.#log.info('session opened', { session_id: s.id, view: s.view, role: created.role, heartbeat_interval_sec: s.heartbeatMs / 1000 });
+    // A new session starts with a cold audit cache: its first audit is full (consistency.md §1).
+    this.#source.clearAuditCache();
+    this.#setRole(s, created.role);
+
+    const loops = [
+      outbox.run(ctl.signal).catch((err) => {
+        if (err instanceof SessionExpiredError) s.end('expired');
+        else if (!isAbort(err)) this.#error(err, 'outbox');
+      }),
+      this.#heartbeatLoop(s),
+      this.#commandLoop(s),
+    ];
+    const reason = await ended;
+    stop.removeEventListener('abort', onStop);
+    if (reason === 'expired') this.#log.warn('session expired on Fusion; opening a new session', { session_id: s.id });
+    s.leader?.ctl.abort();
+    ctl.abort();
+    await Promise.allSettled([...loops, s.leader?.done, ...s.tasks]);
+    this.#session = null;
+    if (reason === 'stopped') {
+      await this.#sender.closeSession(s.id).catch((err) => this.#log.debug('closing session failed', { error: String(err) }));
+    }
+    return reason;
+  }
+
+  // ---- roles and leader duties -------------------------------------------------------------------
+
+  #setRole(s: SessionCtx, role: SessionRole | undefined): void {
+    if (role !== 'leader' && role !== 'follower') return;
+    if (s.role === role) return;
+    const previous = s.role;
+    s.role = role;
+    if (previous) this.#log.info(`role changed: ${previous} → ${role}`, { session_id: s.id });
+    if (role === 'follower') {
+      s.leader?.ctl.abort();
+      s.leader = null;
+      return;
+    }
+    if (s.ctl.signal.aborted || this.#stopping) return;
+    // Promotion: forget audit mtimes so the first audit as leader is full.
+    this.#source.clearAuditCache();
+    const ctl = new AbortController();
+    s.ctl.signal.addEventListener('abort', () => ctl.abort(), { once: true });
+    const duties = new LeaderDuties({
+      source: this.#source,
+      sender: this.#sender,
+      sessionId: s.id,
+      outbox: s.outbox,
+      signal: ctl.signal,
+      auditIntervalMs: this.spec.pipe.audit_interval_sec * 1000,
+      sentinelIntervalMs: this.spec.pipe.sentinel_interval_sec * 1000,
+      backoff: this.#d.backoff,
+      snapshotOwed: () => !s.snapshotDone || this.#satisfiedGen < this.#resnapshotGen,
+      setPhase: (phase) => {
+        if (phase === 'snapshot') s.snapshotGen = this.#resnapshotGen;
+        this.#phase = phase;
+      },
+      scanFinished: (kind, complete, done) => {
+        const now = Date.now();
+        if (kind === 'snapshot') {
+          if (done) {
+            s.snapshotDone = true;
+            this.#satisfiedGen = Math.max(this.#satisfiedGen, s.snapshotGen);
+          }
+          if (complete) this.#counts.snapshots++;
+          this.#lastSnapshotEnd = now;
+        } else {
+          if (complete) this.#counts.audits++;
+          this.#lastAuditEnd = now;
+        }
+        this.#log.info(`${kind} finished`, { complete, session_id: s.id });
+      },
+      error: (err, context) => this.#error(err, context),
+      sessionExpired: () => s.end('expired'),
+    });
+    const done = duties.run().catch((err) => this.#error(err, 'leader duties (unexpected)'));
+    s.leader = { ctl, duties, done };
+  }
+
+  #onOverflow(lost: number): void {
+    this.#counts.overflows++;
+    this.#counts.dropped += lost;
+    this.#resnapshotGen++;
+    const role = this.#session?.role;
+    this.#error(
+      new Error(`spool full (${this.spec.pipe.spool_max_mb} MB): dropped ${lost} undelivered realtime events`),
+      role === 'leader' || !role
+        ? 'spool overflow: the pipe re-snapshots as soon as it is leader and connected'
+        : "spool overflow as follower: the leader's next audit covers the lost changes; this pipe snapshots if it becomes leader",
+    );
+    this.#session?.leader?.duties.kick();
+  }
+
+  // ---- heartbeat and commands ------------------------------------------------------------------
+
+  /** Separate timer chain: it keeps beating whatever the scans, sends or commands do. */
+  async #heartbeatLoop(s: SessionCtx): Promise<void> {
+    const signal = s.ctl.signal;
+    const retry = new Backoff({ ...this.#d.backoff, capMs: s.heartbeatMs });
+    let delay = s.heartbeatMs;
+    while (!signal.aborted) {
+      try {
+        await abortableSleep(delay, signal);
+      } catch {
+        return;
+      }
+      delay = s.heartbeatMs;
+      try {
+        const res = await this.#sender.heartbeat(s.id, {
+          can_realtime: this.#canRealtime(),
+          phase: this.#phase === 'idle' ? 'realtime' : this.#phase,
+          stats: this.#heartbeatStats(),
+        });
+        if (signal.aborted) return;
+        s.heartbeatOk = true;
+        retry.reset();
+        this.#lastHeartbeatMs = Date.now();
+        this.#setRole(s, res?.role);
+        this.#handleCommands(s, res?.commands ?? []);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof SessionExpiredError) {
+          s.end('expired');
+          return;
+        }
+        s.heartbeatOk = false;
+        this.#error(err, 'heartbeat');
+        // Retry sooner than the interval (never later) so a short blip does not cost the session.
+        delay = Math.min(s.heartbeatMs, retry.next());
+      }
+    }
+  }
+
+  async #commandLoop(s: SessionCtx): Promise<void> {
+    const signal = s.ctl.signal;
+    const bo = new Backoff(this.#d.backoff);
+    const waitMs = this.#d.commandWaitMs ?? 25_000;
+    while (!signal.aborted) {
+      const t0 = Date.now();
+      try {
+        const res = await this.#sender.commands(s.id, waitMs, signal);
+        if (signal.aborted) return;
+        bo.reset();
+        this.#setRole(s, res?.role);
+        const cmds = res?.commands ?? [];
+        this.#handleCommands(s, cmds);
+        // A server that answers at once with nothing (no long-poll support) must not make us spin.
+        if (cmds.length === 0 && Date.now() - t0 < 50) await abortableSleep(1000, signal);
+      } catch (err) {
+        if (signal.aborted || isAbort(err)) return;
+        if (err instanceof SessionExpiredError) {
+          s.end('expired');
+          return;
+        }
+        if (!(err instanceof TransportError)) this.#error(err, 'commands long-poll');
+        await abortableSleep(bo.next(), signal).catch(() => undefined);
+      }
+    }
+  }
+
+  #handleCommands(s: SessionCtx, commands: Command[]): void {
+    for (const cmd of commands) {
+      if (!cmd || typeof cmd.id !== 'string' || s.seen.has(cmd.id)) continue;
+      s.seen.add(cmd.id);
+      this.#log.info('command received', { command_id: cmd.id, type: cmd.type });
+      const task: Promise<unknown> = cmd.type === 'scan'
+        ? this.#runScanCommand(s, cmd)
+        : cmd.type === 'resnapshot'
+          ? this.#resnapshot(s, cmd.id)
+          : this.#done(s, (cmd as { id: string }).id, false, `unsupported command type '${(cmd as { type: string }).type}'`);
+      s.tasks.add(task);
+      void task.finally(() => s.tasks.delete(task));
+    }
+  }
+
+  async #resnapshot(s: SessionCtx, commandId: string): Promise<void> {
+    this.#resnapshotGen++;
+    s.leader?.duties.kick();
+    await this.#done(s, commandId, true, null);
+  }
+
+  /** On-demand scan: runs beside the leader loop, so it is answered even mid-audit or while degraded. */
+  async #runScanCommand(s: SessionCtx, cmd: ScanCommand): Promise<void> {
+    let ok = true;
+    let error: string | null = null;
+    try {
+      const stream = s.outbox.stream('on_demand', cmd.id);
+      for await (const batch of this.#source.scanPath(cmd.path, { recursive: cmd.recursive ?? true, signal: s.ctl.signal })) {
+        await stream.write(batch);
+      }
+      const out = await stream.finish();
+      if (!out.complete) {
+        ok = false;
+        error = out.error;
+      }
+    } catch (err) {
+      if (err instanceof SessionExpiredError) return s.end('expired');
+      if (s.ctl.signal.aborted) return;
+      ok = false;
+      error = err instanceof Error ? err.message : String(err);
+      this.#error(err, `on-demand scan of ${cmd.path}`);
+    }
+    await this.#done(s, cmd.id, ok, error);
+  }
+
+  async #done(s: SessionCtx, commandId: string, ok: boolean, error: string | null): Promise<void> {
+    try {
+      await this.#sender.commandDone(s.id, commandId, ok, error);
+    } catch (err) {
+      if (err instanceof SessionExpiredError) return s.end('expired');
+      if (!s.ctl.signal.aborted) this.#error(err, `commands/${commandId}/done`);
+    }
+  }
+
+  // ---- reporting -------------------------------------------------------------------------------
+
+  #heartbeatStats(): Record<string, unknown> {
+    const st = this.status();
+    return {
+      state: st.state,
+      events_sent: st.events_sent,
+      batches_sent: st.batches_sent,
+      batches_rejected: st.batches_rejected,
+      events_rejected: st.events_rejected,
+      queue_depth: st.queue_depth,
+      spool_events: st.spool.events,
+      spool_bytes: st.spool.bytes,
+      spool_max_bytes: st.spool.max_bytes,
+      spool_overflows: st.spool.overflows,
+      spool_dropped_events: st.spool.dropped_events,
+      resnapshot_pending: st.resnapshot_pending,
+      progress: st.progress,
+      errors_total: st.errors_total,
+      last_error: st.recent_errors.at(-1)?.message ?? null,
+    };
+  }
+
+  #error(err: unknown, context: string): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#counts.errors++;
+    this.#recent.push({ at_ms: Date.now(), message, context });
+    if (this.#recent.length > MAX_RECENT_ERRORS) this.#recent.shift();
+    this.#log.warn(context, { error: message });
+  }
+}

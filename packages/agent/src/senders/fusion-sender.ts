@@ -1,0 +1,106 @@
+// Sender implementation over Fusion's HTTP API (protocol.md), built from the undici transport plus interceptors.
+
+import type {
+  CommandsResponse,
+  CreateSessionRequest,
+  EventBatch,
+  EventBatchResult,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  SentinelResult,
+  SessionCreated,
+} from '@fustor/protocol';
+import { API_BASE } from '@fustor/protocol';
+import { FusionError, SessionExpiredError } from '../errors.js';
+import { createHttpTransport } from './http.js';
+import { compose, rateLimit, transientRetry } from './interceptors.js';
+import type { HttpCall, HttpRequest, PhaseName, Sender } from './types.js';
+
+export interface FusionSenderOptions {
+  endpoint: string;
+  credential: string;
+  timeoutMs?: number;
+  userAgent?: string;
+  onRateLimited?: (waitMs: number) => void;
+}
+
+export class FusionSender implements Sender {
+  readonly endpoint: string;
+  readonly #call: HttpCall;
+  readonly #close: () => Promise<void>;
+
+  constructor(opts: FusionSenderOptions) {
+    this.endpoint = opts.endpoint;
+    const transport = createHttpTransport({
+      endpoint: opts.endpoint,
+      credential: opts.credential,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      userAgent: opts.userAgent,
+    });
+    this.#call = compose(rateLimit({ onWait: opts.onRateLimited }), transientRetry())(transport.call);
+    this.#close = transport.close;
+  }
+
+  async #session<T>(sessionId: string, req: HttpRequest): Promise<T> {
+    try {
+      return (await this.#call(req)) as T;
+    } catch (err) {
+      if (err instanceof FusionError && err.code === 40402) throw new SessionExpiredError(sessionId);
+      throw err;
+    }
+  }
+
+  #s(sessionId: string, suffix = ''): string {
+    return `${API_BASE}/pipe/sessions/${encodeURIComponent(sessionId)}${suffix}`;
+  }
+
+  async openSession(req: CreateSessionRequest): Promise<SessionCreated> {
+    return (await this.#call({ method: 'POST', path: `${API_BASE}/pipe/sessions`, body: req })) as SessionCreated;
+  }
+
+  heartbeat(sessionId: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/heartbeat'), body: req });
+  }
+
+  commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse> {
+    return this.#session(sessionId, {
+      method: 'GET',
+      path: this.#s(sessionId, `/commands?wait_ms=${Math.round(waitMs)}`),
+      timeoutMs: waitMs + 15_000,
+      signal,
+    });
+  }
+
+  postEvents(sessionId: string, batch: EventBatch, signal?: AbortSignal): Promise<EventBatchResult> {
+    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/events'), body: batch, signal });
+  }
+
+  async phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete = true): Promise<void> {
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, `/${phase}/${edge}`), body: { complete } });
+  }
+
+  async sentinelTasks(sessionId: string): Promise<string[]> {
+    const data = await this.#session<{ paths?: string[] }>(sessionId, { method: 'GET', path: this.#s(sessionId, '/sentinel/tasks') });
+    return data?.paths ?? [];
+  }
+
+  async sentinelFeedback(sessionId: string, results: SentinelResult[]): Promise<void> {
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/sentinel/feedback'), body: { results } });
+  }
+
+  async commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null): Promise<void> {
+    await this.#session(sessionId, {
+      method: 'POST',
+      path: this.#s(sessionId, `/commands/${encodeURIComponent(commandId)}/done`),
+      body: { ok, error },
+    });
+  }
+
+  async closeSession(sessionId: string): Promise<void> {
+    await this.#session(sessionId, { method: 'DELETE', path: this.#s(sessionId), timeoutMs: 5000 });
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+}

@@ -1,0 +1,45 @@
+// The one Sender interface pipes code against: Fusion's session, event and leader-duty calls.
+
+import type {
+  CommandsResponse,
+  CreateSessionRequest,
+  EventBatch,
+  EventBatchResult,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  SentinelResult,
+  SessionCreated,
+} from '@fustor/protocol';
+
+export type PhaseName = 'snapshot' | 'audit';
+
+/**
+ * Failures are thrown as FusionError (with the wire code), SessionExpiredError (40402) or
+ * TransportError (unreachable). Implementations must not retry 4xx answers on their own.
+ */
+export interface Sender {
+  readonly endpoint: string;
+  openSession(req: CreateSessionRequest): Promise<SessionCreated>;
+  heartbeat(sessionId: string, req: HeartbeatRequest): Promise<HeartbeatResponse>;
+  /** Long poll; resolves with an empty list after waitMs, rejects with AbortError when signal fires. */
+  commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse>;
+  postEvents(sessionId: string, batch: EventBatch, signal?: AbortSignal): Promise<EventBatchResult>;
+  phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete?: boolean): Promise<void>;
+  sentinelTasks(sessionId: string): Promise<string[]>;
+  sentinelFeedback(sessionId: string, results: SentinelResult[]): Promise<void>;
+  commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null): Promise<void>;
+  closeSession(sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One HTTP exchange as the transport layer sees it (interceptors wrap functions of this type). */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  body?: unknown;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The envelope's `data` of a successful answer. */
+export type HttpCall = (req: HttpRequest) => Promise<unknown>;

@@ -1,0 +1,140 @@
+// agent-config.yaml validation: the README shape loads; every broken file names file, key path and fix.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig, pipeSpecs, resolveHome } from '../src/config/load.js';
+import { ConfigError } from '../src/errors.js';
+import { tempDir } from './helpers/fakes.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let data: string;
+beforeAll(() => {
+  tmp = tempDir();
+  data = join(tmp.dir, 'data');
+  mkdirSync(data);
+  writeFileSync(join(tmp.dir, 'a-file'), 'x');
+});
+afterAll(() => tmp.cleanup());
+
+/** The original README's three blocks, quoted strings and all. */
+const readme = () => `
+sources:
+  - id: "my-local-files"       # 唯一 ID
+    type: "fs"                 # 驱动类型
+    config:
+      uri: "${data}"
+      driver_params:
+        file_pattern: "*"
+senders:
+  - id: "to-fusion"
+    type: "fusion"
+    config:
+      endpoint: "http://localhost:8102"
+      credential: "YOUR_API_KEY_HERE"
+pipes:
+  - id: "phase-files-to-fusion"
+    source_id: "my-local-files"
+    sender_id: "to-fusion"
+    enabled: true
+`;
+
+const parse = (text: string) => parseConfig(text, { file: '/home/x/agent-config.yaml', home: '/home/x' });
+
+function fails(text: string): ConfigError {
+  try {
+    parse(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('agent-config.yaml', () => {
+  it("accepts the README's shape with quoted strings and fills defaults", () => {
+    const c = parse(readme());
+    expect(c.sources[0]!.config.uri).toBe(data);
+    expect(c.sources[0]!.config.driver_params).toEqual({ file_pattern: '*', exclude: [], write_settle_ms: 1000, max_watched_dirs: 200000, realtime: true });
+    expect(c.senders[0]!.config).toMatchObject({ endpoint: 'http://localhost:8102', credential: 'YOUR_API_KEY_HERE', view: null, batch_max_events: 1000 });
+    expect(c.pipes[0]).toMatchObject({ enabled: true, audit_interval_sec: 600, sentinel_interval_sec: 120, session_timeout_sec: 30, spool_max_mb: 512 });
+    expect(c.console).toEqual({ enabled: true, host: '127.0.0.1', port: 8100 });
+    expect(c.agent_id.length).toBeGreaterThan(0);
+    expect(Object.isFrozen(c) && Object.isFrozen(c.pipes[0])).toBe(true);
+    expect([...pipeSpecs(c).keys()]).toEqual(['phase-files-to-fusion']);
+  });
+
+  it("accepts product.md's full example (flow mappings, exclude list, view, intervals, spool bound)", () => {
+    const c = parse(`
+agent_id: lab-node-07
+console: { host: 127.0.0.1, port: 0 }
+spool: { max_mb: 64 }
+sources:
+  - id: my-local-files
+    type: fs
+    config:
+      uri: ${data}
+      driver_params:
+        file_pattern: "*"
+        exclude: ["**/.snapshot/**", "**/*.tmp"]
+        write_settle_ms: 1000
+        max_watched_dirs: 200000
+        realtime: false
+senders:
+  - id: to-fusion
+    type: fusion
+    config: { endpoint: "http://localhost:8102/", credential: K, view: research }
+pipes:
+  - { id: p1, source_id: my-local-files, sender_id: to-fusion, audit_interval_sec: 600, sentinel_interval_sec: 120, session_timeout_sec: 30 }
+  - { id: p2, source_id: my-local-files, sender_id: to-fusion, enabled: false, spool_max_mb: 8 }
+`);
+    expect(c.agent_id).toBe('lab-node-07');
+    expect(c.console.port).toBe(0);
+    expect(c.senders[0]!.config.endpoint).toBe('http://localhost:8102');
+    expect(c.pipes.map((p) => p.spool_max_mb)).toEqual([64, 8]);
+    expect([...pipeSpecs(c).keys()]).toEqual(['p1']);
+  });
+
+  const broken: Array<[string, (t: string) => string, string, RegExp]> = [
+    ['unknown key with a suggestion', (t) => t.replace('file_pattern:', 'file_patern:'), 'sources[0].config.driver_params.file_patern', /did you mean 'file_pattern'/],
+    ['unknown top-level key', (t) => `nonsense: 1\n${t}`, 'nonsense', /known keys here/],
+    ['renamed option names its replacement', (t) => t.replace('credential:', 'api_key:'), 'senders[0].config.api_key', /use 'credential' instead/],
+    ['renamed pipe option', (t) => t.replace('source_id:', 'source:'), 'pipes[0].source', /use 'source_id' instead/],
+    ['missing source reference', (t) => t.replace('source_id: "my-local-files"', 'source_id: "nope"'), 'pipes[0].source_id', /no source with id 'nope'.*'my-local-files'/],
+    ['missing sender reference', (t) => t.replace('sender_id: "to-fusion"', 'sender_id: "x"'), 'pipes[0].sender_id', /no sender with id 'x'/],
+    ['relative uri', (t) => t.replace(`uri: "${data}"`, 'uri: "data/research"'), 'sources[0].config.uri', /relative path.*absolute/],
+    ['non-existent directory', (t) => t.replace(`uri: "${data}"`, `uri: "${data}/missing"`), 'sources[0].config.uri', /does not exist/],
+    ['uri is a file', (t) => t.replace(`uri: "${data}"`, `uri: "${join(data, '..', 'a-file')}"`), 'sources[0].config.uri', /not a directory/],
+    ['duplicate pipe ids', (t) => t + `  - id: "phase-files-to-fusion"\n    source_id: "my-local-files"\n    sender_id: "to-fusion"\n`, 'pipes[1].id', /duplicate id.*pipes\[0\]/],
+    ['unsupported source type', (t) => t.replace('type: "fs"', 'type: "s3"'), 'sources[0].type', /use one of: fs/],
+    ['bad endpoint', (t) => t.replace('http://localhost:8102', 'localhost:8102'), 'senders[0].config.endpoint', /http\(s\) URL/],
+    ['missing credential', (t) => t.replace(/ *credential: .*\n/, ''), 'senders[0].config.credential', /is required/],
+    ['wrong type', (t) => t.replace('enabled: true', 'enabled: "yes"'), 'pipes[0].enabled', /true or false/],
+    ['negative interval', (t) => t.replace('enabled: true', 'enabled: true\n    audit_interval_sec: -1'), 'pipes[0].audit_interval_sec', /must be >= 0/],
+    ['bad id', (t) => t.replace('id: "to-fusion"', 'id: "to fusion"'), 'senders[0].id', /not a valid id/],
+    ['sources not a list', () => 'sources: {a: 1}\n', 'sources', /must be a list/],
+    ['console port out of range', (t) => `console: { port: 70000 }\n${t}`, 'console.port', /<= 65535/],
+  ];
+  it.each(broken)('rejects %s', (_name, edit, keyPath, fix) => {
+    const err = fails(edit(readme()));
+    expect(err.file).toBe('/home/x/agent-config.yaml');
+    expect(err.keyPath).toBe(keyPath);
+    expect(err.message).toContain('/home/x/agent-config.yaml');
+    expect(err.message).toMatch(fix);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const err = fails('sources:\n  - id: "a\n    type: fs\n');
+    expect(err.message).toMatch(/YAML syntax error/);
+    expect(err.keyPath).toMatch(/^line \d+/);
+  });
+
+  it('finds the file through --home, FUSTOR_HOME, --config', () => {
+    writeFileSync(join(tmp.dir, 'agent-config.yaml'), readme());
+    expect(loadConfig({ home: tmp.dir }).pipes).toHaveLength(1);
+    expect(loadConfig({ env: { FUSTOR_HOME: tmp.dir } }).home).toBe(tmp.dir);
+    expect(resolveHome({ env: {} })).toMatch(/\.fustor$/);
+    expect(loadConfig({ config: join(tmp.dir, 'agent-config.yaml'), env: {} }).file).toBe(join(tmp.dir, 'agent-config.yaml'));
+    expect(() => loadConfig({ home: join(tmp.dir, 'nowhere') })).toThrow(/file not found/);
+  });
+});

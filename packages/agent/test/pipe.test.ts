@@ -1,0 +1,247 @@
+// Pipe state machine against a fake Fusion client and a scripted source (no network, real timers, short intervals).
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FsSourceOptions } from '@fustor/source-fs';
+import { FusionError } from '../src/errors.js';
+import { Pipe } from '../src/pipes/pipe.js';
+import { FakeSender, FakeSource, makeSpec, quietLogger, tempDir, upsert, waitFor } from './helpers/fakes.js';
+
+const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
+
+describe('Pipe', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let pipe: Pipe | null;
+  beforeEach(() => {
+    tmp = tempDir();
+    pipe = null;
+  });
+  afterEach(async () => {
+    await pipe?.stop(200);
+    tmp.cleanup();
+  });
+
+  function build(spec = makeSpec(), sender = new FakeSender()) {
+    let source!: FakeSource;
+    pipe = new Pipe(spec, {
+      createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
+      createSender: () => sender,
+      stateDir: tmp.dir,
+      log: quietLogger(),
+      backoff: FAST,
+      commandWaitMs: 50,
+    });
+    return { pipe, sender, source };
+  }
+
+  it('leader: snapshots once per session with start, batches in batch_seq order, and end complete', async () => {
+    const { pipe, sender, source } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot end');
+    expect(sender.log.filter((l) => l.startsWith('snapshot'))).toEqual(['snapshot/start', 'snapshot/end true']);
+    expect(sender.paths('snapshot')).toEqual(['/', '/a', '/b']);
+    expect(sender.batches.map((b) => b.batch_seq)).toEqual([0, 1]);
+    await waitFor(() => sender.heartbeats >= 3, 'heartbeats');
+    expect(source.snapshots).toBe(1);
+    expect(pipe.state).toBe('leader');
+  });
+
+  it('follower → leader (learned from heartbeat) triggers exactly one snapshot and clears the audit cache', async () => {
+    const sender = new FakeSender();
+    sender.role = 'follower';
+    const { pipe, source } = build(makeSpec(), sender);
+    pipe.start();
+    await waitFor(() => pipe.state === 'follower' && sender.heartbeats >= 2, 'follower heartbeating');
+    expect(source.snapshots).toBe(0);
+    const clearsBefore = source.clears;
+    sender.role = 'leader';
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot after promotion');
+    const beats = sender.heartbeats;
+    await waitFor(() => sender.heartbeats >= beats + 3, 'more heartbeats');
+    expect(source.snapshots).toBe(1);
+    expect(source.clears).toBeGreaterThan(clearsBefore);
+    expect(pipe.state).toBe('leader');
+  });
+
+  it('leader → follower cancels a running audit and keeps realtime flowing', async () => {
+    const spec = makeSpec({ pipe: { audit_interval_sec: 0.02 } });
+    const { pipe, sender, source } = build(spec);
+    let release: () => void = () => undefined;
+    source.auditImpl = async function* (opts) {
+      yield [upsert('/', { is_dir: true, audit_skipped: false })];
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        opts?.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (opts?.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      yield [upsert('/late')];
+    };
+    pipe.start();
+    await waitFor(() => source.audits === 1 && sender.count('audit/start') === 1, 'audit running');
+    sender.role = 'follower';
+    await waitFor(() => source.auditsAborted === 1, 'audit aborted on demotion');
+    release();
+    expect(pipe.state).toBe('follower');
+    source.emit([upsert('/rt1')]);
+    await waitFor(() => sender.paths('realtime').includes('/rt1'), 'realtime as follower');
+    expect(sender.paths('audit')).not.toContain('/late');
+  });
+
+  it('regression: an expired session (40402) opens a new session at once, without backoff', async () => {
+    const spec = makeSpec();
+    const { pipe, sender } = build(spec);
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'first snapshot');
+    sender.expired.add('s1');
+    const t0 = Date.now();
+    await waitFor(() => sender.sessions.length === 2, 'second session');
+    expect(Date.now() - t0).toBeLessThan(1000); // bounded by one heartbeat interval (20 ms) + scheduling, not backoff growth
+    await waitFor(() => sender.count('snapshot/end true') === 2, 'snapshot in the new session');
+    expect(sender.batches.filter((b) => b.session === 's2').map((b) => b.batch_seq)).toEqual([0, 1]);
+  });
+
+  it('heartbeat keeps beating while snapshot and audit throw', async () => {
+    const spec = makeSpec({ pipe: { audit_interval_sec: 0.01 } });
+    const { pipe, sender, source } = build(spec);
+    source.snapshotImpl = async function* () {
+      yield [upsert('/x')];
+      throw new Error('disk on fire');
+    };
+    source.auditImpl = async function* () {
+      throw new Error('audit exploded');
+    };
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end false') >= 2, 'failed snapshots (retried)');
+    const beats = sender.heartbeats;
+    await waitFor(() => sender.heartbeats >= beats + 5, 'heartbeats keep coming');
+    source.snapshotImpl = async function* () {
+      yield [upsert('/ok')];
+    };
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot succeeds eventually');
+    await waitFor(() => sender.count('audit/end false') >= 2, 'audits fail with complete:false');
+    const beats2 = sender.heartbeats;
+    await waitFor(() => sender.heartbeats >= beats2 + 5, 'heartbeats still coming');
+    expect(pipe.status().errors_total).toBeGreaterThan(0);
+    expect(pipe.status().recent_errors.some((e) => e.message.includes('audit exploded'))).toBe(true);
+  });
+
+  it('spool replay: events produced while Fusion is down are delivered in order when it is back', async () => {
+    const { pipe, sender, source } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    source.emit([upsert('/r0')]);
+    await waitFor(() => sender.paths('realtime').includes('/r0'), 'live delivery');
+    sender.down = true;
+    for (let i = 1; i <= 50; i++) source.emit([upsert(`/r${i}`)]);
+    await waitFor(() => pipe.status().spool.events >= 49, 'events spooled to disk');
+    expect(pipe.state).toBe('degraded');
+    sender.down = false;
+    await waitFor(() => sender.paths('realtime').length >= 51, 'spool delivered');
+    const paths = sender.paths('realtime');
+    expect(paths).toEqual(Array.from({ length: 51 }, (_, i) => `/r${i}`));
+    await waitFor(() => pipe.status().spool.events === 0, 'spool empty');
+    await waitFor(() => pipe.state === 'leader', 'healthy again');
+  });
+
+  it('spool overflow drops the spool, marks re-snapshot, keeps running, and re-snapshots once leader and connected', async () => {
+    const spec = makeSpec({ pipe: { spool_max_mb: 0.002 } }); // ~2 KB
+    const { pipe, sender, source } = build(spec);
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'first snapshot');
+    sender.down = true;
+    source.emit([upsert('/first')]);
+    await waitFor(() => pipe.status().spool.events > 0, 'spooling');
+    for (let i = 0; i < 100; i++) source.emit([upsert(`/fill/${i}`)]);
+    await waitFor(() => pipe.status().spool.overflows >= 1, 'overflow');
+    const st = pipe.status();
+    expect(st.resnapshot_pending).toBe(true);
+    expect(st.spool.dropped_events).toBeGreaterThan(0);
+    expect(st.recent_errors.some((e) => e.message.includes('spool full'))).toBe(true);
+    sender.down = false;
+    await waitFor(() => sender.count('snapshot/end true') === 2, 're-snapshot after overflow');
+    await waitFor(() => !pipe.status().resnapshot_pending, 'flag cleared');
+    expect(sender.sessions.length).toBe(1);
+  });
+
+  it('on-demand scan command: on_demand batches carry command_id, then commands/{id}/done', async () => {
+    const { pipe, sender } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    sender.pending.push({ id: 'cmd_1', type: 'scan', path: '/x', recursive: true });
+    await waitFor(() => sender.done.length === 1, 'command done');
+    expect(sender.done[0]).toEqual({ id: 'cmd_1', ok: true, error: null });
+    const b = sender.batches.find((x) => x.message_source === 'on_demand')!;
+    expect(b.command_id).toBe('cmd_1');
+    expect(b.events.map((e) => e.path)).toEqual(['/x']);
+  });
+
+  it('a failing on-demand scan (path outside the root) is answered with ok:false', async () => {
+    const { pipe, sender, source } = build();
+    source.scanImpl = async function* () {
+      throw new Error('path escapes the watched root');
+    };
+    pipe.start();
+    await waitFor(() => sender.sessions.length === 1, 'session');
+    sender.pending.push({ id: 'cmd_bad', type: 'scan', path: '/../etc', recursive: true });
+    await waitFor(() => sender.done.length === 1, 'command answered');
+    expect(sender.done[0]).toMatchObject({ id: 'cmd_bad', ok: false });
+    expect(sender.done[0]!.error).toContain('escapes');
+  });
+
+  it('resnapshot command makes the leader snapshot again in the same session', async () => {
+    const { pipe, sender } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    sender.pending.push({ id: 'cmd_r', type: 'resnapshot' });
+    await waitFor(() => sender.count('snapshot/end true') === 2, 'second snapshot');
+    expect(sender.sessions.length).toBe(1);
+  });
+
+  it('sentinel: fetches tasks, re-stats through the source, posts feedback', async () => {
+    const { pipe, sender, source } = build(makeSpec({ pipe: { sentinel_interval_sec: 0.02 } }));
+    pipe.start();
+    await waitFor(() => sender.count('sentinel/feedback 1') >= 1, 'sentinel feedback');
+    expect(source.sentinels[0]).toEqual(['/hot']);
+  });
+
+  it('opening a session keeps retrying with backoff while Fusion is unreachable (state reconnecting)', async () => {
+    const sender = new FakeSender();
+    sender.openError = new FusionError(503, 50301, 'not ready');
+    const { pipe } = build(makeSpec(), sender);
+    pipe.start();
+    await waitFor(() => pipe.status().errors_total >= 3, 'several attempts');
+    expect(pipe.state).toBe('reconnecting');
+    sender.openError = null;
+    await waitFor(() => pipe.state === 'leader', 'connected');
+  });
+
+  it('a rejected realtime batch (40001) is dropped and its batch_seq reused', async () => {
+    const { pipe, sender, source } = build();
+    sender.eventHook = (b) => (b.events.some((e) => e.path === '/bad') ? new FusionError(400, 40001, 'events[0].path: bad') : undefined);
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    source.emit([upsert('/bad')]);
+    await waitFor(() => pipe.status().batches_rejected === 1, 'rejected');
+    source.emit([upsert('/good')]);
+    await waitFor(() => sender.paths('realtime').includes('/good'), 'next batch delivered');
+    const seqs = sender.batches.map((b) => b.batch_seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i)); // contiguous: the rejected batch consumed no number
+    expect(pipe.status().events_rejected).toBe(1);
+  });
+
+  it('stop closes the session and spools what could not be flushed', async () => {
+    const { pipe, sender, source } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    sender.down = true;
+    source.emit([upsert('/pending')]);
+    await waitFor(() => pipe.status().spool.events === 1, 'spooled');
+    await pipe.stop(50);
+    expect(pipe.state).toBe('stopped');
+    expect(source.closed).toBe(1);
+    // A new pipe on the same state dir replays the spool first.
+    const sender2 = new FakeSender();
+    const next = build(makeSpec(), sender2);
+    next.pipe.start();
+    await waitFor(() => sender2.paths('realtime').includes('/pending'), 'replayed after restart');
+  });
+});

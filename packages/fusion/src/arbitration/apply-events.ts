@@ -1,0 +1,182 @@
+// The per-event arbitration rules of consistency.md §4: realtime, snapshot and smart-merge scans, with tombstone checks.
+
+import type { DeleteEvent, MessageSource, UpsertEvent } from '@fustor/protocol';
+import { F_AUDIT_SKIPPED, F_DIR, F_KNOWN, NO_NODE, ROOT } from '../tree/node-table.js';
+import type { ViewState } from './view-state.js';
+
+/** Outcome of one event: applied (possibly changing nothing) or discarded by a rule. */
+export const ACCEPTED = 0;
+export const IGNORED = 1;
+export type Outcome = typeof ACCEPTED | typeof IGNORED;
+
+interface Target {
+  path: string;
+  isDir: boolean;
+  size: number;
+  mtime: number;
+}
+
+/**
+ * Tombstone check on the path and its ancestors: a realtime delete of a directory leaves one tombstone
+ * for the directory, and a late scan echo of a file inside it must not resurrect the directory.
+ * Returns true when the event is an echo; otherwise drops the tombstones it outdates (re-creation).
+ */
+export function isTombstoneEcho(st: ViewState, path: string, mtime: number): boolean {
+  if (st.tombstones.size === 0) return false;
+  let hit: string[] | null = null;
+  for (let p: string | null = path; p !== null; p = parentPath(p)) {
+    const ts = st.tombstones.get(p);
+    if (ts === undefined) continue;
+    if (!(mtime > ts.logical)) return true;
+    (hit ??= []).push(p);
+  }
+  if (hit !== null) for (const p of hit) st.dropTombstone(p);
+  return false;
+}
+
+function parentPath(p: string): string | null {
+  if (p === '/') return null;
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/**
+ * Makes `parent` exist as a directory, creating missing ancestors as directories with mtime 0 (unknown:
+ * the next scan fills it in). A file standing where a directory must be is replaced: the child's
+ * existence is newer evidence than the file's.
+ */
+function ensureDir(st: ViewState, path: string, createFlags: number, confirmed: number): number {
+  const t = st.t;
+  let id = ROOT;
+  if (path === '/') return id;
+  let start = 1;
+  for (let i = 1; i <= path.length; i++) {
+    if (i !== path.length && path.charCodeAt(i) !== 47) continue;
+    const name = path.slice(start, i);
+    start = i + 1;
+    let c = t.child(id, name);
+    if (c !== NO_NODE && !t.isDir(c)) {
+      st.removeNode(c, false);
+      c = NO_NODE;
+    }
+    if (c === NO_NODE) c = st.tree.createChild(id, name, true, 0, 0, createFlags, confirmed);
+    id = c;
+  }
+  return id;
+}
+
+/** Creates, updates or (when file/dir kind changed) replaces the node of `e`. Returns its id and whether it is new. */
+function put(st: ViewState, e: Target, createFlags: number, confirmed: number): { id: number; created: boolean } {
+  const t = st.t;
+  let id = t.lookup(e.path);
+  if (id !== NO_NODE) {
+    if (t.isDir(id) === e.isDir) {
+      st.tree.setAttrs(id, e.size, e.mtime);
+      return { id, created: false };
+    }
+    st.removeNode(id, false);
+  }
+  const i = e.path.lastIndexOf('/');
+  const pid = ensureDir(st, i <= 0 ? '/' : e.path.slice(0, i), createFlags, confirmed);
+  id = st.tree.createChild(pid, e.path.slice(i + 1), e.isDir, e.size, e.mtime, createFlags, confirmed);
+  return { id, created: true };
+}
+
+function target(ev: UpsertEvent): Target {
+  return { path: ev.path, isDir: ev.is_dir, size: ev.is_dir ? 0 : (ev.size ?? 0), mtime: ev.mtime_ms };
+}
+
+export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number): Outcome {
+  if (ev.path === '/') return applyRootUpsert(st, source, ev);
+  if (isTombstoneEcho(st, ev.path, ev.mtime_ms)) return IGNORED;
+  switch (source) {
+    case 'realtime':
+      return realtimeUpsert(st, ev, now);
+    case 'snapshot':
+      return snapshotUpsert(st, ev);
+    default:
+      return scanUpsert(st, source, ev);
+  }
+}
+
+function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
+  const { id } = put(st, target(ev), F_KNOWN, now);
+  st.tree.setConfirmed(id, now);
+  st.tree.setFlag(id, F_KNOWN, true);
+  st.dropBlindMarks(id, ev.path);
+  if (!ev.is_dir) {
+    if (ev.is_atomic_write === false) st.setSuspect(id, ev.path, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms);
+    else st.clearSuspect(id, ev.path);
+    st.clock.sample(now, ev.mtime_ms);
+  }
+  return ACCEPTED;
+}
+
+function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
+  const { id } = put(st, target(ev), F_KNOWN, 0);
+  st.tree.setFlag(id, F_KNOWN, true);
+  if (!ev.is_dir) st.markIfHot(id, ev.path, ev.mtime_ms);
+  return ACCEPTED;
+}
+
+/** Audit / on-demand "smart merge": a scan may add what Fusion lacks but never rolls a node back. */
+function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
+  const t = st.t;
+  const isAudit = source === 'audit';
+  const existing = t.lookup(ev.path);
+  if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
+    if (isAudit) noteAuditEntry(st, existing, ev);
+    return ACCEPTED;
+  }
+  if (existing === NO_NODE && ev.parent_mtime_ms !== undefined) {
+    const pid = t.lookup(parentPath(ev.path)!);
+    if (pid !== NO_NODE && t.mtime[pid]! > ev.parent_mtime_ms) return IGNORED;
+  }
+  const { id, created } = put(st, target(ev), 0, 0);
+  // An existing directory whose mtime moved only says its entries changed (the entries themselves are
+  // judged one by one), so it is not a blind-spot addition; anything new, or a file that changed, is.
+  if (created || !ev.is_dir) {
+    st.tree.setFlag(id, F_KNOWN, false);
+    st.addBlindAddition(id, ev.path);
+  }
+  if (isAudit) noteAuditEntry(st, id, ev);
+  if (!ev.is_dir) st.markIfHot(id, ev.path, ev.mtime_ms);
+  return ACCEPTED;
+}
+
+function noteAuditEntry(st: ViewState, id: number, ev: UpsertEvent): void {
+  if (ev.is_dir && ev.audit_skipped !== undefined) {
+    st.tree.setFlag(id, F_AUDIT_SKIPPED, ev.audit_skipped);
+    if (!ev.audit_skipped) st.markListed(ev.path);
+  }
+  st.markSeen(id);
+}
+
+/** The root always exists and stays a directory; scans may teach its mtime and audit flag. */
+function applyRootUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
+  if (!ev.is_dir) return IGNORED;
+  const t = st.t;
+  if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) st.tree.setAttrs(ROOT, 0, ev.mtime_ms);
+  if (source === 'audit') noteAuditEntry(st, ROOT, ev);
+  return ACCEPTED;
+}
+
+export function applyDelete(st: ViewState, source: MessageSource, ev: DeleteEvent, now: number): Outcome {
+  if (ev.path === '/') return IGNORED;
+  const t = st.t;
+  const id = t.lookup(ev.path);
+  if (source === 'realtime') {
+    const wasDir = id === NO_NODE || (t.flags[id]! & F_DIR) !== 0;
+    if (id !== NO_NODE) st.removeNode(id, false);
+    if (wasDir) st.dropBlindDeletionsUnder(ev.path);
+    else st.dropBlindMarks(NO_NODE, ev.path);
+    st.setTombstone(ev.path, { logical: st.watermark(), physical: now });
+    return ACCEPTED;
+  }
+  // A scan reporting a deletion is compensating evidence: never against a realtime confirmation made
+  // after the audit began, and recorded as a blind-spot deletion rather than a tombstone.
+  if (id === NO_NODE) return ACCEPTED;
+  if (st.audit !== null && t.confirmed[id]! > st.audit.startedAt) return IGNORED;
+  st.removeNode(id, true);
+  return ACCEPTED;
+}

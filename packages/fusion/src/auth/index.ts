@@ -1,0 +1,5 @@
+// Authentication and authorization.
+
+export * from './key-registry.js';
+export * from './rate-limiter.js';
+export * from './access.js';

@@ -1,0 +1,6 @@
+// Fusion configuration: load, validate, defaults.
+
+export * from './types.js';
+export * from './defaults.js';
+export * from './validate.js';
+export * from './load.js';

@@ -1,0 +1,62 @@
+// What route handlers share: the store, sessions, keys, jobs, metrics and the live config.
+
+import type { Request } from 'express';
+import type { Logger } from '@fustor/protocol';
+import type { KeyRegistry, Principal } from '../auth/key-registry.js';
+import type { RateLimiter } from '../auth/rate-limiter.js';
+import type { FusionConfig } from '../config/types.js';
+import type { JobTracker } from '../sessions/jobs.js';
+import type { SessionManager } from '../sessions/session-manager.js';
+import type { Metrics } from '../server/metrics.js';
+import type { ViewStore } from '../views/contract.js';
+import { UnauthenticatedError } from '../errors.js';
+
+/** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */
+export interface RuntimeSettings {
+  /** 0 = no limit. */
+  rate_limit_per_key_per_minute: number;
+  log_level: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const RUNTIME_SETTINGS_KEY = 'runtime_settings';
+
+export interface RouteContext {
+  readonly store: ViewStore;
+  readonly sessions: SessionManager;
+  readonly keys: KeyRegistry;
+  readonly rateLimiter: RateLimiter;
+  readonly jobs: JobTracker;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  config(): FusionConfig;
+  runtime(): RuntimeSettings;
+  setRuntime(next: RuntimeSettings): void;
+}
+
+function presentedKey(req: Request): string | null {
+  const x = req.headers['x-api-key'];
+  if (typeof x === 'string' && x !== '') return x;
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
+  return null;
+}
+
+/** Authenticates the request (401) and counts it against the key's rate limit (429). */
+export function authenticate(ctx: RouteContext, req: Request): Principal {
+  const key = presentedKey(req);
+  if (!key) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
+  const p = ctx.keys.authenticate(key);
+  if (!p) throw new UnauthenticatedError('unknown or revoked API key');
+  ctx.rateLimiter.hit(p.id);
+  return p;
+}
+
+export function clientIp(req: Request): string | null {
+  return req.socket.remoteAddress ?? null;
+}
+
+/** Express 5 types params as string | string[]; route params here are always single strings. */
+export function param(req: Request, name: string): string {
+  const v = (req.params as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? v.join('/') : (v ?? '');
+}

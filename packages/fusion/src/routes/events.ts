@@ -1,0 +1,64 @@
+// Event ingest (role ingest): whole-batch validation, leader-only sources, strict batch_seq order with idempotent retries.
+
+import { Router } from 'express';
+import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
+import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
+import { sendOk } from '../server/envelope.js';
+import type { RouteContext } from './context.js';
+import { fastAcceptBatch } from './fast-batch.js';
+import { ingestSession } from './sessions.js';
+
+/** Hot path: the fast check accepts well-formed batches; zod handles the rest and words the error. */
+function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
+  const fast = fastAcceptBatch(body);
+  if (fast) return fast;
+  try {
+    return parseOrThrow(eventBatchSchema, body ?? {});
+  } catch (err) {
+    const b = body as { events?: unknown; message_source?: unknown } | null;
+    const n = Array.isArray(b?.events) ? b.events.length : 0;
+    ctx.metrics.countEvents(typeof b?.message_source === 'string' ? b.message_source.slice(0, 16) : 'unknown', 'rejected', n);
+    throw err;
+  }
+}
+
+export function eventRoutes(ctx: RouteContext): Router {
+  const r = Router();
+
+  r.post('/pipe/sessions/:sid/events', (req, res) => {
+    const t0 = performance.now();
+    const { session } = ingestSession(ctx, req);
+    const batch = validateBatch(ctx, req.body);
+    const src = batch.message_source;
+    if ((src === 'snapshot' || src === 'audit') && session.rec.role !== 'leader') {
+      throw new NotLeaderError(`${src} batches are accepted only from the view leader; this session is a follower`);
+    }
+    const last = session.rec.last_batch_seq;
+    // The first batch of a session may start at any number; after that, strictly +1.
+    if (last >= 0 && batch.batch_seq <= last) {
+      ctx.metrics.countEvents(src, 'duplicate', batch.events.length);
+      const dup: EventBatchResult = { accepted: 0, ignored: 0, batch_seq: batch.batch_seq, duplicate: true };
+      return sendOk(res, dup);
+    }
+    if (last >= 0 && batch.batch_seq !== last + 1) {
+      throw new ConflictError(`batch_seq ${batch.batch_seq} skips ahead; expected ${last + 1} (send batches of a session one at a time, in order)`, {
+        expected_seq: last + 1,
+      });
+    }
+    const engine = ctx.store.view(session.rec.view);
+    if (!engine) throw new NotFoundError(`view '${session.rec.view}' is no longer configured`);
+    const result = engine.applyBatch(src, batch.events, {
+      session_id: session.rec.session_id,
+      batch_seq: batch.batch_seq,
+      command_id: batch.command_id ?? null,
+    });
+    ctx.sessions.noteBatch(session, batch.batch_seq);
+    ctx.metrics.countEvents(src, 'accepted', result.accepted);
+    ctx.metrics.countEvents(src, 'ignored', result.ignored);
+    ctx.metrics.observeBatch(src, performance.now() - t0);
+    const out: EventBatchResult = { accepted: result.accepted, ignored: result.ignored, batch_seq: batch.batch_seq, duplicate: false };
+    sendOk(res, out);
+  });
+
+  return r;
+}

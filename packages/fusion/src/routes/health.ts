@@ -1,0 +1,25 @@
+// Unauthenticated probes: /healthz (alive), /readyz (storage open and views loaded, not shutting down), /metrics.
+
+import { Router } from 'express';
+import { NotReadyError } from '../errors.js';
+import { sendOk } from '../server/envelope.js';
+
+export interface HealthSource {
+  ready(): boolean;
+  shuttingDown(): boolean;
+  metricsText(): string;
+}
+
+export function healthRoutes(h: HealthSource): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => sendOk(res, { status: 'ok' }));
+  r.get('/readyz', (_req, res) => {
+    if (h.shuttingDown()) throw new NotReadyError('shutting down');
+    if (!h.ready()) throw new NotReadyError('storage is opening; views not loaded yet');
+    sendOk(res, { status: 'ok' });
+  });
+  r.get('/metrics', (_req, res) => {
+    res.status(200).type('text/plain; version=0.0.4; charset=utf-8').send(h.metricsText());
+  });
+  return r;
+}

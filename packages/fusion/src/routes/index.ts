@@ -1,0 +1,22 @@
+// Mounts every API route group under /api/v1.
+
+import { Router } from 'express';
+import type { RouteContext } from './context.js';
+import { adminRoutes } from './admin.js';
+import { eventRoutes } from './events.js';
+import { phaseRoutes } from './phases.js';
+import { queryRoutes } from './queries.js';
+import { sessionRoutes } from './sessions.js';
+
+export * from './context.js';
+export { healthRoutes, type HealthSource } from './health.js';
+
+export function apiRoutes(ctx: RouteContext): Router {
+  const r = Router();
+  r.use(eventRoutes(ctx));
+  r.use(sessionRoutes(ctx));
+  r.use(phaseRoutes(ctx));
+  r.use(queryRoutes(ctx));
+  r.use(adminRoutes(ctx));
+  return r;
+}

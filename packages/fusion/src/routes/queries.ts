@@ -1,0 +1,143 @@
+// Query routes (role read): views, tree (with force_real_time on-demand scans), stats, suspects, blind spots, sessions.
+
+import { randomBytes } from 'node:crypto';
+import { Router, type Request } from 'express';
+import {
+  blindSpotsQuerySchema,
+  pageOf,
+  pageQuerySchema,
+  parseOrThrow,
+  searchQuerySchema,
+  statsQuerySchema,
+  suspectsQuerySchema,
+  treeQuerySchema,
+  type ScanCommand,
+  type ViewSummary,
+} from '@fustor/protocol';
+import { mayAccessView, requireRole, requireView } from '../auth/access.js';
+import { NotFoundError } from '../errors.js';
+import { SessionManager } from '../sessions/session-manager.js';
+import type { ViewEngine } from '../views/contract.js';
+import { sendOk } from '../server/envelope.js';
+import { authenticate, param, type RouteContext } from './context.js';
+
+/** read role (or admin), key bound to the view (403), view exists (404). */
+export function readView(ctx: RouteContext, req: Request, role: 'read' | 'admin' = 'read'): ViewEngine {
+  const p = authenticate(ctx, req);
+  requireRole(p, role);
+  const id = param(req, 'view');
+  const engine = ctx.store.view(id);
+  requireView(p, id, engine !== undefined);
+  return engine!;
+}
+
+export function summarize(ctx: RouteContext, engine: ViewEngine): ViewSummary {
+  const c = engine.counters();
+  const leader = ctx.sessions.leaderOf(engine.id);
+  return {
+    id: engine.id,
+    file_count: c.file_count,
+    dir_count: c.dir_count,
+    total_size: c.total_size,
+    leader: leader ? { session_id: leader.rec.session_id, agent_id: leader.rec.agent_id } : null,
+    session_count: ctx.sessions.sessionsOf(engine.id).length,
+    has_blind_spot: c.blind_spot_count > 0,
+    suspect_count: c.suspect_count,
+    last_event_at_ms: c.last_event_at_ms,
+  };
+}
+
+export function queryRoutes(ctx: RouteContext): Router {
+  const r = Router();
+
+  r.get('/views', (req, res) => {
+    const p = authenticate(ctx, req);
+    requireRole(p, 'read');
+    const items = ctx.store
+      .views()
+      .filter((v) => mayAccessView(p, v.id))
+      .map((v) => summarize(ctx, v));
+    sendOk(res, { items, total: items.length });
+  });
+
+  r.get('/views/:view/tree', async (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(treeQuerySchema, req.query);
+    let job: { id: string | null; status: string; error?: string | null } | undefined;
+    if (q.force_real_time) {
+      const abort = new AbortController();
+      const onClose = () => abort.abort();
+      res.once('close', onClose);
+      try {
+        job = await onDemandScan(ctx, engine.id, q.path, q.timeout_ms, abort.signal);
+      } finally {
+        res.off('close', onClose);
+      }
+      if (abort.signal.aborted) return;
+    }
+    const node = engine.tree(q.path, {
+      depth: q.depth,
+      page: q.page,
+      page_size: q.page_size,
+      sort_by: q.sort_by,
+      sort_order: q.sort_order,
+      only_path: q.only_path,
+    });
+    if (!node) throw new NotFoundError(`path '${q.path}' not found in view '${engine.id}'`);
+    sendOk(res, job ? { node, job } : { node });
+  });
+
+  r.get('/views/:view/stats', (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(statsQuerySchema, req.query);
+    const stats = engine.stats(q.path);
+    if (!stats) throw new NotFoundError(`path '${q.path}' not found in view '${engine.id}'`);
+    sendOk(res, stats);
+  });
+
+  r.get('/views/:view/search', (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(searchQuerySchema, req.query);
+    if (!engine.search) throw new NotFoundError('search is not available in this build');
+    sendOk(res, engine.search(q));
+  });
+
+  r.get('/views/:view/suspects', (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(suspectsQuerySchema, req.query);
+    sendOk(res, engine.suspects(q.page, q.page_size, q.path));
+  });
+
+  r.get('/views/:view/blind-spots', (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(blindSpotsQuerySchema, req.query);
+    sendOk(res, engine.blindSpots(q.kind, q.page, q.page_size));
+  });
+
+  r.get('/views/:view/sessions', (req, res) => {
+    const engine = readView(ctx, req);
+    const q = parseOrThrow(pageQuerySchema, req.query);
+    const all = ctx.sessions.sessionsOf(engine.id).map((s) => SessionManager.info(s));
+    const start = (q.page - 1) * q.page_size;
+    sendOk(res, pageOf(all.slice(start, start + q.page_size), all.length, q.page, q.page_size));
+  });
+
+  return r;
+}
+
+/** Sends a scan command to the view's leader and waits for its done (or the timeout). */
+async function onDemandScan(
+  ctx: RouteContext,
+  view: string,
+  path: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ id: string | null; status: string; error?: string | null }> {
+  const leader = ctx.sessions.leaderOf(view);
+  if (!leader) return { id: null, status: 'failed', error: 'the view has no leader session to scan with' };
+  const cmd: ScanCommand = { id: `cmd_${randomBytes(9).toString('base64url')}`, type: 'scan', path, recursive: true };
+  ctx.jobs.add(cmd, leader.rec.session_id, view);
+  ctx.sessions.enqueue(leader.rec.session_id, cmd);
+  const job = await ctx.jobs.wait(cmd.id, timeoutMs, signal);
+  return { id: cmd.id, status: job?.status ?? 'pending', error: job?.error ?? null };
+}

@@ -1,0 +1,53 @@
+// Maps every thrown error onto the envelope; unexpected ones become 500 50001 with no stack in the body (logged instead).
+
+import type { NextFunction, Request, Response } from 'express';
+import { ERROR_CODES, ProtocolValidationError, type Logger } from '@fustor/protocol';
+import { ApiError, FIX_TEXTS, RateLimitedError } from '../errors.js';
+import { sendError } from './envelope.js';
+import type { Metrics } from './metrics.js';
+
+/** Errors from other layers (the view engine) that carry a known wire code but are not ApiError. */
+function codeOf(err: unknown): { status: number; code: number } | null {
+  if (err instanceof ApiError) return { status: err.status, code: err.code };
+  const e = err as { code?: unknown; status?: unknown; name?: unknown };
+  if (typeof e?.code === 'number') {
+    for (const def of Object.values(ERROR_CODES)) if (def.code === e.code) return { status: def.http, code: def.code };
+  }
+  if (e?.name === 'ConflictError') return { status: 409, code: ERROR_CODES.CONFLICT.code };
+  if (e?.name === 'NotFoundError') return { status: 404, code: ERROR_CODES.NOT_FOUND.code };
+  return null;
+}
+
+export function errorHandler(log: Logger, metrics: Metrics) {
+  // express recognizes error middleware by its four parameters
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (err instanceof ProtocolValidationError) {
+      metrics.countError(ERROR_CODES.VALIDATION.code);
+      return sendError(res, 400, err.code, err.message, err.field ? { field: err.field } : undefined);
+    }
+    const known = codeOf(err);
+    if (known) {
+      metrics.countError(known.code);
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSec));
+      const details = err instanceof ApiError ? err.details : (err as { details?: Record<string, unknown> }).details;
+      const message = (err as Error).message || FIX_TEXTS[known.code] || 'error';
+      return sendError(res, known.status, known.code, message, details);
+    }
+    const bodyParserStatus = (err as { status?: number; type?: string }).status;
+    if (bodyParserStatus === 413) {
+      metrics.countError(41301);
+      return sendError(res, 413, 41301, 'request body is over server.max_body_mb');
+    }
+    if (bodyParserStatus === 400) {
+      metrics.countError(40001);
+      return sendError(res, 400, 40001, 'malformed request');
+    }
+    metrics.countError(50001);
+    log.error('unexpected error while handling a request', { method: req.method, route: req.path, error: err instanceof Error ? err : String(err) });
+    sendError(res, 500, 50001, 'internal error; see the Fusion log');
+  };
+}

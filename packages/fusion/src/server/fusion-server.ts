@@ -1,0 +1,231 @@
+// Assembles Fusion: opens the store, builds the express app, listens, reloads on demand and shuts down gracefully.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { API_BASE, createLogger, isLogLevel, type Logger } from '@fustor/protocol';
+import { KeyRegistry } from '../auth/key-registry.js';
+import { RateLimiter } from '../auth/rate-limiter.js';
+import type { FusionConfig } from '../config/types.js';
+import { NotFoundError, NotReadyError } from '../errors.js';
+import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
+import { JobTracker } from '../sessions/jobs.js';
+import { SessionManager } from '../sessions/session-manager.js';
+import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../views/contract.js';
+import { jsonBody } from './body.js';
+import { errorHandler } from './error-handler.js';
+import { Metrics } from './metrics.js';
+
+export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
+
+export interface FusionServerOptions {
+  config: FusionConfig;
+  openStore: OpenStore;
+  log?: Logger;
+  clocks?: EngineClocks;
+  /** Overrides config.server.port (the CLI's --port; tests use 0). */
+  port?: number;
+  /** Session expiry check period (tests shorten it). */
+  sessionSweepMs?: number;
+  /** Drain deadline on stop before open connections are cut. */
+  stopDeadlineMs?: number;
+}
+
+const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
+
+export class FusionServer {
+  readonly #opts: FusionServerOptions;
+  readonly #log: Logger;
+  readonly #metrics = new Metrics();
+  readonly #jobs = new JobTracker();
+  #config: FusionConfig;
+  #store: ViewStore | null = null;
+  #sessions: SessionManager | null = null;
+  #keys: KeyRegistry | null = null;
+  #rateLimiter = new RateLimiter(0);
+  #runtime: RuntimeSettings = { ...DEFAULT_RUNTIME };
+  #http: Server | null = null;
+  #ready = false;
+  #stopping: Promise<void> | null = null;
+
+  constructor(opts: FusionServerOptions) {
+    this.#opts = opts;
+    this.#config = opts.config;
+    this.#log = opts.log ?? createLogger({ level: opts.config.logging.level });
+  }
+
+  get config(): FusionConfig {
+    return this.#config;
+  }
+  get store(): ViewStore {
+    if (!this.#store) throw new NotReadyError();
+    return this.#store;
+  }
+  get sessions(): SessionManager {
+    if (!this.#sessions) throw new NotReadyError();
+    return this.#sessions;
+  }
+  get port(): number {
+    return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
+  }
+  get url(): string {
+    const host = this.#config.server.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+  get ready(): boolean {
+    return this.#ready && !this.#stopping;
+  }
+
+  /** Listens first (so /healthz answers), then opens storage and turns ready. */
+  async start(): Promise<void> {
+    const app = this.#buildApp();
+    const http = createServer({ keepAliveTimeout: 65_000 }, app);
+    http.headersTimeout = 70_000;
+    http.requestTimeout = 0; // long polls may legitimately last 60 s
+    this.#http = http;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.#opts.port ?? this.#config.server.port, this.#config.server.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      this.#openStore();
+    } catch (err) {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw err;
+    }
+    this.#log.info('fusion listening', { url: this.url, views: this.#config.views.map((v) => v.id), db: this.#config.storage.path });
+  }
+
+  #openStore(): void {
+    const c = this.#config;
+    const store = this.#opts.openStore({
+      path: c.storage.path,
+      views: c.views,
+      clocks: this.#opts.clocks,
+      synchronous: c.storage.synchronous,
+      log: (level, msg, fields) => this.#log.log(level, msg, fields),
+    });
+    this.#store = store;
+    const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
+    this.#applyRuntime({ ...DEFAULT_RUNTIME, log_level: c.logging.level, ...saved });
+    this.#keys = new KeyRegistry(store, c.api_keys);
+    this.#sessions = new SessionManager({
+      store,
+      defaultTimeoutSec: c.session.timeout_sec,
+      sweepIntervalMs: this.#opts.sessionSweepMs,
+      log: (level, msg, fields) => this.#log.log(level, msg, fields),
+      onClose: (s, reason) => this.#jobs.failSession(s.rec.session_id, `session ${reason}`),
+    });
+    this.#sessions.start((v) => store.view(v) !== undefined);
+    this.#ready = true;
+  }
+
+  #applyRuntime(next: RuntimeSettings): void {
+    this.#runtime = Object.freeze({ ...next });
+    this.#rateLimiter.setLimit(next.rate_limit_per_key_per_minute);
+    if (isLogLevel(next.log_level)) this.#log.setLevel(next.log_level);
+  }
+
+  #context(): RouteContext {
+    const self = this;
+    return {
+      get store() {
+        return self.store;
+      },
+      get sessions() {
+        return self.sessions;
+      },
+      get keys() {
+        if (!self.#keys) throw new NotReadyError();
+        return self.#keys;
+      },
+      get rateLimiter() {
+        return self.#rateLimiter;
+      },
+      jobs: this.#jobs,
+      metrics: this.#metrics,
+      log: this.#log,
+      config: () => this.#config,
+      runtime: () => this.#runtime,
+      setRuntime: (next) => {
+        this.store.setSetting(RUNTIME_SETTINGS_KEY, next);
+        this.#applyRuntime(next);
+        this.#log.info('runtime settings changed', { ...next });
+      },
+    };
+  }
+
+  #buildApp(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.use(
+      healthRoutes({
+        ready: () => this.#ready,
+        shuttingDown: () => this.#stopping !== null,
+        metricsText: () => this.#metrics.render(this.#store, this.#sessions, this.#config.storage.path),
+      }),
+    );
+    app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {
+      if (this.#stopping) {
+        res.setHeader('Connection', 'close');
+        return next(new NotReadyError('shutting down'));
+      }
+      if (!this.#ready) return next(new NotReadyError('storage is opening; views not loaded yet'));
+      next();
+    });
+    app.use(jsonBody(() => this.#config.server.max_body_mb));
+    app.use(API_BASE, apiRoutes(this.#context()));
+    app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
+    app.use(errorHandler(this.#log, this.#metrics));
+    return app;
+  }
+
+  /** Applies a new config (SIGHUP): views added/changed/removed and keys; listen address changes need a restart. */
+  reload(next: FusionConfig): void {
+    const prev = this.#config;
+    if (next.server.port !== prev.server.port || next.server.host !== prev.server.host) {
+      this.#log.warn('server.host/port changed: takes effect after a restart', { host: next.server.host, port: next.server.port });
+    }
+    if (next.storage.path !== prev.storage.path) this.#log.warn('storage.path changed: takes effect after a restart');
+    this.#config = next;
+    const store = this.#store;
+    if (store && this.#sessions && this.#keys) {
+      store.configureViews(next.views);
+      const keep = new Set(next.views.map((v) => v.id));
+      for (const v of prev.views) if (!keep.has(v.id)) this.#sessions.dropView(v.id);
+      this.#sessions.defaultTimeoutSec = next.session.timeout_sec;
+      this.#keys.reload(next.api_keys);
+    }
+    if (!store?.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY)?.log_level) this.#log.setLevel(next.logging.level);
+    this.#log.info('configuration reloaded', { views: next.views.map((v) => v.id), keys: next.api_keys.length });
+  }
+
+  /** Stop accepting, finish in-flight requests (long polls are answered), then checkpoint and close the store. */
+  stop(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#stopping = (async () => {
+      const http = this.#http;
+      this.#sessions?.stop();
+      this.#jobs.cancelAll();
+      if (http) {
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        const deadline = setTimeout(() => http.closeAllConnections(), this.#opts.stopDeadlineMs ?? 10_000);
+        await closed;
+        clearTimeout(deadline);
+      }
+      this.#ready = false;
+      try {
+        this.#store?.close();
+      } catch (err) {
+        this.#log.error('closing the store failed', { error: err as Error });
+      }
+      this.#log.info('fusion stopped');
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,180 @@
+// Node columns <-> SQLite blobs: chunk checkpoints and per-commit log records (native byte order, names joined by NUL).
+
+import type Database from 'better-sqlite3';
+import { F_LIVE, NO_NODE, NodeTable, PERSISTED_FLAGS } from '../tree/node-table.js';
+import { chunkTable, createNodeTables, logTable } from './schema.js';
+
+export const CHUNK_SHIFT = 12;
+export const CHUNK = 1 << CHUNK_SHIFT;
+
+/** A view of `count` elements of typed array `a` from `start` as a Buffer (no copy). */
+function bytes(a: Int32Array | Uint8Array | Float64Array, start: number, count: number): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, count * a.BYTES_PER_ELEMENT);
+}
+
+/** Copies a blob into typed array `a` at element `start` (blobs need not be aligned, so copy bytes). */
+function into(blob: Buffer, a: Int32Array | Uint8Array | Float64Array, start: number): void {
+  blob.copy(Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, blob.length));
+}
+
+function aligned<T extends Int32Array | Float64Array>(blob: Buffer, C: new (n: number) => T): T {
+  const a = new C(blob.length / C.prototype.BYTES_PER_ELEMENT);
+  into(blob, a, 0);
+  return a;
+}
+
+type Stmt = Database.Statement;
+
+/**
+ * Writes: every commit appends one log row with the touched nodes' records; when the log holds more
+ * records than a threshold, the chunks those records fall in are rewritten from memory and the log is
+ * emptied (same transaction). Reads: chunks, then the log replayed in order.
+ */
+export class NodeStore {
+  /** Log records that trigger a checkpoint (at least; a quarter of the live nodes when larger). Tests lower it. */
+  static minCheckpointRecords = 65_536;
+  readonly #insLog: Stmt;
+  readonly #upChunk: Stmt;
+  readonly #delChunk: Stmt;
+  readonly #clearLog: Stmt;
+  readonly #db: Database.Database;
+  readonly #num: number;
+  #dirty = new Set<number>();
+  #logRecords = 0;
+
+  constructor(db: Database.Database, num: number) {
+    this.#db = db;
+    this.#num = num;
+    createNodeTables(db, num);
+    this.#insLog = db.prepare(`INSERT INTO ${logTable(num)} (count, ids, parent, flags, size, mtime, confirmed, names) VALUES (?,?,?,?,?,?,?,?)`);
+    this.#upChunk = db.prepare(`INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, parent, flags, size, mtime, confirmed, names) VALUES (?,?,?,?,?,?,?,?)`);
+    this.#delChunk = db.prepare(`DELETE FROM ${chunkTable(num)} WHERE chunk = ?`);
+    this.#clearLog = db.prepare(`DELETE FROM ${logTable(num)}`);
+  }
+
+  /** Appends the records of `ids` (call inside the commit's transaction). */
+  write(t: NodeTable, ids: Iterable<number>): void {
+    const list = [...ids];
+    const n = list.length;
+    if (n === 0) return;
+    const id = new Int32Array(n);
+    const parent = new Int32Array(n);
+    const flags = new Uint8Array(n);
+    const size = new Float64Array(n);
+    const mtime = new Float64Array(n);
+    const confirmed = new Float64Array(n);
+    const names: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = list[i]!;
+      id[i] = x;
+      this.#dirty.add(x >> CHUNK_SHIFT);
+      if (t.isLive(x)) {
+        parent[i] = t.parent[x]!;
+        flags[i] = t.flags[x]! & PERSISTED_FLAGS;
+        size[i] = t.size[x]!;
+        mtime[i] = t.mtime[x]!;
+        confirmed[i] = t.confirmed[x]!;
+        names[i] = t.names[x]!;
+      } else {
+        parent[i] = NO_NODE;
+        names[i] = '';
+      }
+    }
+    this.#insLog.run(n, bytes(id, 0, n), bytes(parent, 0, n), bytes(flags, 0, n), bytes(size, 0, n), bytes(mtime, 0, n), bytes(confirmed, 0, n), names.join('\0'));
+    this.#logRecords += n;
+    if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t);
+  }
+
+  get pendingLogRecords(): number {
+    return this.#logRecords;
+  }
+
+  /** Rewrites the chunks the log touched and empties the log (call inside a transaction). */
+  checkpoint(t: NodeTable): void {
+    if (this.#logRecords === 0 && this.#dirty.size === 0) return;
+    for (const c of this.#dirty) {
+      const start = c << CHUNK_SHIFT;
+      const count = Math.min(CHUNK, t.hwm - start);
+      if (count <= 0) {
+        this.#delChunk.run(c);
+        continue;
+      }
+      const names: string[] = new Array(count);
+      const flags = new Uint8Array(count);
+      for (let k = 0; k < count; k++) {
+        names[k] = t.names[start + k] ?? '';
+        flags[k] = t.flags[start + k]! & PERSISTED_FLAGS;
+      }
+      this.#upChunk.run(c, count, bytes(t.parent, start, count), flags, bytes(t.size, start, count), bytes(t.mtime, start, count), bytes(t.confirmed, start, count), names.join('\0'));
+    }
+    this.#clearLog.run();
+    this.#dirty.clear();
+    this.#logRecords = 0;
+  }
+
+  /** Empties the view's node storage (reset). */
+  wipe(): void {
+    this.#db.prepare(`DELETE FROM ${chunkTable(this.#num)}`).run();
+    this.#clearLog.run();
+    this.#dirty.clear();
+    this.#logRecords = 0;
+  }
+
+  /** Reads chunks and replays the log into a fresh table; returns it with hwm set but nothing linked. */
+  read(): { table: NodeTable; hwm: number } {
+    const db = this.#db;
+    const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm, count(*) AS chunks FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
+    const logs = db
+      .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, names FROM ${logTable(this.#num)} ORDER BY seq`)
+      .raw(true)
+      .all() as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string][];
+    let hwm = meta.hwm ?? 0;
+    const decoded = logs.map((r) => {
+      const ids = aligned(r[1], Int32Array);
+      for (const x of ids) if (x + 1 > hwm) hwm = x + 1;
+      return r;
+    });
+    const t = new NodeTable(Math.max(hwm, 16), 64);
+    const names = t.names;
+    if (hwm > 0) names.length = hwm;
+    const rows = db.prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, names FROM ${chunkTable(this.#num)} ORDER BY chunk`).raw(true);
+    for (const r of rows.iterate() as IterableIterator<[number, number, Buffer, Buffer, Buffer, Buffer, Buffer, string]>) {
+      const start = r[0] << CHUNK_SHIFT;
+      into(r[2], t.parent, start);
+      into(r[3], t.flags, start);
+      into(r[4], t.size, start);
+      into(r[5], t.mtime, start);
+      into(r[6], t.confirmed, start);
+      const parts = r[7].split('\0');
+      for (let k = 0; k < r[1]; k++) names[start + k] = parts[k]!;
+    }
+    this.#dirty.clear();
+    this.#logRecords = 0;
+    for (const r of decoded) {
+      const n = r[0];
+      const ids = aligned(r[1], Int32Array);
+      const parent = aligned(r[2], Int32Array);
+      const flags = r[3];
+      const size = aligned(r[4], Float64Array);
+      const mtime = aligned(r[5], Float64Array);
+      const confirmed = aligned(r[6], Float64Array);
+      const parts = r[7].split('\0');
+      for (let i = 0; i < n; i++) {
+        const x = ids[i]!;
+        t.parent[x] = parent[i]!;
+        t.flags[x] = flags[i]!;
+        t.size[x] = size[i]!;
+        t.mtime[x] = mtime[i]!;
+        t.confirmed[x] = confirmed[i]!;
+        names[x] = parts[i]!;
+        this.#dirty.add(x >> CHUNK_SHIFT);
+      }
+      this.#logRecords += n;
+    }
+    for (let x = 0; x < hwm; x++) {
+      if (names[x] === undefined) names[x] = '';
+      if ((t.flags[x]! & F_LIVE) === 0) t.flags[x] = 0;
+    }
+    return { table: t, hwm };
+  }
+}

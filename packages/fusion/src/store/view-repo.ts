@@ -1,0 +1,205 @@
+// Reads one view's state from fusion.db and writes what a batch changed, with prepared statements.
+
+import type Database from 'better-sqlite3';
+import { F_DIR, F_KNOWN, F_LIVE, F_SEEN, NO_NODE, ROOT } from '../tree/node-table.js';
+import { ViewState, type Thresholds } from '../arbitration/view-state.js';
+import type { EngineClocks } from '../views/contract.js';
+import { NodeStore } from './node-codec.js';
+
+type Stmt = Database.Statement;
+
+export class ViewRepo {
+  readonly num: number;
+  readonly #db: Database.Database;
+  readonly #s: Record<string, Stmt>;
+  readonly #nodes: NodeStore;
+
+  constructor(db: Database.Database, num: number) {
+    this.#db = db;
+    this.num = num;
+    this.#nodes = new NodeStore(db, num);
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical) VALUES (?,?,?,?)`),
+      delTomb: p(`DELETE FROM tombstones WHERE view = ? AND path = ?`),
+      upSusp: p(`INSERT OR REPLACE INTO suspects (view, path, mtime, remaining_ms) VALUES (?,?,?,?)`),
+      delSusp: p(`DELETE FROM suspects WHERE view = ? AND path = ?`),
+      upBlind: p(`INSERT OR REPLACE INTO blind_spots (view, path, kind) VALUES (?,?,?)`),
+      delBlind: p(`DELETE FROM blind_spots WHERE view = ? AND path = ?`),
+      upHist: p(`INSERT OR REPLACE INTO clock_histogram (view, bucket, count) VALUES (?,?,?)`),
+      delHist: p(`DELETE FROM clock_histogram WHERE view = ? AND bucket = ?`),
+      wipeHist: p(`DELETE FROM clock_histogram WHERE view = ?`),
+      addSeen: p(`INSERT OR IGNORE INTO audit_seen (view, id) VALUES (?,?)`),
+      addListed: p(`INSERT OR IGNORE INTO audit_listed (view, path) VALUES (?,?)`),
+      delSeen: p(`DELETE FROM audit_seen WHERE view = ? AND id = ?`),
+      wipeSeen: p(`DELETE FROM audit_seen WHERE view = ?`),
+      wipeListed: p(`DELETE FROM audit_listed WHERE view = ?`),
+      setAudit: p(`UPDATE views SET audit_started_at = ? WHERE num = ?`),
+      setLastEvent: p(`UPDATE views SET last_event_at = ? WHERE num = ?`),
+      setSeq: p(`UPDATE sessions SET last_batch_seq = max(last_batch_seq, ?) WHERE session_id = ?`),
+    };
+  }
+
+  /** Writes everything the journal and the tree's touched set name. Call inside a transaction. */
+  flush(st: ViewState, session?: { id: string; seq: number }): void {
+    const s = this.#s;
+    const v = this.num;
+    const j = st.j;
+    const t = st.t;
+    if (j.wipe) this.#wipe();
+    this.#nodes.write(t, st.tree.touched);
+    for (const p of j.tombstones) {
+      const ts = st.tombstones.get(p);
+      if (ts) s.upTomb!.run(v, p, ts.logical, ts.physical);
+      else s.delTomb!.run(v, p);
+    }
+    if (j.suspects.size > 0) {
+      const mono = st.clocks.monotonic();
+      for (const p of j.suspects) {
+        const m = st.suspects.get(p);
+        if (m) s.upSusp!.run(v, p, m.mtime, Math.max(0, m.expiry - mono));
+        else s.delSusp!.run(v, p);
+      }
+    }
+    for (const p of j.blind) {
+      const kind = st.blindAdds.has(p) ? 'addition' : st.blindDels.has(p) ? 'deletion' : null;
+      if (kind) s.upBlind!.run(v, p, kind);
+      else s.delBlind!.run(v, p);
+    }
+    const hist = st.clock.touched;
+    if (hist === 'all') {
+      s.wipeHist!.run(v);
+      for (const [b, c] of st.clock.counts) s.upHist!.run(v, b, c);
+    } else {
+      for (const b of hist) {
+        const c = st.clock.counts.get(b);
+        if (c !== undefined) s.upHist!.run(v, b, c);
+        else s.delHist!.run(v, b);
+      }
+    }
+    if (j.auditChanged) {
+      s.wipeSeen!.run(v);
+      s.wipeListed!.run(v);
+      s.setAudit!.run(st.audit?.startedAt ?? null, v);
+      if (st.audit !== null) {
+        for (const p of st.audit.listed) s.addListed!.run(v, p);
+        for (let id = 0; id < t.hwm; id++) if (t.flags[id]! & F_SEEN) s.addSeen!.run(v, id);
+      }
+    } else if (st.audit !== null) {
+      for (const id of j.seen) {
+        if (t.isLive(id) && t.flags[id]! & F_SEEN) s.addSeen!.run(v, id);
+        else s.delSeen!.run(v, id);
+      }
+      for (const p of j.listed) s.addListed!.run(v, p);
+    }
+    if (st.lastEventAt !== null) s.setLastEvent!.run(st.lastEventAt, v);
+    if (session) s.setSeq!.run(session.seq, session.id);
+  }
+
+  /** Folds the node log into the chunk checkpoint (clean shutdown: the next start replays nothing). */
+  checkpointNodes(st: ViewState): void {
+    this.#db.transaction(() => this.#nodes.checkpoint(st.t))();
+  }
+
+  /** Called after a successful commit: the journal's content is now on disk. */
+  static committed(st: ViewState): void {
+    st.tree.touched.clear();
+    st.j.clear();
+    st.clock.drainTouched();
+  }
+
+  #wipe(): void {
+    const v = this.num;
+    this.#nodes.wipe();
+    for (const table of ['tombstones', 'suspects', 'blind_spots', 'audit_seen', 'audit_listed']) {
+      this.#db.prepare(`DELETE FROM ${table} WHERE view = ?`).run(v);
+    }
+    this.#db.prepare(`UPDATE views SET audit_started_at = NULL WHERE num = ?`).run(v);
+  }
+
+  /** Builds the view's state from disk: nodes in id order through raw rows, then marks, clock and audit context. */
+  load(clocks: EngineClocks, th: Thresholds, warn: (msg: string, f?: Record<string, unknown>) => void): ViewState {
+    const db = this.#db;
+    const v = this.num;
+    const read = this.#nodes.read();
+    const table = read.table;
+    // The root always exists; an empty view (or a damaged root record) gets a fresh one, written with the next commit.
+    const freshRoot = read.hwm === 0 || (table.flags[ROOT]! & (F_LIVE | F_DIR)) !== (F_LIVE | F_DIR);
+    if (freshRoot) {
+      table.flags[ROOT] = F_LIVE | F_DIR | F_KNOWN;
+      table.parent[ROOT] = NO_NODE;
+      table.names[ROOT] = '';
+    }
+    const orphans = table.finishBulkLoad(Math.max(1, read.hwm));
+    const st = new ViewState(clocks, th, table);
+    const t = st.t;
+    const unreachable = this.#unreachable(st, orphans);
+    if (unreachable.length > 0) warn('dropping node records that are not reachable from the root', { view_num: v, count: unreachable.length });
+    st.tree.rebuildAggregates();
+
+    for (const r of db.prepare(`SELECT path, logical, physical FROM tombstones WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number]>) {
+      st.tombstones.set(r[0], { logical: r[1], physical: r[2] });
+    }
+    const mono = clocks.monotonic();
+    for (const r of db.prepare(`SELECT path, mtime, remaining_ms FROM suspects WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number]>) {
+      st.suspects.set(r[0], mono + r[2], r[1]);
+    }
+    for (const r of db.prepare(`SELECT path, kind FROM blind_spots WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, string]>) {
+      if (r[1] === 'addition') st.blindAdds.add(r[0]);
+      else st.blindDels.add(r[0]);
+    }
+    st.clock.load(db.prepare(`SELECT bucket, count FROM clock_histogram WHERE view = ?`).raw(true).all(v) as [number, number][]);
+    const vrow = db.prepare(`SELECT last_event_at, audit_started_at FROM views WHERE num = ?`).get(v) as
+      | { last_event_at: number | null; audit_started_at: number | null }
+      | undefined;
+    st.lastEventAt = vrow?.last_event_at ?? null;
+    if (vrow?.audit_started_at != null) {
+      const listed = new Set<string>();
+      for (const r of db.prepare(`SELECT path FROM audit_listed WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string]>) listed.add(r[0]);
+      st.audit = { startedAt: vrow.audit_started_at, listed };
+      for (const r of db.prepare(`SELECT id FROM audit_seen WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[number]>) {
+        if (t.isLive(r[0])) t.flags[r[0]] = t.flags[r[0]]! | F_SEEN;
+      }
+    }
+    st.tree.touched.clear();
+    for (const id of unreachable) st.tree.touch(id);
+    if (freshRoot) st.tree.touch(ROOT);
+    return st;
+  }
+
+  /** Releases live nodes not reachable from the root (never expected; guards against a damaged file). */
+  #unreachable(st: ViewState, orphans: number[]): number[] {
+    const t = st.t;
+    if (orphans.length === 0 && t.live === this.#countReachable(st)) return [];
+    const reached = new Uint8Array(t.hwm);
+    const stack = [ROOT];
+    reached[ROOT] = 1;
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      for (let c = t.firstChild(d); c !== NO_NODE; c = t.next[c]!) {
+        reached[c] = 1;
+        if (t.isDir(c)) stack.push(c);
+      }
+    }
+    const orphanSet = new Set(orphans);
+    const out: number[] = [];
+    for (let id = 1; id < t.hwm; id++) if (t.isLive(id) && !reached[id]) out.push(id);
+    for (const id of out) if (!orphanSet.has(id)) t.unlink(id);
+    for (const id of out) t.release(id);
+    return out;
+  }
+
+  #countReachable(st: ViewState): number {
+    const t = st.t;
+    let n = 1;
+    const stack = [ROOT];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      for (let c = t.firstChild(d); c !== NO_NODE; c = t.next[c]!) {
+        n++;
+        if (t.isDir(c)) stack.push(c);
+      }
+    }
+    return n;
+  }
+}

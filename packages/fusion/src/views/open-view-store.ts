@@ -1,0 +1,110 @@
+// openViewStore: opens fusion.db, loads every configured view into memory and persists sessions and settings.
+
+import type Database from 'better-sqlite3';
+import { closeDatabase, openDatabase } from '../store/database.js';
+import { SessionRepo } from '../store/session-repo.js';
+import type { EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from './contract.js';
+import { ViewEngineImpl, type LogFn } from './view-engine.js';
+
+const DEFAULT_CLOCKS: EngineClocks = { physical: () => Date.now(), monotonic: () => performance.now() };
+/** How often due suspects are expired without waiting for a request. */
+const TICK_MS = 1000;
+
+class ViewStoreImpl implements ViewStore {
+  readonly #db: Database.Database;
+  readonly #sessions: SessionRepo;
+  readonly #clocks: EngineClocks;
+  readonly #log: LogFn;
+  readonly #views = new Map<string, ViewEngineImpl>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(opts: OpenViewStoreOptions) {
+    this.#clocks = opts.clocks ?? DEFAULT_CLOCKS;
+    this.#log = opts.log ?? (() => {});
+    this.#db = openDatabase(opts.path, opts.synchronous ?? 'full');
+    try {
+      this.#sessions = new SessionRepo(this.#db);
+      this.configureViews(opts.views);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    this.#timer = setInterval(() => this.#tickAll(), TICK_MS);
+    this.#timer.unref();
+  }
+
+  #tickAll(): void {
+    for (const v of this.#views.values()) {
+      try {
+        v.tick();
+      } catch (err) {
+        this.#log('error', 'suspect expiry failed', { view: v.id, error: String(err) });
+      }
+    }
+  }
+
+  view(id: string): ViewEngine | undefined {
+    return this.#views.get(id);
+  }
+
+  views(): ViewEngine[] {
+    return [...this.#views.values()];
+  }
+
+  configureViews(configs: readonly ViewConfig[]): void {
+    const wanted = new Set(configs.map((c) => c.id));
+    for (const id of [...this.#views.keys()]) if (!wanted.has(id)) this.#views.delete(id);
+    const find = this.#db.prepare(`SELECT num FROM views WHERE id = ?`);
+    const insert = this.#db.prepare(`INSERT INTO views (id, config) VALUES (?, ?)`);
+    const update = this.#db.prepare(`UPDATE views SET config = ? WHERE num = ?`);
+    for (const c of configs) {
+      const json = JSON.stringify(c);
+      const row = find.get(c.id) as { num: number } | undefined;
+      const num = row?.num ?? Number(insert.run(c.id, json).lastInsertRowid);
+      if (row) update.run(json, num);
+      const live = this.#views.get(c.id);
+      if (live) live.reconfigure(c);
+      else {
+        const started = performance.now();
+        const engine = new ViewEngineImpl(this.#db, num, c, this.#clocks, this.#log);
+        this.#views.set(c.id, engine);
+        this.#log('info', 'view loaded', {
+          view: c.id,
+          files: engine.counters().file_count,
+          load_ms: Math.round(performance.now() - started),
+        });
+      }
+    }
+  }
+
+  saveSession(s: SessionRecord): void {
+    this.#sessions.save(s);
+  }
+
+  deleteSession(sessionId: string): void {
+    this.#sessions.delete(sessionId);
+  }
+
+  loadSessions(): SessionRecord[] {
+    return this.#sessions.all();
+  }
+
+  getSetting<T>(key: string): T | undefined {
+    return this.#sessions.getSetting<T>(key);
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.#sessions.setSetting(key, value);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    for (const v of this.#views.values()) v.checkpoint();
+    this.#views.clear();
+    closeDatabase(this.#db);
+  }
+}
+
+export function openViewStore(opts: OpenViewStoreOptions): ViewStore {
+  return new ViewStoreImpl(opts);
+}

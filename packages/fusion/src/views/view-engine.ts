@@ -1,0 +1,267 @@
+// ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
+
+import type Database from 'better-sqlite3';
+import type { BlindSpotKind, FileEvent, MessageSource, Page, SentinelResult, TreeNode, ViewStats } from '@fustor/protocol';
+import { pageOf } from '@fustor/protocol';
+import { ConflictError } from '../errors.js';
+import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
+import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
+import { ViewState, type Thresholds } from '../arbitration/view-state.js';
+import { F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
+import { listTree } from '../tree/listing.js';
+import { ViewRepo } from '../store/view-repo.js';
+import type {
+  ApplyContext,
+  ApplyResult,
+  EngineClocks,
+  TreeListOptions,
+  ViewConfig,
+  ViewCounters,
+  ViewEngine,
+} from './contract.js';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export function thresholdsOf(c: ViewConfig): Thresholds {
+  return { hotMs: c.hot_file_threshold_sec * 1000, tombstoneTtlMs: c.tombstone_ttl_sec * 1000 };
+}
+
+/**
+ * Commit discipline: every mutation runs on the in-memory state first, recording what it touched;
+ * the touched rows are then written in one transaction. If anything throws before the commit
+ * completes, the in-memory state is rebuilt from the database, so memory never runs ahead of disk.
+ */
+export class ViewEngineImpl implements ViewEngine {
+  readonly id: string;
+  #config: ViewConfig;
+  #st: ViewState;
+  readonly #db: Database.Database;
+  readonly #repo: ViewRepo;
+  readonly #clocks: EngineClocks;
+  readonly #log: LogFn;
+
+  constructor(db: Database.Database, num: number, config: ViewConfig, clocks: EngineClocks, log: LogFn) {
+    this.id = config.id;
+    this.#config = Object.freeze({ ...config });
+    this.#db = db;
+    this.#clocks = clocks;
+    this.#log = log;
+    this.#repo = new ViewRepo(db, num);
+    this.#st = this.#load();
+  }
+
+  get config(): ViewConfig {
+    return this.#config;
+  }
+
+  /** New thresholds apply to marks set from now on. */
+  reconfigure(config: ViewConfig): void {
+    this.#config = Object.freeze({ ...config });
+    this.#st.th = thresholdsOf(config);
+  }
+
+  #load(): ViewState {
+    return this.#repo.load(this.#clocks, thresholdsOf(this.#config), (msg, f) => this.#log('warn', msg, { view: this.id, ...f }));
+  }
+
+  /** Runs `mutate` on the state and commits what it touched; on any failure memory is reloaded from disk. */
+  #commit<T>(mutate: (st: ViewState) => T, session?: { id: string; seq: number }): T {
+    try {
+      let out!: T;
+      this.#db.transaction(() => {
+        out = mutate(this.#st);
+        // mutate may swap the state (reset), so flush whatever is current now.
+        this.#repo.flush(this.#st, session);
+      })();
+      ViewRepo.committed(this.#st);
+      return out;
+    } catch (err) {
+      this.#log('error', 'view change failed; reloading the view from the database', { view: this.id, error: String(err) });
+      try {
+        this.#st = this.#load();
+      } catch (reloadErr) {
+        this.#log('error', 'reloading the view failed', { view: this.id, error: String(reloadErr) });
+      }
+      throw err;
+    }
+  }
+
+  applyBatch(source: MessageSource, events: readonly FileEvent[], ctx: ApplyContext): ApplyResult {
+    return this.#commit(
+      (st) => {
+        const now = this.#clocks.physical();
+        let ignored = 0;
+        for (const ev of events) {
+          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now) : applyDelete(st, source, ev, now);
+          if (r !== ACCEPTED) ignored++;
+        }
+        st.lastEventAt = now;
+        expireSuspects(st);
+        return { accepted: events.length - ignored, ignored };
+      },
+      { id: ctx.session_id, seq: ctx.batch_seq },
+    );
+  }
+
+  snapshotStart(clear: boolean): void {
+    if (!clear) return;
+    this.#commit((st) => clearBlindSpots(st));
+  }
+
+  snapshotEnd(complete: boolean): void {
+    this.#log('debug', 'snapshot ended', { view: this.id, complete });
+  }
+
+  auditStart(): void {
+    this.#commit((st) => startAudit(st, this.#clocks.physical()));
+  }
+
+  auditEnd(complete: boolean): { deleted: number } {
+    if (this.#st.audit === null) {
+      throw new ConflictError(`view '${this.id}' has no audit in progress`, { view: this.id });
+    }
+    const deleted = this.#commit((st) => endAudit(st, complete, this.#clocks.physical()));
+    return { deleted };
+  }
+
+  sentinelTasks(limit: number): string[] {
+    this.tick();
+    const out: string[] = [];
+    for (const [p] of this.#st.suspects.ordered()) {
+      if (out.length >= limit) break;
+      out.push(p);
+    }
+    return out;
+  }
+
+  sentinelFeedback(results: readonly SentinelResult[]): { cleared: number; renewed: number; deleted: number } {
+    return this.#commit((st) => applySentinel(st, results));
+  }
+
+  tick(): void {
+    const next = this.#st.suspects.nextExpiry();
+    if (next === undefined || next > this.#clocks.monotonic()) return;
+    this.#commit((st) => expireSuspects(st));
+  }
+
+  reset(): void {
+    this.#commit((st) => {
+      const fresh = new ViewState(this.#clocks, st.th);
+      fresh.clock = st.clock;
+      fresh.lastEventAt = st.lastEventAt;
+      fresh.j.wipe = true;
+      this.#st = fresh;
+      return undefined;
+    });
+  }
+
+  /** Writes the node checkpoint so the next open replays no log (called on clean close). */
+  checkpoint(): void {
+    try {
+      this.#repo.checkpointNodes(this.#st);
+    } catch (err) {
+      this.#log('warn', 'node checkpoint failed; the log will be replayed at next start', { view: this.id, error: String(err) });
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  tree(path: string, opts: TreeListOptions): TreeNode | null {
+    this.tick();
+    const id = this.#st.t.lookup(path);
+    if (id === NO_NODE) return null;
+    return listTree(this.#st.tree, id, path, opts);
+  }
+
+  stats(path: string): ViewStats | null {
+    this.tick();
+    const st = this.#st;
+    const t = st.t;
+    const id = t.lookup(path);
+    if (id === NO_NODE) return null;
+    const watermark = st.watermark();
+    let file_count: number, dir_count: number, total_size: number, latest: number, suspect_count: number, blind: number;
+    if (t.isDir(id)) {
+      const a = st.tree.aggregates(id);
+      ({ file_count, dir_count, total_size, suspect_count } = a);
+      latest = a.latest_mtime;
+      blind = a.blind_count + this.#deletionsUnder(path);
+    } else {
+      // A file has no descendants; its stats describe the file itself, which is what "is it done?" asks.
+      file_count = 1;
+      dir_count = 0;
+      total_size = t.size[id]!;
+      latest = t.mtime[id]!;
+      suspect_count = t.flags[id]! & F_SUSPECT ? 1 : 0;
+      blind = st.blindAdds.has(path) ? 1 : 0;
+    }
+    const latest_mtime_ms = latest === -Infinity ? null : latest;
+    const stable = suspect_count === 0 && (latest_mtime_ms === null || watermark - latest_mtime_ms > st.th.hotMs);
+    return {
+      path,
+      file_count,
+      dir_count,
+      total_size,
+      latest_mtime_ms,
+      suspect_count,
+      blind_spot_count: blind,
+      stable,
+      watermark_ms: watermark,
+    };
+  }
+
+  #deletionsUnder(path: string): number {
+    const dels = this.#st.blindDels;
+    if (path === '/' || dels.size === 0) return dels.size;
+    const prefix = path + '/';
+    let n = 0;
+    for (const p of dels) if (p.startsWith(prefix)) n++;
+    return n;
+  }
+
+  counters(): ViewCounters {
+    this.tick();
+    const st = this.#st;
+    const a = st.tree.aggregates(ROOT);
+    return {
+      file_count: a.file_count,
+      dir_count: a.dir_count,
+      total_size: a.total_size,
+      suspect_count: st.suspects.size,
+      blind_spot_count: st.blindAdds.size + st.blindDels.size,
+      tombstone_count: st.tombstones.size,
+      last_event_at_ms: st.lastEventAt,
+    };
+  }
+
+  watermark(): number {
+    return this.#st.watermark();
+  }
+
+  suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }> {
+    this.tick();
+    const mono = this.#clocks.monotonic();
+    const prefix = under === undefined || under === '/' ? null : under + '/';
+    const all = this.#st.suspects
+      .ordered()
+      .filter(([p]) => prefix === null || p === under || p.startsWith(prefix))
+      .map(([path, m]) => ({ path, mtime_ms: m.mtime, expires_in_ms: Math.max(0, m.expiry - mono) }));
+    const from = (page - 1) * pageSize;
+    return pageOf(all.slice(from, from + pageSize), all.length, page, pageSize);
+  }
+
+  blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }> {
+    const st = this.#st;
+    const items: { path: string; kind: BlindSpotKind }[] = [];
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    if (kind !== 'deletion') for (const p of [...st.blindAdds].sort(cmp)) items.push({ path: p, kind: 'addition' });
+    if (kind !== 'addition') for (const p of [...st.blindDels].sort(cmp)) items.push({ path: p, kind: 'deletion' });
+    const from = (page - 1) * pageSize;
+    return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
+  }
+
+  /** For tests and the bench: the state object (read-only use). */
+  get state(): ViewState {
+    return this.#st;
+  }
+}

@@ -1,0 +1,80 @@
+// R5: two agents feed one view; killing the leader promotes the follower in time and it takes over scans.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { SessionInfo } from '@fustor/protocol';
+import { waitForOracle } from './helpers/oracle.js';
+import { generateTree } from './helpers/tree.js';
+import { waitFor } from './helpers/wait.js';
+import { AgentNode, FusionNode, World } from './helpers/world.js';
+
+const TIMEOUT_SEC = 3;
+
+describe('leader failover (R5)', () => {
+  test('kill -9 of the leader agent: the follower leads within timeout + one heartbeat and audits', async () => {
+    const w = World.create('failover');
+    const data = w.dir('data');
+    generateTree(data, 5, 20);
+    const fusion = await FusionNode.start(w, { sessionTimeoutSec: TIMEOUT_SEC });
+    const sessions = (): Promise<SessionInfo[]> => fusion.client.sessions('research');
+
+    const first = await AgentNode.start(w, fusion, {
+      agentId: 'first',
+      pipes: [{ id: 'p', dir: data, view: 'research', sessionTimeoutSec: TIMEOUT_SEC }],
+    });
+    await waitFor(
+      async () => {
+        const s = await sessions();
+        return s.some((x) => x.agent_id === 'first' && x.role === 'leader') ? { ok: true, value: s } : { ok: false, why: JSON.stringify(s) };
+      },
+      { timeoutMs: 15_000, what: "agent 'first' to hold the leader session" },
+    );
+    await waitForOracle(fusion.client, 'research', data);
+
+    // Scan-only follower: after promotion, anything new can only reach Fusion through its snapshot/audit.
+    const second = await AgentNode.start(w, fusion, {
+      agentId: 'second',
+      pipes: [{ id: 'p', dir: data, view: 'research', sessionTimeoutSec: TIMEOUT_SEC, realtime: false }],
+    });
+    const both = await waitFor(
+      async () => {
+        const s = await sessions();
+        return s.some((x) => x.agent_id === 'second') ? { ok: true, value: s } : { ok: false, why: JSON.stringify(s) };
+      },
+      { timeoutMs: 15_000, what: "agent 'second' to open a session" },
+    );
+    expect(both.find((x) => x.agent_id === 'second')?.role).toBe('follower');
+    expect(both.find((x) => x.agent_id === 'first')?.role).toBe('leader');
+
+    await first.kill9();
+    const killedAt = Date.now();
+    // timeout + one heartbeat interval (timeout/2), plus slack for a loaded 2-core machine.
+    const budgetMs = TIMEOUT_SEC * 1000 * 1.5 + 3_000;
+    const promoted = await waitFor(
+      async () => {
+        const s = await sessions();
+        const leader = s.find((x) => x.role === 'leader');
+        return leader?.agent_id === 'second' ? { ok: true, value: s } : { ok: false, why: JSON.stringify(s) };
+      },
+      { timeoutMs: budgetMs, intervalMs: 100, what: "agent 'second' to become leader after the leader was killed" },
+    );
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(budgetMs);
+    expect(promoted.some((x) => x.agent_id === 'first')).toBe(false);
+
+    // Takeover: a change after promotion can only be found by the new leader's scans (it has no watcher).
+    await waitForOracle(fusion.client, 'research', data, { timeoutMs: 20_000 });
+    writeFileSync(join(data, 'd001', 'after-failover.dat'), 'written after the leader died');
+    await waitForOracle(fusion.client, 'research', data, { timeoutMs: 20_000 });
+    const additions = await fusion.client.blindSpots('research', 'addition');
+    expect(additions).toContain('/d001/after-failover.dat');
+    // The console of the new leader agrees, and its periodic audits run.
+    await waitFor(
+      async () => {
+        const p = (await second.statusOrNull())?.pipes[0];
+        return p?.state === 'leader' && Number(p.audits_completed) > 0 ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
+      },
+      { timeoutMs: 10_000, what: "agent 'second' to report leader state and a completed audit" },
+    );
+  });
+});

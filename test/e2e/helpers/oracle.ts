@@ -1,0 +1,152 @@
+// The e2e oracle: the real directory (lstat walk) versus Fusion's tree, compared as sets of entries.
+
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TreeNode } from '@fustor/protocol';
+import type { FusionClient } from './fusion-client.js';
+import { waitFor } from './wait.js';
+
+export interface OracleEntry {
+  path: string;
+  is_dir: boolean;
+  /** Files only; directories are compared by path and type. */
+  size: number;
+  mtime_ms: number;
+}
+
+export type EntryMap = Map<string, OracleEntry>;
+
+/** Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll sees them). */
+export function walkDisk(root: string, opts: { exclude?: (viewPath: string) => boolean } = {}): EntryMap {
+  const out: EntryMap = new Map();
+  const visit = (abs: string, viewPath: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(abs);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const childAbs = join(abs, name);
+      const childView = viewPath === '/' ? `/${name}` : `${viewPath}/${name}`;
+      if (opts.exclude?.(childView)) continue;
+      let st;
+      try {
+        st = lstatSync(childAbs);
+      } catch {
+        continue;
+      }
+      const isDir = st.isDirectory();
+      out.set(childView, { path: childView, is_dir: isDir, size: isDir ? 0 : st.size, mtime_ms: isDir ? 0 : st.mtimeMs });
+      if (isDir) visit(childAbs, childView);
+    }
+  };
+  visit(root, '/');
+  return out;
+}
+
+/**
+ * Reads a whole view from Fusion: asks `depth` levels at a time and follows every directory whose
+ * children were not returned, were cut (`truncated`) or span several pages.
+ */
+export async function walkFusion(client: FusionClient, view: string, opts: { depth?: number; pageSize?: number } = {}): Promise<EntryMap> {
+  const depth = opts.depth ?? 3;
+  const pageSize = opts.pageSize ?? 500;
+  const out: EntryMap = new Map();
+  const pending: string[] = ['/'];
+
+  const record = (n: TreeNode): void => {
+    if (n.path === '/') return;
+    out.set(n.path, { path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : n.size, mtime_ms: n.is_dir ? 0 : n.mtime_ms });
+  };
+  // Returns true when this node's subtree down to the limit was fully present in the answer.
+  const absorb = (n: TreeNode, isRequestRoot: boolean): void => {
+    record(n);
+    if (!n.is_dir) return;
+    const ch = n.children;
+    const complete = ch !== undefined && !ch.truncated && ch.pages <= 1 && ch.items.length >= ch.total;
+    if (!complete) {
+      if (!isRequestRoot) pending.push(n.path);
+      return;
+    }
+    for (const c of ch.items) absorb(c, false);
+  };
+
+  while (pending.length > 0) {
+    const path = pending.shift() as string;
+    const first = await client.tree(view, path, { depth, pageSize });
+    absorb(first.node, true);
+    const ch = first.node.children;
+    if (!first.node.is_dir || !ch) continue;
+    const complete = !ch.truncated && ch.pages <= 1 && ch.items.length >= ch.total;
+    if (complete) continue;
+    // The request root itself spans several pages: page through it one level at a time.
+    for (let page = 1; page <= Math.max(ch.pages, 1); page++) {
+      const r = await client.tree(view, path, { depth: 1, page, pageSize });
+      for (const c of r.node.children?.items ?? []) {
+        record(c);
+        if (c.is_dir) pending.push(c.path);
+      }
+    }
+  }
+  return out;
+}
+
+const MTIME_TOLERANCE_MS = 1;
+
+export interface OracleDiff {
+  missing: OracleEntry[];
+  extra: OracleEntry[];
+  changed: { disk: OracleEntry; fusion: OracleEntry }[];
+}
+
+export function diffEntries(disk: EntryMap, fusion: EntryMap): OracleDiff {
+  const d: OracleDiff = { missing: [], extra: [], changed: [] };
+  for (const [p, e] of disk) {
+    const f = fusion.get(p);
+    if (!f) d.missing.push(e);
+    else if (f.is_dir !== e.is_dir || (!e.is_dir && (f.size !== e.size || Math.abs(f.mtime_ms - e.mtime_ms) > MTIME_TOLERANCE_MS))) {
+      d.changed.push({ disk: e, fusion: f });
+    }
+  }
+  for (const [p, f] of fusion) if (!disk.has(p)) d.extra.push(f);
+  return d;
+}
+
+export function isEmptyDiff(d: OracleDiff): boolean {
+  return d.missing.length === 0 && d.extra.length === 0 && d.changed.length === 0;
+}
+
+const fmt = (e: OracleEntry): string => (e.is_dir ? `${e.path}/ (dir)` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}`);
+
+export function formatDiff(d: OracleDiff, limit = 25): string {
+  const lines: string[] = [];
+  const section = (title: string, rows: string[]): void => {
+    if (rows.length === 0) return;
+    lines.push(`${title} (${rows.length}):`);
+    for (const r of rows.slice(0, limit)) lines.push(`  ${r}`);
+    if (rows.length > limit) lines.push(`  … ${rows.length - limit} more`);
+  };
+  section('on disk, missing in Fusion', d.missing.map(fmt));
+  section('in Fusion, not on disk', d.extra.map(fmt));
+  section('different', d.changed.map((c) => `disk: ${fmt(c.disk)}  fusion: ${fmt(c.fusion)}`));
+  return lines.join('\n') || '(no difference)';
+}
+
+export interface OracleOptions {
+  timeoutMs?: number;
+  exclude?: (viewPath: string) => boolean;
+}
+
+/** Polls until Fusion's view equals the directory; on timeout the error shows a readable diff. */
+export async function waitForOracle(client: FusionClient, view: string, root: string, opts: OracleOptions = {}): Promise<EntryMap> {
+  return waitFor(
+    async () => {
+      const disk = walkDisk(root, { exclude: opts.exclude });
+      const fusion = await walkFusion(client, view);
+      const d = diffEntries(disk, fusion);
+      return isEmptyDiff(d) ? { ok: true as const, value: fusion } : { ok: false as const, why: formatDiff(d) };
+    },
+    { timeoutMs: opts.timeoutMs ?? 20_000, intervalMs: 250, what: `Fusion view '${view}' to match ${root}` },
+  );
+}

@@ -1,0 +1,89 @@
+// `npm start`'s script: first run writes configs and keys, starts both daemons, prints a curl line that works; SIGTERM stops both.
+
+import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, test } from 'vitest';
+import { REPO_ROOT, START_SCRIPT } from './helpers/paths.js';
+import { freePort } from './helpers/ports.js';
+import { waitFor } from './helpers/wait.js';
+import { writeTree } from './helpers/tree.js';
+
+const run = promisify(execFile);
+let cleanup: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = null;
+});
+
+function startScript(home: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [START_SCRIPT, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FUSTOR_HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('scripts/start.mjs', () => {
+  test('starts Fusion and an agent on a named directory and prints a working curl line', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fustor-e2e-start-'));
+    const home = join(root, 'home');
+    const data = join(root, 'watched');
+    writeTree(data, { 'top.txt': 'hello', 'nested/inner.dat': 'inner' });
+    const s = startScript(home, [data], {
+      FUSTOR_FUSION_PORT: String(await freePort()),
+      FUSTOR_CONSOLE_PORT: String(await freePort()),
+    });
+    cleanup = async () => {
+      s.child.kill('SIGKILL');
+      await s.exited;
+      rmSync(root, { recursive: true, force: true });
+    };
+
+    const curl = await waitFor(
+      async () => {
+        if (s.child.exitCode !== null) throw new Error(`start.mjs exited ${s.child.exitCode}:\n${s.output()}`);
+        const line = s.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith('curl '));
+        return line ? { ok: true, value: line } : { ok: false, why: s.output() };
+      },
+      { timeoutMs: 60_000, what: 'start.mjs to print its curl line' },
+    );
+    expect(s.output()).toMatch(/Fusion:\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(s.output()).toMatch(/Agent console:\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(existsSync(join(home, 'fusion-config.yaml'))).toBe(true);
+    expect(readFileSync(join(home, 'agent-config.yaml'), 'utf8')).toContain(data);
+
+    // The printed command, run as printed, eventually lists what is in the directory.
+    const listing = await waitFor(
+      async () => {
+        const { stdout } = await run('sh', ['-c', curl], { timeout: 10_000 });
+        const body = JSON.parse(stdout) as { code: number; data?: { node: { children?: { items: { name: string }[] } } } };
+        const names = (body.data?.node.children?.items ?? []).map((i) => i.name).sort();
+        return body.code === 0 && names.join() === 'nested,top.txt' ? { ok: true, value: names } : { ok: false, why: stdout };
+      },
+      { timeoutMs: 30_000, what: 'the printed curl command to list the watched directory' },
+    );
+    expect(listing).toEqual(['nested', 'top.txt']);
+
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(s.output()).toMatch(/stopped agent/);
+    expect(s.output()).toMatch(/stopped fusion/);
+  });
+
+  test('refuses a directory that does not exist, naming it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fustor-e2e-start-'));
+    cleanup = async () => rmSync(root, { recursive: true, force: true });
+    const s = startScript(join(root, 'home'), [join(root, 'missing')], {});
+    expect(await s.exited).toBe(1);
+    expect(s.output()).toContain(join(root, 'missing'));
+  });
+});
