@@ -158,8 +158,17 @@ async function startStack(work, dir, label) {
   );
   const url = `http://127.0.0.1:${fusionPort}`;
   const fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
-  await until('fusion /readyz', 60_000, async () => (await fetch(`${url}/readyz`)).status === 200);
-  return { home, url, readKey, consolePort, fusion, agent: null };
+  const stack = { home, url, readKey, consolePort, fusion, agent: null };
+  try {
+    await until('fusion /readyz', 60_000, async () => {
+      if (fusion.child.exitCode !== null) throw Object.assign(new Error(`fusion exited with code ${fusion.child.exitCode}`), { fatal: true });
+      return (await fetch(`${url}/readyz`)).status === 200;
+    });
+  } catch (err) {
+    await stopProc(fusion);
+    throw withLogs(err, stack);
+  }
+  return stack;
 }
 
 async function startAgent(stack) {

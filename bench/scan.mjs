@@ -116,8 +116,8 @@ async function consume(iter) {
   return { events, files, skipped };
 }
 
-async function timeSnapshot(root) {
-  const src = createFsSource({ root, realtime: false });
+async function timeSnapshot(root, scanWorkers) {
+  const src = createFsSource(scanWorkers === undefined ? { root, realtime: false } : { root, realtime: false, scanWorkers });
   await src.start();
   const t0 = performance.now();
   const r = await consume(src.snapshot());
@@ -151,6 +151,7 @@ await timeSnapshot(root);
 
 const findMs = [];
 const scanMs = [];
+const scanMainMs = [];
 let scanEvents = null;
 for (let i = 0; i < runs; i++) {
   // Alternate the order so neither side always runs on a cache the other just warmed.
@@ -159,11 +160,22 @@ for (let i = 0; i < runs; i++) {
     const s = await timeSnapshot(root);
     scanMs.push(s.ms);
     scanEvents = s;
+    scanMainMs.push((await timeSnapshot(root, 0)).ms);
   } else {
+    scanMainMs.push((await timeSnapshot(root, 0)).ms);
     const s = await timeSnapshot(root);
     scanMs.push(s.ms);
     findMs.push(timeFind(root));
   }
+}
+// start(): realpath, directory census (watch selection + drift sample); realtime on = watches too.
+const startMs = [];
+for (let i = 0; i < runs; i++) {
+  const src = createFsSource({ root });
+  const t0 = performance.now();
+  await src.start();
+  startMs.push(performance.now() - t0);
+  await src.close();
 }
 if (scanEvents.files !== tree.files) throw new Error(`snapshot reported ${scanEvents.files} files, expected ${tree.files}`);
 
@@ -182,16 +194,20 @@ if (lastAudit.inc.files !== 0 || lastAudit.inc.skipped !== tree.dirs) {
 
 const find = median(findMs);
 const scan = median(scanMs);
+const scanMain = median(scanMainMs);
+const start = median(startMs);
 const full = median(fullMs);
 const inc = median(incMs);
 const rows = [
   ['find -printf (baseline)', find, ''],
-  ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×)`],
+  ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×), 2 stat workers (default)`],
+  ['snapshot, main thread only', scanMain, `${(scanMain / find).toFixed(2)}× find (scanWorkers: 0)`],
+  ['start() with watcher', start, `${(start / find).toFixed(2)}× find (census + ${tree.dirs} watches)`],
   ['full audit', full, ''],
   ['incremental audit', inc, `${((inc / full) * 100).toFixed(1)}% of full (target ≤ 25%)`],
 ];
-console.log(`\n${'what'.padEnd(26)} ${'median ms'.padStart(10)}  note   (runs: ${runs})`);
-for (const [what, ms, note] of rows) console.log(`${what.padEnd(26)} ${ms.toFixed(0).padStart(10)}  ${note}`);
+console.log(`\n${'what'.padEnd(28)} ${'median ms'.padStart(10)}  note   (runs: ${runs})`);
+for (const [what, ms, note] of rows) console.log(`${what.padEnd(28)} ${ms.toFixed(0).padStart(10)}  ${note}`);
 console.log(`files/s snapshot: ${Math.round(tree.files / (scan / 1000)).toLocaleString('en')}; find: ${Math.round(tree.files / (find / 1000)).toLocaleString('en')}`);
 
 if (!keep) fs.rmSync(join(root, '..'), { recursive: true, force: true });
@@ -203,6 +219,9 @@ console.log('RESULT ' + JSON.stringify({
   find_ms: Math.round(find),
   snapshot_ms: Math.round(scan),
   snapshot_vs_find: { value: +(scan / find).toFixed(3), target_max: 1.5, ok: scan / find <= 1.5 },
+  snapshot_main_thread_ms: Math.round(scanMain),
+  snapshot_main_thread_vs_find: { value: +(scanMain / find).toFixed(3) },
+  start_with_watcher_ms: Math.round(start),
   audit_full_ms: Math.round(full),
   audit_incremental_ms: Math.round(inc),
   audit_incremental_vs_full: { value: +(inc / full).toFixed(3), target_max: 0.25, ok: inc / full <= 0.25 },

@@ -98,6 +98,7 @@ async function writeFreshConfigs(watchDir) {
   const consolePort = await choosePort(portFromEnv('FUSTOR_CONSOLE_PORT', 8100), 'agent console');
   const ingestKey = key('ingest');
   const readKey = key('read');
+  const adminKey = key('admin');
   const fusion = {
     server: { host: '127.0.0.1', port: fusionPort, max_body_mb: 10 },
     storage: { path: 'fusion.db' },
@@ -106,6 +107,8 @@ async function writeFreshConfigs(watchDir) {
     api_keys: [
       { name: 'local agent', key: ingestKey, role: 'ingest', views: [VIEW] },
       { name: 'local reader', key: readKey, role: 'read', views: [VIEW] },
+      // Used by this script only, to reset the view when `npm start -- <dir>` names another directory.
+      { name: 'local admin', key: adminKey, role: 'admin' },
     ],
   };
   const agent = {
@@ -126,15 +129,27 @@ function readYaml(file) {
   return doc;
 }
 
-/** Points the existing agent config at another directory, keeping everything else (and comments). */
+/** Points the existing agent config at another directory, keeping everything else (and comments). True when it changed. */
 function retargetAgent(watchDir) {
   const doc = readYaml(agentConfigFile);
   const current = doc.getIn(['sources', 0, 'config', 'uri']);
-  if (current !== watchDir) {
-    doc.setIn(['sources', 0, 'config', 'uri'], watchDir);
-    writeFileSync(agentConfigFile, doc.toString(), { mode: 0o600 });
-    console.log(`note: ${agentConfigFile}: sources[0].config.uri changed from ${current} to ${watchDir}`);
+  if (current === watchDir) return false;
+  doc.setIn(['sources', 0, 'config', 'uri'], watchDir);
+  writeFileSync(agentConfigFile, doc.toString(), { mode: 0o600 });
+  console.log(`note: ${agentConfigFile}: sources[0].config.uri changed from ${current} to ${watchDir}`);
+  return true;
+}
+
+/** Empties the view so entries of the previously watched directory do not linger until the next audit. */
+async function resetView(s) {
+  if (!s.adminKey) {
+    console.log(`note: no admin key in ${fusionConfigFile}; entries of the previous directory stay in view '${s.view}' until the next audit removes them`);
+    return;
   }
+  const res = await fetch(`${s.fusionUrl}/api/v1/views/${encodeURIComponent(s.view)}/tree`, { method: 'DELETE', headers: { 'X-API-Key': s.adminKey } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`resetting view '${s.view}' failed: ${res.status} ${body}`);
+  console.log(`note: view '${s.view}' was reset for the new directory`);
 }
 
 function currentSettings() {
@@ -147,6 +162,7 @@ function currentSettings() {
   const views = (f.views ?? []).map((v) => v.id);
   const view = a.senders?.[0]?.config?.view ?? views[0] ?? 'default';
   const reader = (f.api_keys ?? []).find((k) => k.key && (k.role === 'read' || k.role === 'admin'));
+  const admin = (f.api_keys ?? []).find((k) => k.key && k.role === 'admin');
   const browse = (h) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
   return {
     fusionUrl: `http://${browse(fusionHost)}:${fusionPort}`,
@@ -157,6 +173,7 @@ function currentSettings() {
     consolePort,
     view,
     readKey: reader?.key ?? null,
+    adminKey: admin?.key ?? null,
     watched: a.sources?.[0]?.config?.uri ?? '(see agent-config.yaml)',
   };
 }
@@ -225,13 +242,14 @@ async function main() {
   mkdirSync(logsDir, { recursive: true });
   const named = watchedDirFromArgs();
   const fresh = !existsSync(fusionConfigFile) || !existsSync(agentConfigFile);
+  let retargeted = false;
   if (fresh) {
     const watchDir = named ?? join(home, 'demo');
     if (!named) createDemoDir(watchDir);
     await writeFreshConfigs(watchDir);
     console.log(`created ${fusionConfigFile} and ${agentConfigFile} with new API keys`);
   } else if (named) {
-    retargetAgent(named);
+    retargeted = retargetAgent(named);
   } else {
     const cfg = currentSettings();
     if (cfg.watched === join(home, 'demo')) createDemoDir(cfg.watched);
@@ -251,6 +269,7 @@ async function main() {
 
   const fusion = launch('fusion', FUSION_BIN);
   await waitReady(fusion, `${s.fusionUrl}/readyz`, 'Fusion');
+  if (retargeted) await resetView(s);
   const agent = launch('agent', AGENT_BIN);
   await waitReady(agent, `${s.consoleUrl}/api/status`, 'the agent console');
 

@@ -51,29 +51,22 @@ describe('agent faults', () => {
       pipes: [{ id: 'p', dir: data, view: 'research' }],
     });
     await waitForOracle(fusion.client, 'research', data);
-    const pipe = async () => (await agent.statusOrNull())?.pipes[0] as { spool?: { overflows?: number }; resnapshot_pending?: boolean; snapshots_completed?: number; state?: string } | undefined;
-    const snapshotsBefore = (await pipe())?.snapshots_completed ?? 0;
+    const snapshotsBefore = Number((await agent.waitForPipe('a completed snapshot', (p) => Number(p.snapshots_completed) > 0)).snapshots_completed);
 
     await fusion.stop();
     mkdirSync(join(data, 'burst'));
     for (let i = 0; i < 600; i++) writeFileSync(join(data, 'burst', `b${String(i).padStart(4, '0')}-with-a-longish-name.dat`), String(i));
-    await waitFor(
-      async () => {
-        const p = await pipe();
-        return (p?.spool?.overflows ?? 0) > 0 && p?.resnapshot_pending ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
-      },
-      { timeoutMs: 20_000, what: 'the spool to overflow and a re-snapshot to be pending' },
+    await agent.waitForPipe(
+      'the spool to overflow and a re-snapshot to be pending',
+      (p) => Number((p.spool as { overflows?: number } | undefined)?.overflows) > 0 && p.resnapshot_pending === true,
+      { timeoutMs: 20_000 },
     );
     expect(agent.proc!.running).toBe(true);
 
     await fusion.restart();
     await waitForOracle(fusion.client, 'research', data, { timeoutMs: 60_000 });
-    await waitFor(
-      async () => {
-        const p = await pipe();
-        return (p?.snapshots_completed ?? 0) > snapshotsBefore && !p?.resnapshot_pending ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
-      },
-      { timeoutMs: 20_000, what: 'the re-snapshot to complete' },
-    );
+    await agent.waitForPipe('the re-snapshot to complete', (p) => Number(p.snapshots_completed) > snapshotsBefore && p.resnapshot_pending === false, {
+      timeoutMs: 20_000,
+    });
   });
 });

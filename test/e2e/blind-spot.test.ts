@@ -41,11 +41,13 @@ describe('blind spots (R6)', () => {
     const data = w.dir('data');
     generateTree(data, 2, 5);
     const fusion = await FusionNode.start(w);
-    await AgentNode.start(w, fusion, {
+    const agent = await AgentNode.start(w, fusion, {
       agentId: 'scanner',
       pipes: [{ id: 'p', dir: data, view: 'research', realtime: false, auditIntervalSec: 1 }],
     });
     await waitForOracle(fusion.client, 'research', data);
+    // Changes after the snapshot can only be found by audits.
+    await agent.waitForPipe('a completed snapshot', (p) => Number(p.snapshots_completed) > 0);
 
     writeFileSync(join(data, 'd000', 'added.dat'), 'found by audit');
     unlinkSync(join(data, 'd001', 'f0003.dat'));

@@ -62,19 +62,13 @@ describe('leader failover (R5)', () => {
     expect(Date.now() - killedAt).toBeLessThanOrEqual(budgetMs);
     expect(promoted.some((x) => x.agent_id === 'first')).toBe(false);
 
-    // Takeover: a change after promotion can only be found by the new leader's scans (it has no watcher).
+    // Takeover: the new leader snapshots; after that a change can only be found by its audits (it has no watcher).
+    await second.waitForPipe('leader state and a completed snapshot', (p) => p.state === 'leader' && Number(p.snapshots_completed) > 0);
     await waitForOracle(fusion.client, 'research', data, { timeoutMs: 20_000 });
     writeFileSync(join(data, 'd001', 'after-failover.dat'), 'written after the leader died');
     await waitForOracle(fusion.client, 'research', data, { timeoutMs: 20_000 });
     const additions = await fusion.client.blindSpots('research', 'addition');
     expect(additions).toContain('/d001/after-failover.dat');
-    // The console of the new leader agrees, and its periodic audits run.
-    await waitFor(
-      async () => {
-        const p = (await second.statusOrNull())?.pipes[0];
-        return p?.state === 'leader' && Number(p.audits_completed) > 0 ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
-      },
-      { timeoutMs: 10_000, what: "agent 'second' to report leader state and a completed audit" },
-    );
+    await second.waitForPipe('an audit completed as leader', (p) => Number(p.audits_completed) > 0);
   });
 });

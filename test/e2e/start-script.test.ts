@@ -77,6 +77,36 @@ describe('scripts/start.mjs', () => {
     expect(await s.exited).toBe(0);
     expect(s.output()).toMatch(/stopped agent/);
     expect(s.output()).toMatch(/stopped fusion/);
+
+    // A later run keeps the generated keys; naming another directory re-points the agent and resets the view.
+    const other = join(root, 'other');
+    writeTree(other, { 'only-here.txt': 'second directory' });
+    const again = startScript(home, [other], {});
+    cleanup = async () => {
+      again.child.kill('SIGKILL');
+      await again.exited;
+      rmSync(root, { recursive: true, force: true });
+    };
+    const curl2 = await waitFor(
+      async () => {
+        if (again.child.exitCode !== null) throw new Error(`start.mjs exited ${again.child.exitCode}:\n${again.output()}`);
+        const line = again.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith('curl '));
+        return line ? { ok: true, value: line } : { ok: false, why: again.output() };
+      },
+      { timeoutMs: 60_000, what: 'the second run to print its curl line' },
+    );
+    expect(curl2).toBe(curl);
+    await waitFor(
+      async () => {
+        const { stdout } = await run('sh', ['-c', curl2], { timeout: 10_000 });
+        const body = JSON.parse(stdout) as { data?: { node: { children?: { items: { name: string }[] } } } };
+        const names = (body.data?.node.children?.items ?? []).map((i) => i.name).sort();
+        return names.join() === 'only-here.txt' ? { ok: true, value: names } : { ok: false, why: stdout };
+      },
+      { timeoutMs: 30_000, what: 'the view to show only the newly named directory' },
+    );
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
   });
 
   test('refuses a directory that does not exist, naming it', async () => {

@@ -112,8 +112,17 @@ export class Agent {
     await Promise.all(stops);
     this.#config = next;
     this.#d.log.setLevel(next.log.level);
-    for (const [id, spec] of toStart) this.#startPipe(id, spec);
-    this.#reload = { generation: this.#reload.generation + 1, at_ms: Date.now(), result, error: null };
+    const failed: string[] = [];
+    for (const [id, spec] of toStart) {
+      try {
+        this.#startPipe(id, spec);
+      } catch (err) {
+        failed.push(`${id}: ${(err as Error).message}`);
+      }
+    }
+    const error = failed.length > 0 ? `pipes that could not start: ${failed.join('; ')}` : null;
+    if (error) this.#d.log.error('reload: some pipes could not start', { error });
+    this.#reload = { generation: this.#reload.generation + 1, at_ms: Date.now(), result, error };
     this.#d.log.info('configuration reloaded', { ...result });
     return result;
   }

@@ -142,6 +142,26 @@ describe('Pipe', () => {
     await waitFor(() => pipe.state === 'leader', 'healthy again');
   });
 
+  it('regression: after an outage a successful heartbeat retries the failing batch at once instead of after a long backoff', async () => {
+    const sender = new FakeSender();
+    let source!: FakeSource;
+    pipe = new Pipe(makeSpec(), {
+      createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
+      createSender: () => sender,
+      stateDir: tmp.dir,
+      log: quietLogger(),
+      backoff: { baseMs: 60_000, capMs: 60_000, jitter: 0 },
+      commandWaitMs: 50,
+    });
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    sender.down = true;
+    source.emit([upsert('/during-outage')]);
+    await waitFor(() => pipe!.status().spool.events === 1, 'spooled');
+    sender.down = false;
+    await waitFor(() => sender.paths('realtime').includes('/during-outage'), 'delivered well before the 60 s backoff');
+  });
+
   it('spool overflow drops the spool, marks re-snapshot, keeps running, and re-snapshots once leader and connected', async () => {
     const spec = makeSpec({ pipe: { spool_max_mb: 0.002 } }); // ~2 KB
     const { pipe, sender, source } = build(spec);
@@ -159,6 +179,10 @@ describe('Pipe', () => {
     sender.down = false;
     await waitFor(() => sender.count('snapshot/end true') === 2, 're-snapshot after overflow');
     await waitFor(() => !pipe.status().resnapshot_pending, 'flag cleared');
+    // audit_interval_sec is 0 (off) here, yet one full audit follows: only an audit finds lost deletions.
+    await waitFor(() => sender.count('audit/end true') === 1, 'audit right after the recovery snapshot');
+    const ends = sender.log.filter((l) => l.endsWith('/end true'));
+    expect(ends).toEqual(['snapshot/end true', 'snapshot/end true', 'audit/end true']);
     expect(sender.sessions.length).toBe(1);
   });
 

@@ -155,9 +155,9 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
     fusion.lastSeq = 1; // Fusion applied 0..1; the sender believes it is further ahead
     const { queue, ob } = outbox({ startSeq: 7 });
     queue.push([upsert('/resync')], true);
-    await waitFor(() => fusion.applied.length === 1, 'applied after resync');
+    await waitFor(() => ob.nextSeq === 3, 'acknowledged after resync');
     expect(fusion.received.map((r) => r.seq)).toEqual([7, 2]);
-    expect(ob.nextSeq).toBe(3);
+    expect(fusion.applied.map((r) => r.paths)).toEqual([['/resync']]);
   });
 
   it('scan batches are streamed in order, interleaved with realtime, one batch on the wire', async () => {
@@ -181,6 +181,24 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
     expect(fusion.applied.filter((r) => r.source === 'snapshot').flatMap((r) => r.paths)).toEqual(Array.from({ length: 10 }, (_, i) => `/s${i}`));
     expect(fusion.applied.map((r) => r.seq)).toEqual(fusion.applied.map((_, i) => i));
     expect(maxInFlight).toBe(1);
+  });
+
+  it('413 (body too large) splits the batch instead of dropping it, keeping order and numbering', async () => {
+    fusion.script = (req, res) => {
+      if ((req.body as { events: unknown[] }).events.length <= 2) return false;
+      res.status(413).json({ code: 41301, message: 'body over server.max_body_mb' });
+      return true;
+    };
+    const { ob, queue } = outbox();
+    for (let i = 0; i < 5; i++) queue.push([upsert(`/big${i}`)], true);
+    const stream = ob.stream('audit');
+    await stream.write([upsert('/a0'), upsert('/a1'), upsert('/a2'), upsert('/a3'), upsert('/a4')]);
+    expect(await stream.finish()).toEqual({ complete: true, error: null });
+    await waitFor(() => fusion.applied.filter((r) => r.source === 'realtime').flatMap((r) => r.paths).length === 5, 'realtime delivered');
+    expect(fusion.applied.filter((r) => r.source === 'realtime').flatMap((r) => r.paths)).toEqual(['/big0', '/big1', '/big2', '/big3', '/big4']);
+    expect(fusion.applied.filter((r) => r.source === 'audit').flatMap((r) => r.paths)).toEqual(['/a0', '/a1', '/a2', '/a3', '/a4']);
+    expect(fusion.applied.every((r) => r.paths.length <= 2)).toBe(true);
+    expect(fusion.applied.map((r) => r.seq)).toEqual(fusion.applied.map((_, i) => i));
   });
 
   it('40402 ends the outbox with SessionExpiredError and keeps the realtime events queued', async () => {

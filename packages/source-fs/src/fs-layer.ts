@@ -1,7 +1,7 @@
 // The few fs calls the driver makes, behind one seam so tests can inject failures (EACCES as root, races).
 
 import * as fs from 'node:fs';
-import type { Dirent, Stats } from 'node:fs';
+import type { Dirent, FSWatcher, Stats } from 'node:fs';
 import { encodeNameBytes } from './names.js';
 
 /** A local path: a string, or raw bytes when a name on the way is not valid UTF-8. */
@@ -16,6 +16,8 @@ export interface FsLayer {
   readdirRaw(p: LocalPath): Promise<Dirent<Buffer>[]>;
   realpath(p: LocalPath): Promise<string>;
   lstat(p: LocalPath): Promise<Stats>;
+  /** Non-recursive native watch of one directory, names as raw bytes. */
+  watch(p: LocalPath, listener: (event: string, name: Buffer | null) => void): FSWatcher;
 }
 
 export const nodeFsLayer: FsLayer = Object.freeze({
@@ -24,6 +26,8 @@ export const nodeFsLayer: FsLayer = Object.freeze({
   readdirRaw: (p: LocalPath) => fs.promises.readdir(p, { withFileTypes: true, encoding: 'buffer' }),
   realpath: (p: LocalPath) => fs.promises.realpath(p),
   lstat: (p: LocalPath) => fs.promises.lstat(p),
+  watch: (p: LocalPath, listener: (event: string, name: Buffer | null) => void) =>
+    fs.watch(p, { persistent: true, encoding: 'buffer' }, listener),
 });
 
 /** Joins a directory and a child name, switching to bytes when either side already is bytes. */

@@ -8,6 +8,7 @@ import { IssueReporter } from './issues.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { AuditCache } from './scan/audit-cache.js';
 import { walk, type WalkStart } from './scan/walker.js';
+import { StatPool } from './scan/stat-pool.js';
 import { sentinelCheck } from './scan/sentinel.js';
 import { resolveInside } from './scan/resolve-inside.js';
 import type {
@@ -49,6 +50,7 @@ class FsSourceImpl implements FsSource {
   #listeners = new Set<RealtimeListener>();
   #auditCache = new AuditCache();
   #progress: ScanProgress | null = null;
+  #pool: StatPool | null = null;
   #closed = false;
 
   constructor(o: ResolvedOptions) {
@@ -113,6 +115,9 @@ class FsSourceImpl implements FsSource {
     if (w) await w.close();
     this.#coalescer.close();
     this.#listeners.clear();
+    const pool = this.#pool;
+    this.#pool = null;
+    if (pool) await pool.close();
   }
 
   onRealtime(listener: RealtimeListener): () => void {
@@ -202,6 +207,14 @@ class FsSourceImpl implements FsSource {
     yield* this.#walk('on_demand', start, recursive, opts?.signal, false, () => undefined);
   }
 
+  /** Started lazily by the first full scan and kept (idle workers cost no CPU). */
+  #statPool(): StatPool | undefined {
+    const o = this.#o;
+    if (o.scanWorkers === 0 || o.fsInjected || this.#closed) return undefined;
+    this.#pool ??= new StatPool(o.scanWorkers);
+    return this.#pool;
+  }
+
   #walk(
     phase: ScanProgress['phase'], start: WalkStart, recursive: boolean, signal: AbortSignal | undefined,
     fatalStart: boolean, onEnd: (p: ScanProgress) => void,
@@ -212,6 +225,7 @@ class FsSourceImpl implements FsSource {
       concurrency: o.scanConcurrency, phase, recursive, signal,
       isHot: (v) => this.#watcher?.isHot(v) ?? false,
       auditCache: phase === 'audit' ? this.#auditCache : undefined,
+      pool: phase === 'on_demand' ? undefined : this.#statPool(),
       onProgress: (p) => {
         this.#progress = p;
         if (p.done) onEnd(p);

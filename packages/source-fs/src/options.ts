@@ -19,11 +19,17 @@ export interface ResolvedOptions {
   readonly clock: () => number;
   readonly fs: FsLayer;
   readonly driftSampleDirs: number;
+  readonly scanWorkers: number;
+  /** True when tests replaced fs calls: stat workers (which use node:fs directly) are then off. */
+  readonly fsInjected: boolean;
 }
+
+/** Two stat workers: the main thread only builds events (mostly idle when profiled), so two workers fill both cores (docs/benchmarks.md). */
+const DEFAULT_SCAN_WORKERS = 2;
 
 const KNOWN_KEYS = new Set([
   'root', 'filePattern', 'exclude', 'writeSettleMs', 'maxWatchedDirs', 'realtime', 'scanConcurrency',
-  'batchSize', 'coalesceMs', 'events', 'clock', 'fs', 'driftSampleDirs',
+  'batchSize', 'coalesceMs', 'events', 'clock', 'fs', 'driftSampleDirs', 'scanWorkers',
 ]);
 
 function int(key: string, v: unknown, def: number, min: number, max: number): number {
@@ -63,10 +69,12 @@ export function resolveOptions(o: FsSourceOptions): ResolvedOptions {
     realtime: o.realtime ?? true,
     scanConcurrency: int('scanConcurrency', o.scanConcurrency, 16, 1, 256),
     batchSize: int('batchSize', o.batchSize, 1000, 1, 10_000),
-    coalesceMs: int('coalesceMs', o.coalesceMs, 10, 0, 10_000),
+    coalesceMs: int('coalesceMs', o.coalesceMs, 2, 0, 10_000),
     events: o.events,
     clock: o.clock ?? Date.now,
     fs: Object.freeze({ ...nodeFsLayer, ...(o.fs ?? {}) }),
     driftSampleDirs: int('driftSampleDirs', o.driftSampleDirs, 2000, 0, 1_000_000),
+    scanWorkers: int('scanWorkers', o.scanWorkers, DEFAULT_SCAN_WORKERS, 0, 16),
+    fsInjected: o.fs !== undefined && Object.keys(o.fs).length > 0,
   });
 }

@@ -25,7 +25,7 @@ export interface FsSourceOptions {
   batchSize?: number;
   /**
    * Realtime coalescing window: the first event after a quiet period is delivered on the next
-   * event-loop turn, later ones at most this long after the previous delivery; default 10 ms.
+   * event-loop turn, later ones at most this long after the previous delivery; default 2 ms.
    */
   coalesceMs?: number;
   /** Reporting hooks; the driver never logs on its own. */
@@ -36,6 +36,11 @@ export interface FsSourceOptions {
   fs?: Partial<FsLayer>;
   /** Directories sampled by the drift probe at start (breadth-first from the root); default 2000. */
   driftSampleDirs?: number;
+  /**
+   * Worker threads doing readdir + lstat for snapshot and audit (0 = all on the main thread);
+   * default 2. Not used when `fs` is injected.
+   */
+  scanWorkers?: number;
 }
 
 export const SOURCE_ISSUE_KINDS = [

@@ -72,6 +72,19 @@ describe('audit', () => {
     expect(m.has('/hot/f')).toBe(true);
   });
 
+  it('an audit abandoned half-way does not prune the cache (the next audit is still incremental)', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 30; i++) makeTree(root, { [`d${i}/f`]: '1' });
+    ageDirs(root);
+    const { src } = harness({ root, realtime: false, batchSize: 3 });
+    await src.start();
+    await collect(src.audit());
+    for await (const b of src.audit()) if (b.length > 0) break;
+    const third = await collect(src.audit());
+    expect(third.filter((e) => e.audit_skipped === false)).toEqual([]);
+    expect(third).toHaveLength(31);
+  });
+
   it('clearAuditCache makes the next audit full', async () => {
     const root = tempDir();
     makeTree(root, { 'a/f1': '1' });

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FileEvent } from '@fustor/source-fs';
+import type { FileEvent, FsLayer } from '@fustor/source-fs';
 import { collect, harness, makeTree, secondsAgo, tempDir, waitFor } from './helpers.js';
 
 const has = (evs: FileEvent[], op: string, path: string, extra: (e: FileEvent) => boolean = () => true) =>
@@ -127,5 +127,81 @@ describe('realtime', () => {
     expect(batches.length).toBeLessThan(25);
     const paths = batches.flat().map((e) => e.path);
     expect(new Set(paths).size).toBe(50);
+  });
+
+  it('regression: deleting a child named like its parent directory is reported (not taken for the directory itself)', async () => {
+    const root = tempDir();
+    makeTree(root, { 'photos/photos': 'x', 'photos/other': 'y' });
+    const { src, realtime } = harness({ root, writeSettleMs: 0 });
+    await src.start();
+    fs.unlinkSync(join(root, 'photos/photos'));
+    await waitFor(() => has(realtime, 'delete', '/photos/photos'), 'delete of /photos/photos');
+    fs.rmSync(join(root, 'photos'), { recursive: true });
+    await waitFor(() => has(realtime, 'delete', '/photos', (e) => e.is_dir === true), 'directory delete');
+    // The directory's own disappearance is never reported as a child '/photos/photos' twice.
+    expect(realtime.filter((e) => e.path === '/photos/photos')).toHaveLength(1);
+  });
+
+  it('a directory moved out of the root is deleted and its old watches no longer report', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    makeTree(root, { 'a/b/f': '1', 'stay/': '' });
+    const { src, realtime } = harness({ root, writeSettleMs: 0 });
+    await src.start();
+    expect(src.coverage()).toMatchObject({ watchedDirs: 4, canRealtime: true });
+    fs.renameSync(join(root, 'a'), join(outside, 'a'));
+    await waitFor(() => has(realtime, 'delete', '/a', (e) => e.is_dir === true), 'move-out delete');
+    await waitFor(() => src.coverage().watchedDirs === 2, 'watches of the moved tree closed');
+    fs.writeFileSync(join(outside, 'a/b/later'), 'x');
+    fs.writeFileSync(join(root, 'stay/marker'), 'x');
+    await waitFor(() => has(realtime, 'upsert', '/stay/marker'), 'marker');
+    expect(realtime.some((e) => e.path.startsWith('/a/'))).toBe(false);
+    expect(src.coverage()).toMatchObject({ watchedDirs: 2, knownDirs: 2, canRealtime: true });
+  });
+
+  it('names that are not valid UTF-8 are encoded identically by the watcher and the scans', async () => {
+    const root = tempDir();
+    const { src, realtime, issues } = harness({ root, writeSettleMs: 0 });
+    await src.start();
+    fs.writeFileSync(Buffer.concat([Buffer.from(root + '/x'), Buffer.from([0xff]), Buffer.from('\n.dat')]), 'z');
+    await waitFor(() => has(realtime, 'upsert', '/x%FF%0A.dat'), 'encoded realtime name');
+    const snap = await collect(src.snapshot());
+    expect(snap.some((e) => e.path === '/x%FF%0A.dat')).toBe(true);
+    expect(issues.filter((i) => i.kind === 'invalid_name')).toHaveLength(1);
+  });
+
+  it('inotify watch exhaustion (ENOSPC) is reported once as watch_limit and makes can_realtime false', async () => {
+    const root = tempDir();
+    makeTree(root, { 'a/': '', 'b/': '', 'c/': '' });
+    const real = (await import('node:fs')).watch;
+    const fsLayer: Partial<FsLayer> = {
+      watch: (p, listener) => {
+        if (String(p).endsWith('/b') || String(p).endsWith('/c')) {
+          throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
+        }
+        return real(p, { encoding: 'buffer' }, listener);
+      },
+    };
+    const coverage: boolean[] = [];
+    const { src, issues, realtime } = harness({ root, writeSettleMs: 0, fs: fsLayer, events: { coverage: (c) => coverage.push(c.canRealtime) } });
+    await src.start();
+    expect(src.coverage()).toMatchObject({ watchedDirs: 2, knownDirs: 4, canRealtime: false });
+    expect(coverage.at(-1)).toBe(false);
+    expect(issues.filter((i) => i.kind === 'watch_limit')).toHaveLength(2);
+    // The directories that could be watched still work.
+    fs.writeFileSync(join(root, 'a/f'), 'x');
+    await waitFor(() => has(realtime, 'upsert', '/a/f'), 'event in watched dir');
+  });
+
+  it('removing the watched root is reported as an issue, not as a delete event, and coverage turns false', async () => {
+    const parent = tempDir();
+    const root = join(parent, 'watched');
+    makeTree(root, { 'f': '1' });
+    const { src, issues, realtime } = harness({ root, writeSettleMs: 0 });
+    await src.start();
+    fs.rmSync(root, { recursive: true });
+    await waitFor(() => issues.some((i) => i.kind === 'vanished' && i.path === root), 'root vanished issue');
+    expect(src.coverage().canRealtime).toBe(false);
+    expect(realtime.filter((e) => e.op === 'delete').map((e) => e.path)).toEqual(['/f']);
   });
 });

@@ -181,4 +181,22 @@ describe('snapshot', () => {
     expect(progress.at(-1)).toMatchObject({ done: true, dirsPending: 0, entriesScanned: 2041 });
     expect(src.progress()).toBeNull();
   });
+
+  it('stat workers and the main-thread walk report exactly the same events', async () => {
+    const root = tempDir();
+    for (let d = 0; d < 5; d++) for (let f = 0; f < 40; f++) makeTree(root, { [`d${d}/sub/f${f}.dat`]: 'x'.repeat(f) });
+    makeTree(root, { 'd0/x.tmp': '', 'd1/50%.txt': '1', 'nl\nname/f': '1' });
+    fs.writeFileSync(Buffer.concat([Buffer.from(root + '/d2/bad'), Buffer.from([0xff])]), 'z');
+    fs.symlinkSync('/etc', join(root, 'd3/link'));
+    const strip = (e: UpsertEvent): UpsertEvent => ({ ...e, observed_at_ms: 0 });
+    const run = async (scanWorkers: number) => {
+      const { src } = harness({ root, realtime: false, scanWorkers, exclude: ['**/*.tmp'], batchSize: 7 });
+      await src.start();
+      return (await collect(src.snapshot())).map(strip).sort((a, b) => (a.path < b.path ? -1 : 1));
+    };
+    const inThread = await run(0);
+    expect(inThread.length).toBe(1 + 5 * 2 + 200 + 1 + 1 + 1 + 1 + 1);
+    expect(await run(1)).toEqual(inThread);
+    expect(await run(2)).toEqual(inThread);
+  });
 });

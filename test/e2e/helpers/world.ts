@@ -204,6 +204,18 @@ export class AgentNode {
     });
   }
 
+  /** Waits until the console shows pipe `pipeId` (default: the first) in a state `pred` accepts. */
+  async waitForPipe(what: string, pred: (p: AgentStatus['pipes'][number]) => boolean, opts: { pipeId?: string; timeoutMs?: number } = {}): Promise<AgentStatus['pipes'][number]> {
+    return waitFor(
+      async () => {
+        const st = await this.statusOrNull();
+        const p = opts.pipeId ? st?.pipes.find((x) => x.id === opts.pipeId) : st?.pipes[0];
+        return p && pred(p) ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p ?? st) };
+      },
+      { timeoutMs: opts.timeoutMs ?? 15_000, what: `${this.name}: ${what}` },
+    );
+  }
+
   /** The console's JSON status, or null while it does not answer 200. */
   async statusOrNull(): Promise<AgentStatus | null> {
     try {

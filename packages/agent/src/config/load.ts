@@ -46,7 +46,7 @@ export function parseConfig(text: string, opts: { file: string; home: string; ch
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new ConfigError(opts.file, where, `YAML syntax error: ${e.message.split('\n')[0]}`, 'fix the YAML syntax (indentation, quotes, colons)');
+    throw new ConfigError(opts.file, where, `YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '')}`, 'fix the YAML syntax (indentation, quotes, colons)');
   }
   return validateConfig(doc.toJS(), opts);
 }

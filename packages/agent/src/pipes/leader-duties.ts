@@ -19,6 +19,8 @@ export interface LeaderContext {
   backoff?: BackoffOptions;
   /** True when this session still owes a snapshot (first leadership, resnapshot, spool overflow). */
   snapshotOwed(): boolean;
+  /** True once after events were lost (spool overflow): audit right after the snapshot, since only an audit finds deletions. */
+  takeImmediateAudit(): boolean;
   setPhase(phase: PipePhase): void;
   /** `done` is false when the scan itself failed (retry it); complete=false with done=true means batches were rejected. */
   scanFinished(kind: 'snapshot' | 'audit', complete: boolean, done: boolean): void;
@@ -57,6 +59,7 @@ export class LeaderDuties {
             this.#retry.reset();
             // The first periodic audit runs one audit_interval after the snapshot finished.
             if (c.auditIntervalMs > 0) this.#nextAudit = Date.now() + c.auditIntervalMs;
+            if (!c.snapshotOwed() && c.takeImmediateAudit()) this.#nextAudit = Date.now();
           } else {
             snapshotRetryAt = Date.now() + this.#retry.next();
           }
@@ -64,7 +67,7 @@ export class LeaderDuties {
         }
         if (Date.now() >= this.#nextAudit) {
           await this.#scan('audit');
-          this.#nextAudit = Date.now() + c.auditIntervalMs;
+          this.#nextAudit = c.auditIntervalMs > 0 ? Date.now() + c.auditIntervalMs : Infinity;
           continue;
         }
         if (Date.now() >= this.#nextSentinel) {

@@ -71,6 +71,7 @@ export class Pipe {
   #phase: PipePhase = 'idle';
   #lastHeartbeatMs: number | null = null;
   #resnapshotGen = 0;
+  #immediateAudit = false;
   #satisfiedGen = 0;
   #counts = {
     sent: emptyCounts(), batches: 0, batchesRejected: 0, eventsRejected: 0, ignored: 0, sessions: 0,
@@ -123,8 +124,9 @@ export class Pipe {
   async stop(flushDeadlineMs = 5000): Promise<void> {
     if (this.#stopping) return this.#run ?? undefined;
     this.#stopping = true;
-    this.#unsubscribe?.();
+    // Close the source before unsubscribing: whatever it flushes while closing is still queued.
     await this.#source.close().catch((err) => this.#error(err, 'closing source'));
+    this.#unsubscribe?.();
     this.#session?.leader?.ctl.abort();
     const until = Date.now() + flushDeadlineMs;
     while (this.#queue.depth > 0 && this.#session?.outbox.online && Date.now() < until) {
@@ -152,7 +154,12 @@ export class Pipe {
 
   status(): PipeStatus {
     const s = this.#session;
-    const p = this.#source.progress?.() ?? null;
+    let p: ReturnType<FsSource['progress']> = null;
+    try {
+      p = this.#source.progress();
+    } catch {
+      p = null;
+    }
     let coverage = false;
     try {
       coverage = this.#source.coverage().canRealtime;
@@ -226,6 +233,7 @@ export class Pipe {
     if (stop.aborted) return;
     // Realtime starts before any snapshot so nothing falls between (consistency.md §7).
     this.#unsubscribe = this.#source.onRealtime((events) => this.#queue.push(events, this.#online()));
+    if (this.#stopping) this.#unsubscribe();
     bo.reset();
     while (!stop.aborted) {
       let created: SessionCreated;
@@ -376,6 +384,11 @@ export class Pipe {
       sentinelIntervalMs: this.spec.pipe.sentinel_interval_sec * 1000,
       backoff: this.#d.backoff,
       snapshotOwed: () => !s.snapshotDone || this.#satisfiedGen < this.#resnapshotGen,
+      takeImmediateAudit: () => {
+        const due = this.#immediateAudit;
+        this.#immediateAudit = false;
+        return due;
+      },
       setPhase: (phase) => {
         if (phase === 'snapshot') s.snapshotGen = this.#resnapshotGen;
         this.#phase = phase;
@@ -406,6 +419,9 @@ export class Pipe {
     this.#counts.overflows++;
     this.#counts.dropped += lost;
     this.#resnapshotGen++;
+    // Lost events may include deletions, which a snapshot cannot see: follow it with a full audit.
+    this.#immediateAudit = true;
+    this.#source.clearAuditCache();
     const role = this.#session?.role;
     this.#error(
       new Error(`spool full (${this.spec.pipe.spool_max_mb} MB): dropped ${lost} undelivered realtime events`),
@@ -439,6 +455,7 @@ export class Pipe {
         if (signal.aborted) return;
         s.heartbeatOk = true;
         retry.reset();
+        s.outbox.nudge();
         this.#lastHeartbeatMs = Date.now();
         this.#setRole(s, res?.role);
         this.#handleCommands(s, res?.commands ?? []);
@@ -540,7 +557,13 @@ export class Pipe {
   // ---- reporting -------------------------------------------------------------------------------
 
   #heartbeatStats(): Record<string, unknown> {
-    const st = this.status();
+    let st: PipeStatus;
+    try {
+      st = this.status();
+    } catch (err) {
+      // Reporting must never cost a heartbeat.
+      return { stats_error: err instanceof Error ? err.message : String(err) };
+    }
     return {
       state: st.state,
       events_sent: st.events_sent,

@@ -28,9 +28,11 @@ export class FusionSender implements Sender {
   readonly endpoint: string;
   readonly #call: HttpCall;
   readonly #close: () => Promise<void>;
+  readonly #timeoutMs: number;
 
   constructor(opts: FusionSenderOptions) {
     this.endpoint = opts.endpoint;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
     const transport = createHttpTransport({
       endpoint: opts.endpoint,
       credential: opts.credential,
@@ -59,7 +61,8 @@ export class FusionSender implements Sender {
   }
 
   heartbeat(sessionId: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/heartbeat'), body: req });
+    // Bounded well below the heartbeat interval's scale so a hung request cannot cost the session.
+    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/heartbeat'), body: req, timeoutMs: Math.min(this.#timeoutMs, 10_000) });
   }
 
   commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse> {

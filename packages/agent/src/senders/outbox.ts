@@ -95,15 +95,19 @@ export class SessionOutbox {
   readonly #backoff: Backoff;
   readonly lookAhead: number;
   #seq: number;
+  /** Realtime batch bound; halved for the rest of the session when Fusion answers 413. */
+  #batchMax: number;
   #scans: ScanJob[] = [];
   #lastWasRealtime = false;
   #online = true;
   #wake: (() => void) | null = null;
+  #nudge: (() => void) | null = null;
   #closed: Error | null = null;
 
   constructor(opts: OutboxOptions) {
     this.#o = opts;
     this.#seq = opts.startSeq ?? 0;
+    this.#batchMax = opts.batchMax;
     this.lookAhead = opts.lookAhead ?? 2;
     this.#backoff = new Backoff(opts.backoff);
   }
@@ -166,12 +170,12 @@ export class SessionOutbox {
   #pick(): { lease: Lease } | { scan: ScanJob } | null {
     const preferScan = this.#lastWasRealtime && this.#scans.length > 0;
     if (!preferScan) {
-      const lease = this.#o.queue.peek(this.#o.batchMax);
+      const lease = this.#o.queue.peek(this.#batchMax);
       if (lease) return { lease };
     }
     const scan = this.#scans.shift();
     if (scan) return { scan };
-    const lease = this.#o.queue.peek(this.#o.batchMax);
+    const lease = this.#o.queue.peek(this.#batchMax);
     return lease ? { lease } : null;
   }
 
@@ -184,6 +188,23 @@ export class SessionOutbox {
 
   #poke(): void {
     this.#wake?.();
+  }
+
+  /** Another channel reached Fusion (heartbeat answered): retry a failing batch now instead of after the backoff. */
+  nudge(): void {
+    this.#nudge?.();
+  }
+
+  async #retrySleep(ms: number, signal: AbortSignal): Promise<void> {
+    const local = new AbortController();
+    this.#nudge = () => local.abort();
+    try {
+      await abortableSleep(ms, AbortSignal.any([signal, local.signal]));
+    } catch (err) {
+      if (signal.aborted) throw err;
+    } finally {
+      this.#nudge = null;
+    }
   }
 
   #setOnline(online: boolean): void {
@@ -230,6 +251,19 @@ export class SessionOutbox {
           if ('scan' in job) job.scan.stream.settle(err);
           return;
         }
+        if (err instanceof FusionError && err.code === 41301 && events.length > 1) {
+          // Body over Fusion's max_body_mb: split instead of dropping (the number is not consumed).
+          const half = Math.ceil(events.length / 2);
+          this.#o.hooks.error(err, `batch of ${events.length} events too large; splitting`);
+          if ('lease' in job) this.#batchMax = Math.max(1, Math.min(this.#batchMax, half));
+          else {
+            const { scan } = job;
+            scan.stream.pending++;
+            this.#scans.unshift({ ...scan, events: events.slice(0, half) }, { ...scan, events: events.slice(half) });
+            scan.stream.settle();
+          }
+          return;
+        }
         if (err instanceof FusionError && !isRetryable(err)) {
           // A rejected batch consumes no number: log it, drop it, reuse the number.
           this.#o.hooks.rejected(source, events.length, err);
@@ -242,7 +276,7 @@ export class SessionOutbox {
         }
         this.#setOnline(false);
         this.#o.hooks.error(err, `sending ${source} batch ${this.#seq}`);
-        await abortableSleep(this.#backoff.next(), signal);
+        await this.#retrySleep(this.#backoff.next(), signal);
       }
     }
   }

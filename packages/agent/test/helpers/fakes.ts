@@ -177,11 +177,15 @@ export class FakeSender implements Sender {
   async commands(sid: string, _waitMs: number, signal?: AbortSignal): Promise<CommandsResponse> {
     this.#check(sid);
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 60);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(t);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, 60);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
     this.#check(sid);

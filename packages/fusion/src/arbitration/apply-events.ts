@@ -20,14 +20,20 @@ interface Target {
  * Tombstone check on the path and its ancestors: a realtime delete of a directory leaves one tombstone
  * for the directory, and a late scan echo of a file inside it must not resurrect the directory.
  * Returns true when the event is an echo; otherwise drops the tombstones it outdates (re-creation).
+ *
+ * A realtime upsert from the session whose realtime delete made the tombstone is causally later
+ * (a session's batches apply strictly in order), so it is a re-creation whatever its mtime: the
+ * watermark-based logical time can run ahead of the storage clock by up to the event delivery
+ * delay plus the skew rounding, and `rm f; echo > f` would otherwise be dropped.
  */
-export function isTombstoneEcho(st: ViewState, path: string, mtime: number): boolean {
+export function isTombstoneEcho(st: ViewState, path: string, mtime: number, realtimeSession: string | null = null): boolean {
   if (st.tombstones.size === 0) return false;
   let hit: string[] | null = null;
   for (let p: string | null = path; p !== null; p = parentPath(p)) {
     const ts = st.tombstones.get(p);
     if (ts === undefined) continue;
-    if (!(mtime > ts.logical)) return true;
+    const sameStream = realtimeSession !== null && ts.session === realtimeSession;
+    if (!sameStream && !(mtime > ts.logical)) return true;
     (hit ??= []).push(p);
   }
   if (hit !== null) for (const p of hit) st.dropTombstone(p);
@@ -86,9 +92,9 @@ function target(ev: UpsertEvent): Target {
   return { path: ev.path, isDir: ev.is_dir, size: ev.is_dir ? 0 : (ev.size ?? 0), mtime: ev.mtime_ms };
 }
 
-export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number): Outcome {
+export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null): Outcome {
   if (ev.path === '/') return applyRootUpsert(st, source, ev);
-  if (isTombstoneEcho(st, ev.path, ev.mtime_ms)) return IGNORED;
+  if (isTombstoneEcho(st, ev.path, ev.mtime_ms, source === 'realtime' ? session : null)) return IGNORED;
   switch (source) {
     case 'realtime':
       return realtimeUpsert(st, ev, now);
@@ -161,7 +167,7 @@ function applyRootUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent):
   return ACCEPTED;
 }
 
-export function applyDelete(st: ViewState, source: MessageSource, ev: DeleteEvent, now: number): Outcome {
+export function applyDelete(st: ViewState, source: MessageSource, ev: DeleteEvent, now: number, session: string | null = null): Outcome {
   if (ev.path === '/') return IGNORED;
   const t = st.t;
   const id = t.lookup(ev.path);
@@ -170,7 +176,7 @@ export function applyDelete(st: ViewState, source: MessageSource, ev: DeleteEven
     if (id !== NO_NODE) st.removeNode(id, false);
     if (wasDir) st.dropBlindDeletionsUnder(ev.path);
     else st.dropBlindMarks(NO_NODE, ev.path);
-    st.setTombstone(ev.path, { logical: st.watermark(), physical: now });
+    st.setTombstone(ev.path, { logical: st.watermark(), physical: now, session });
     return ACCEPTED;
   }
   // A scan reporting a deletion is compensating evidence: never against a realtime confirmation made

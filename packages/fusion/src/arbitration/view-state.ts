@@ -11,6 +11,8 @@ export interface Tombstone {
   logical: number;
   /** Fusion physical time of the delete: drives the TTL. */
   physical: number;
+  /** Session whose realtime delete created it: its own later realtime upserts are never echoes. */
+  session: string | null;
 }
 
 export interface AuditContext {

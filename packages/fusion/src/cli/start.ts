@@ -86,9 +86,9 @@ async function runForeground(opts: StartOptions): Promise<void> {
     logger.close();
     process.exit(0);
   });
-  process.on('uncaughtException', (err) => {
-    logger.error('uncaught exception', { error: err });
-  });
+  // Fusion never exits on a bad request: a stray error is logged and the server carries on
+  process.on('uncaughtException', (err) => logger.error('uncaught exception', { error: err }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: err instanceof Error ? err : String(err) }));
   notifyReady({ pid: process.pid, port: srv.port, url: srv.url });
   if (!child) process.stderr.write(`${NAME} listening on ${srv.url} (pid ${process.pid}, home ${f.home})\n`);
 }

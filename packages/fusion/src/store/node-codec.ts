@@ -134,7 +134,8 @@ export class NodeStore {
       for (const x of ids) if (x + 1 > hwm) hwm = x + 1;
       return r;
     });
-    const t = new NodeTable(Math.max(hwm, 16), 64);
+    // Headroom so the first inserts after a restart do not reallocate every column at once.
+    const t = new NodeTable(Math.max(16, Math.ceil(hwm * 1.25)), 64);
     const names = t.names;
     if (hwm > 0) names.length = hwm;
     const rows = db.prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, names FROM ${chunkTable(this.#num)} ORDER BY chunk`).raw(true);

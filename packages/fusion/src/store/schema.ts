@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS views (
   audit_started_at REAL
 );
 CREATE TABLE IF NOT EXISTS tombstones (
-  view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL,
+  view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,
   PRIMARY KEY (view, path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS suspects (
   view INTEGER NOT NULL, path TEXT NOT NULL, mtime REAL NOT NULL, remaining_ms REAL NOT NULL,

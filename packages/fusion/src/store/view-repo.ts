@@ -20,7 +20,7 @@ export class ViewRepo {
     this.#nodes = new NodeStore(db, num);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
-      upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical) VALUES (?,?,?,?)`),
+      upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical, session) VALUES (?,?,?,?,?)`),
       delTomb: p(`DELETE FROM tombstones WHERE view = ? AND path = ?`),
       upSusp: p(`INSERT OR REPLACE INTO suspects (view, path, mtime, remaining_ms) VALUES (?,?,?,?)`),
       delSusp: p(`DELETE FROM suspects WHERE view = ? AND path = ?`),
@@ -50,7 +50,7 @@ export class ViewRepo {
     this.#nodes.write(t, st.tree.touched);
     for (const p of j.tombstones) {
       const ts = st.tombstones.get(p);
-      if (ts) s.upTomb!.run(v, p, ts.logical, ts.physical);
+      if (ts) s.upTomb!.run(v, p, ts.logical, ts.physical, ts.session);
       else s.delTomb!.run(v, p);
     }
     if (j.suspects.size > 0) {
@@ -137,8 +137,8 @@ export class ViewRepo {
     if (unreachable.length > 0) warn('dropping node records that are not reachable from the root', { view_num: v, count: unreachable.length });
     st.tree.rebuildAggregates();
 
-    for (const r of db.prepare(`SELECT path, logical, physical FROM tombstones WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number]>) {
-      st.tombstones.set(r[0], { logical: r[1], physical: r[2] });
+    for (const r of db.prepare(`SELECT path, logical, physical, session FROM tombstones WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number, string | null]>) {
+      st.tombstones.set(r[0], { logical: r[1], physical: r[2], session: r[3] });
     }
     const mono = clocks.monotonic();
     for (const r of db.prepare(`SELECT path, mtime, remaining_ms FROM suspects WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number]>) {

@@ -41,7 +41,16 @@ export function sortedChildren(ix: TreeIndex, dir: number, key: SortKey): Int32A
   for (let c = t.firstChild(dir); c !== -1; c = t.next[c]!) ids[i++] = c;
   const names = t.names;
   const flags = t.flags;
-  const byName = (a: number, b: number) => compareNames(names[a]!, names[b]!);
+  // Code-unit order equals code-point order unless a surrogate is involved: check once per listing.
+  let surrogates = false;
+  for (let k = 0; k < ids.length && !surrogates; k++) surrogates = /[\ud800-\udfff]/.test(names[ids[k]!]!);
+  const byName = surrogates
+    ? (a: number, b: number) => compareNames(names[a]!, names[b]!)
+    : (a: number, b: number) => {
+        const x = names[a]!;
+        const y = names[b]!;
+        return x < y ? -1 : x > y ? 1 : 0;
+      };
   const col = key === 'size' ? t.size : key === 'mtime' ? t.mtime : null;
   ids.sort((a, b) => {
     const da = flags[a]! & F_DIR;
@@ -57,11 +66,11 @@ export function sortedChildren(ix: TreeIndex, dir: number, key: SortKey): Int32A
   return ids;
 }
 
-function joinPath(parent: string, name: string): string {
+export function joinPath(parent: string, name: string): string {
   return parent === '/' ? '/' + name : parent + '/' + name;
 }
 
-function describe(ix: TreeIndex, id: number, path: string, onlyPath: boolean): TreeNode {
+export function describe(ix: TreeIndex, id: number, path: string, onlyPath: boolean): TreeNode {
   const t = ix.t;
   const f = t.flags[id]!;
   const isDir = (f & F_DIR) !== 0;

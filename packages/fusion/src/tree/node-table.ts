@@ -72,9 +72,10 @@ export class NodeTable {
     this.#growDirs(Math.max(16, initialDirCap));
   }
 
+  /** Node arrays grow by 1.5x (less slack than doubling at 10M nodes); hash buckets stay a power of two. */
   #grow(min: number): void {
     let cap = Math.max(this.cap, 16);
-    while (cap < min) cap *= 2;
+    while (cap < min) cap = Math.ceil(cap * 1.5);
     if (cap === this.cap) return;
     const n = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(old: T, C: new (n: number) => T): T => {
       const a = new C(cap);
@@ -118,10 +119,13 @@ export class NodeTable {
     this.dcap = cap;
   }
 
-  /** Buckets sized to the node capacity (load factor <= 1); every linked node is re-inserted. */
+  /** Buckets: a power of two >= half the node capacity (chains of ~2 at most on average); every linked node is re-inserted. */
   #rehash(): void {
-    this.#buckets = new Int32Array(this.cap).fill(NO_NODE);
-    this.#mask = this.cap - 1;
+    let n = 16;
+    while (n * 2 < this.cap) n *= 2;
+    if (n === this.#buckets.length) return;
+    this.#buckets = new Int32Array(n).fill(NO_NODE);
+    this.#mask = n - 1;
     const f = this.flags;
     for (let id = 1; id < this.hwm; id++) {
       if ((f[id]! & F_LIVE) === 0 || this.parent[id] === NO_NODE) continue;

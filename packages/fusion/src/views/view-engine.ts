@@ -1,14 +1,15 @@
 // ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
 
 import type Database from 'better-sqlite3';
-import type { BlindSpotKind, FileEvent, MessageSource, Page, SentinelResult, TreeNode, ViewStats } from '@fustor/protocol';
+import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode, ViewStats } from '@fustor/protocol';
 import { pageOf } from '@fustor/protocol';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
 import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
 import { ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
+import { searchTree } from '../tree/search.js';
 import { ViewRepo } from '../store/view-repo.js';
 import type {
   ApplyContext,
@@ -92,7 +93,7 @@ export class ViewEngineImpl implements ViewEngine {
         const now = this.#clocks.physical();
         let ignored = 0;
         for (const ev of events) {
-          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now) : applyDelete(st, source, ev, now);
+          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id) : applyDelete(st, source, ev, now, ctx.session_id);
           if (r !== ACCEPTED) ignored++;
         }
         st.lastEventAt = now;
@@ -258,6 +259,14 @@ export class ViewEngineImpl implements ViewEngine {
     if (kind !== 'addition') for (const p of [...st.blindDels].sort(cmp)) items.push({ path: p, kind: 'deletion' });
     const from = (page - 1) * pageSize;
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
+  }
+
+  /** Glob search (protocol.md); a scope path that does not exist is a 404. */
+  search(query: SearchQuery): Page<TreeNode> {
+    this.tick();
+    const page = searchTree(this.#st.tree, query.path, query);
+    if (page === null) throw new NotFoundError(`path '${query.path}' does not exist in view '${this.id}'`);
+    return page;
   }
 
   /** For tests and the bench: the state object (read-only use). */

@@ -5,7 +5,7 @@ import type { FileEvent, MessageSource, SentinelResult, TreeNode, ViewStats } fr
 import { Harness, HOT_SEC, OLD, T0, TTL_SEC, del, dir, up } from './harness.js';
 
 type Step =
-  | { src: MessageSource; ev: FileEvent[] }
+  | { src: MessageSource; ev: FileEvent[]; session?: string }
   | { audit: 'start' }
   | { auditEnd: boolean }
   | { advance: { phys?: number; mono?: number } }
@@ -94,11 +94,25 @@ const rows: Row[] = [
     tombstones: 1,
   },
   {
-    name: 'tombstone echo applies to a late realtime upsert too',
+    name: 'tombstone echo applies to a late realtime upsert from another session too',
     given: [rt(up('/f', T0 - 5000)), rt(del('/f'))],
-    when: [rt(up('/f', T0 - 5000))],
+    when: [{ src: 'realtime', ev: [up('/f', T0 - 5000)], session: 's2' }],
     ignored: 1,
     nodes: { '/f': null },
+  },
+  {
+    name: 'rm f; echo > f: a realtime re-creation from the deleting session is applied even within the watermark window',
+    given: [rt(up('/f', T0 - 5000)), rt(del('/f'))],
+    when: [rt(up('/f', T0 - 6000))],
+    ignored: 0,
+    nodes: { '/f': { mtime_ms: T0 - 6000 } },
+    tombstones: 0,
+  },
+  {
+    name: 'a scan echo is ignored even when the deleting session sends it (only realtime is causal)',
+    given: [rt(up('/f', T0 - 5000)), rt(del('/f'))],
+    when: [audit(up('/f', T0 - 5000))],
+    ignored: 1,
   },
   {
     name: 'tombstone echo of a file inside a deleted directory does not resurrect the directory',
@@ -401,7 +415,7 @@ describe('arbitration rules (consistency.md §4–§6)', () => {
         let deleted = 0;
         let sentinel: { cleared: number; renewed: number; deleted: number } | undefined;
         for (const s of steps) {
-          if ('src' in s) ignored += hh.send(s.src, s.ev).ignored;
+          if ('src' in s) ignored += hh.send(s.src, s.ev, s.session).ignored;
           else if ('audit' in s) hh.v.auditStart();
           else if ('auditEnd' in s) deleted += hh.v.auditEnd(s.auditEnd).deleted;
           else if ('advance' in s) {

@@ -60,8 +60,8 @@ export class Harness {
     return this.store.view('v')!;
   }
 
-  send(source: MessageSource, events: FileEvent[]): { accepted: number; ignored: number } {
-    return this.v.applyBatch(source, events, { session_id: 's1', batch_seq: this.seq++, command_id: source === 'on_demand' ? 'cmd' : null });
+  send(source: MessageSource, events: FileEvent[], sessionId = 's1'): { accepted: number; ignored: number } {
+    return this.v.applyBatch(source, events, { session_id: sessionId, batch_seq: this.seq++, command_id: source === 'on_demand' ? 'cmd' : null });
   }
 
   node(path: string): TreeNode | null {

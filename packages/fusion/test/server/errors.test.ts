@@ -133,13 +133,13 @@ describe('error envelopes', () => {
     try {
       const opening = await fetch(url);
       expect(opening.status).toBe(503);
-      expect((await opening.json()).code).toBe(50301);
+      expect(((await opening.json()) as { code: number }).code).toBe(50301);
       state.ready = true;
       expect((await fetch(url)).status).toBe(200);
       state.stopping = true;
       const closing = await fetch(url);
       expect(closing.status).toBe(503);
-      expect((await closing.json()).code).toBe(50301);
+      expect(((await closing.json()) as { code: number }).code).toBe(50301);
     } finally {
       srv.close();
     }

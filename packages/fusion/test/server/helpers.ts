@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool, type Dispatcher } from 'undici';
 import { createLogger, type Envelope, type Logger } from '@fustor/protocol';
 import { resolveConfig } from '../../src/config/validate.js';
 import type { FusionConfig } from '../../src/config/types.js';
@@ -44,7 +45,10 @@ export interface Reply<T = any> {
 }
 
 export class Client {
-  constructor(readonly base: string) {}
+  readonly #pool: Pool;
+  constructor(readonly base: string) {
+    this.#pool = new Pool(base || 'http://127.0.0.1:1', { connections: 16 });
+  }
   async call<T = any>(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key) headers['x-api-key'] = opts.key;
@@ -52,15 +56,20 @@ export class Client {
     if (opts.raw !== undefined) body = opts.raw;
     else if (opts.body !== undefined) body = JSON.stringify(opts.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(this.base + path, { method, headers, body });
-    const text = await res.text();
+    const res = await this.#pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body });
+    const text = await res.body.text();
     let parsed: any;
     try {
       parsed = JSON.parse(text);
     } catch {
       parsed = { raw: text };
     }
-    return { status: res.status, body: parsed, headers: res.headers };
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+    return { status: res.statusCode, body: parsed, headers: h };
+  }
+  close(): Promise<void> {
+    return this.#pool.close();
   }
   get<T = any>(path: string, key?: string | null) {
     return this.call<T>('GET', path, { key });
@@ -92,12 +101,14 @@ export async function startFusion(opts: { raw?: Record<string, unknown>; sweepMs
     dir,
     config,
     async restart() {
+      await t.client.close();
       await t.server.stop();
       t.server = make();
       await t.server.start();
       t.client = new Client(t.server.url);
     },
     async close() {
+      await t.client.close();
       await t.server.stop();
       rmSync(dir, { recursive: true, force: true });
     },

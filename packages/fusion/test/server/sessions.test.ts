@@ -33,25 +33,32 @@ describe('leader election', () => {
     expect(r.body.code).toBe(40001);
   });
 
-  it('leader heartbeat timeout is detected by Fusion on its own clock, then the first follower to heartbeat leads', async () => {
+  it('leader heartbeat timeout is detected by Fusion on its own clock; then the first follower to heartbeat leads', async () => {
     f = await startFusion({ raw: testConfigRaw({ session: { timeout_sec: 1 } }), sweepMs: 50 });
+    // the leader gets the 1 s server default; the followers ask for 60 s so they need no heartbeats meanwhile
     const lead = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
-    const f1 = await openSession(f.client, KEYS.ingest, { agent_id: 'b', pipe_id: 'p', view: 'research' });
-    const f2 = await openSession(f.client, KEYS.ingest, { agent_id: 'c', pipe_id: 'p', view: 'research' });
-    // keep the followers alive, let the leader lapse — without any request naming the leader
-    await waitFor(async () => {
-      await hb(f1.session_id);
-      await hb(f2.session_id);
-      const list = await sessionsOf();
-      return list.items.every((s: any) => s.session_id !== lead.session_id);
-    }, 'leader expiry', 10_000, 200);
-    // f1 heartbeated first in the loop above, so it is leader; check that f2 (later) stayed follower
-    const views = (await f.client.get('/api/v1/views', KEYS.readAll)).body.data.items;
-    const research = views.find((v: any) => v.id === 'research');
-    expect(research.leader.session_id).toBe(f1.session_id);
-    expect((await hb(f2.session_id)).body.data.role).toBe('follower');
-    const old = await hb(lead.session_id);
-    expect(old.body.code).toBe(40402);
+    const f1 = await openSession(f.client, KEYS.ingest, { agent_id: 'b', pipe_id: 'p', view: 'research', session_timeout_sec: 60 });
+    const f2 = await openSession(f.client, KEYS.ingest, { agent_id: 'c', pipe_id: 'p', view: 'research', session_timeout_sec: 60 });
+    expect(lead.timeout_sec).toBe(1);
+    // only read routes are called while waiting: expiry must come from Fusion's own timer
+    await waitFor(async () => (await sessionsOf()).items.every((s: any) => s.session_id !== lead.session_id), 'leader expiry', 10_000, 100);
+    const research = (await f.client.get('/api/v1/views', KEYS.readAll)).body.data.items.find((v: any) => v.id === 'research');
+    expect(research.leader).toBeNull();
+    // f2 was opened later but heartbeats first: it leads
+    expect((await hb(f2.session_id)).body.data.role).toBe('leader');
+    expect((await hb(f1.session_id)).body.data.role).toBe('follower');
+    expect((await hb(lead.session_id)).body.code).toBe(40402);
+  });
+
+  it('a parked long poll of the promoted follower answers with its new role', async () => {
+    f = await startFusion();
+    const lead = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    const fol = await openSession(f.client, KEYS.ingest, { agent_id: 'b', pipe_id: 'p', view: 'research' });
+    const poll = f.client.get(`/api/v1/pipe/sessions/${fol.session_id}/commands?wait_ms=25000`, KEYS.ingest);
+    await waitFor(() => f!.server.sessions.find(fol.session_id)!.queue.waiting === 1, 'long poll parked');
+    await f.client.call('DELETE', `/api/v1/pipe/sessions/${lead.session_id}`, { key: KEYS.ingest });
+    expect((await hb(fol.session_id)).body.data.role).toBe('leader');
+    expect((await poll).body.data).toEqual({ role: 'leader', commands: [] });
   });
 
   it('on release the first follower to heartbeat becomes leader, not the first in the list', async () => {
@@ -161,6 +168,23 @@ describe('commands', () => {
     await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
     const q = await f.client.get('/api/v1/views/research/tree?path=/&force_real_time=true&timeout_ms=100', KEYS.read);
     expect(q.body.data.job.status).toBe('pending');
+  });
+});
+
+describe('graceful stop', () => {
+  it('answers parked long polls and force_real_time waits before closing', async () => {
+    f = await startFusion();
+    const s = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    const poll = f.client.get(`/api/v1/pipe/sessions/${s.session_id}/commands?wait_ms=25000`, KEYS.ingest);
+    await waitFor(() => f!.server.sessions.find(s.session_id)!.queue.waiting === 1, 'long poll parked');
+    const query = f.client.get('/api/v1/views/research/tree?path=/&force_real_time=true&timeout_ms=25000', KEYS.read);
+    // the scan command is queued for the leader: the parked poll receives it
+    const delivered = await poll;
+    expect(delivered.body.data.commands.map((c: any) => c.type)).toEqual(['scan']);
+    await f.server.stop();
+    const answered = await query;
+    expect(answered.status).toBe(200);
+    expect(answered.body.data.job.status).toBe('pending');
   });
 });
 

@@ -1,11 +1,12 @@
 // The directory walk shared by snapshot, audit and on-demand scans: streams upsert batches.
 //
-// Design (measured, see docs/source-fs.md): directories are visited breadth-first; up to
-// `concurrency` directory listings are read ahead asynchronously (libuv thread pool, i.e. the
-// second core) while the main thread lstat()s the children of the current directory with sync
-// calls, which on this machine kind are 2–15× cheaper than fs.promises per file. The event loop
-// gets a turn at least every BREATH_MS. Memory holds the pending directory paths, the read-ahead
-// listings and one batch — never the tree.
+// Design (measured, see docs/source-fs.md): directories are visited breadth-first. Each directory
+// is lstat()ed on the main thread right before its listing starts; up to `concurrency` listings
+// run ahead — in stat workers (readdir + lstat of the children with sync calls, on the other
+// core) when a pool is given, else as async readdir with sync lstat of the children here, which
+// on this machine kind is several times cheaper than per-file fs.promises. The event loop gets a
+// turn at least every BREATH_MS. Memory holds the pending directory paths, the read-ahead listings
+// and one batch — never the tree.
 
 import type { Dirent, Stats } from 'node:fs';
 import { setImmediate as breathe } from 'node:timers/promises';
@@ -18,6 +19,7 @@ import { encodeName, encodeNameBytes, mayBeLossy, needsEncoding } from '../names
 import type { ScanProgress } from '../types.js';
 import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
+import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
 const PROGRESS_EVERY_MS = 250;
@@ -45,6 +47,8 @@ export interface WalkContext {
   isHot?(view: string): boolean;
   /** Audit only. */
   auditCache?: AuditCache;
+  /** Stat workers; absent = everything on the main thread. */
+  pool?: StatPool;
   signal?: AbortSignal;
   onProgress(p: ScanProgress): void;
   /** Called when the start directory cannot be read at all (the root: fatal). */
@@ -60,6 +64,7 @@ interface DirItem {
   st?: Stats;
   cached?: CachedSubdir[];
   listing?: Promise<Listing>;
+  job?: Promise<DirJobResult>;
   failed?: boolean;
 }
 
@@ -67,6 +72,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   const { fs, filters, issues, batchSize } = ctx;
   const audit = ctx.phase === 'audit' ? ctx.auditCache : undefined;
   const isHot = ctx.phase === 'snapshot' ? ctx.isHot : undefined;
+  const pool = ctx.pool?.usable ? ctx.pool : undefined;
   const progress: ScanProgress = {
     phase: ctx.phase, entriesScanned: 0, dirsScanned: 0, dirsPending: 1, startedAtMs: ctx.now(), done: false, issues: 0,
   };
@@ -105,7 +111,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       it.cached = audit.lookup(it.view, st.mtimeMs);
       if (it.cached) return;
     }
-    it.listing = listDir(fs, it.local, issues);
+    if (pool && typeof it.local === 'string') it.job = pool.run(it.local);
+    else it.listing = listDir(fs, it.local, issues);
   };
 
   const emitProgress = (done: boolean) => {
@@ -118,6 +125,20 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
     } catch {
       // A throwing progress hook must not stop the scan.
     }
+  };
+
+  /** View segment of a listed name (reporting an encoded name once). */
+  const segmentOf = (dir: LocalPath, name: string | Buffer): string => {
+    if (typeof name === 'string' && !needsEncoding(name)) return name;
+    const e = typeof name === 'string' ? encodeName(name) : encodeNameBytes(name);
+    if (e.invalid) issues.report('invalid_name', joinLocal(dir, name), `name encoded as '${e.segment}'`);
+    return e.segment;
+  };
+
+  const tooLong = (dir: LocalPath, name: string | Buffer, childView: string): boolean => {
+    if (childView.length <= MAX_VIEW_BYTES / 3 || Buffer.byteLength(childView) <= MAX_VIEW_BYTES) return false;
+    issues.report('name_too_long', joinLocal(dir, name), `view path over ${MAX_VIEW_BYTES} bytes: skipped`, 'ENAMETOOLONG');
+    return true;
   };
 
   try {
@@ -139,8 +160,9 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       isStart = false;
       if (it.failed || it.st === undefined) continue;
       const dirMtime = it.st.mtimeMs;
+      const dirView = it.view;
       observed = ctx.now();
-      const dirEntry: UpsertEvent = { op: 'upsert', path: it.view, is_dir: true, mtime_ms: dirMtime, observed_at_ms: observed };
+      const dirEntry: UpsertEvent = { op: 'upsert', path: dirView, is_dir: true, mtime_ms: dirMtime, observed_at_ms: observed };
       if (it.parentView !== undefined) {
         dirEntry.parent_path = it.parentView;
         dirEntry.parent_mtime_ms = it.parentMtimeMs!;
@@ -151,118 +173,139 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       progress.dirsScanned++;
       progress.entriesScanned++;
 
+      const pushSubdir = (local: LocalPath, view: string) =>
+        queue.push({ local, view, parentView: dirView, parentMtimeMs: dirMtime, started: false });
+
       if (it.cached) {
         progress.dirsSkipped!++;
-        for (const sd of it.cached) {
-          queue.push({
-            local: joinLocal(it.local, sd.name), view: joinView(it.view, sd.segment),
-            parentView: it.view, parentMtimeMs: dirMtime, started: false,
-          });
-        }
+        for (const sd of it.cached) pushSubdir(joinLocal(it.local, sd.name), joinView(dirView, sd.segment));
       } else {
-        let listing = await it.listing!;
-        if (listing.error !== undefined) {
-          if (wasStart) ctx.onStartFailure(listing.error);
-          else issues.fromError(listing.error, it.local, 'read directory');
-          // Its children were not listed: in an audit say so, so Fusion deletes nothing below it.
-          if (audit) dirEntry.audit_skipped = true;
-          continue;
+        const subdirs: CachedSubdir[] = [];
+        let incomplete = false;
+        let listed = false;
+        let n = 0;
+        const job = it.job ? await it.job : undefined;
+        if (job && !job.redo) {
+          // Fast path: names and stats came from a stat worker.
+          listed = true;
+          const { names, types, st } = job as Required<DirJobResult>;
+          const local = it.local as string;
+          const prefix = local === '/' ? '/' : local + '/';
+          for (let i = 0; i < names.length; i++) {
+            const name = names[i]!;
+            const seg = segmentOf(local, name);
+            const childView = dirView === '/' ? '/' + seg : dirView + '/' + seg;
+            if (tooLong(local, name, childView)) continue;
+            if (filters.hasExclude && filters.excluded(childView)) continue;
+            const kind = types[i]!;
+            if (kind === K_DIR) {
+              subdirs.push({ name, segment: seg });
+              if (ctx.recursive) pushSubdir(prefix + name, childView);
+              else {
+                const dst = statChild(fs, issues, prefix + name);
+                if (typeof dst !== 'string') {
+                  batch.push({ op: 'upsert', path: childView, is_dir: true, mtime_ms: dst.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime });
+                }
+              }
+              continue;
+            }
+            if (kind === K_VANISHED) {
+              issues.report('vanished', prefix + name, 'vanished between listing and stat', 'ENOENT');
+              continue;
+            }
+            if (!filters.fileName(seg)) continue;
+            if (isHot !== undefined && isHot(childView)) continue;
+            batch.push({
+              op: 'upsert', path: childView, is_dir: false, size: st[2 * i]!, mtime_ms: st[2 * i + 1]!, observed_at_ms: observed,
+              parent_path: dirView, parent_mtime_ms: dirMtime,
+            });
+            progress.entriesScanned++;
+            if (batch.length >= batchSize) {
+              yield batch;
+              batch = [];
+              batchNo++;
+              observed = ctx.now();
+            }
+            if ((++n & 1023) === 0) {
+              if (ctx.signal?.aborted) {
+                progress.aborted = true;
+                break;
+              }
+              if (performance.now() - lastBreath > BREATH_MS) {
+                await breathe();
+                lastBreath = performance.now();
+              }
+            }
+          }
         }
-        let entries: Dirent[] | Dirent<Buffer>[] = listing.entries!;
-        if (entries.some((d) => mayBeLossy(d.name))) {
-          // Node replaced undecodable bytes by U+FFFD (lossy, could merge names): re-read as bytes.
-          listing = await listDir(fs, it.local, issues, true);
-          if (listing.error !== undefined) {
-            issues.fromError(listing.error, it.local, 'read directory');
+        if (!listed) {
+          let listing = await (it.listing ?? listDir(fs, it.local, issues));
+          let entries: Dirent[] | Dirent<Buffer>[] | undefined = listing.entries;
+          if (entries !== undefined && entries.some((d) => mayBeLossy(d.name))) {
+            // Node replaced undecodable bytes by U+FFFD (lossy, could merge names): re-read as bytes.
+            listing = await listDir(fs, it.local, issues, true);
+            entries = listing.raw;
+          }
+          if (listing.error !== undefined || entries === undefined) {
+            if (wasStart) ctx.onStartFailure(listing.error);
+            else issues.fromError(listing.error, it.local, 'read directory');
+            // Its children were not listed: in an audit say so, so Fusion deletes nothing below it.
             if (audit) dirEntry.audit_skipped = true;
             continue;
           }
-          entries = listing.raw!;
-        }
-        const subdirs: CachedSubdir[] = [];
-        let incomplete = false;
-        let n = 0;
-        for (const d of entries) {
-          const name = d.name;
-          let seg: string;
-          if (typeof name === 'string') {
-            if (needsEncoding(name)) {
-              const e = encodeName(name);
-              seg = e.segment;
-              if (e.invalid) issues.report('invalid_name', joinLocal(it.local, name), `name encoded as '${seg}'`);
-            } else seg = name;
-          } else {
-            const e = encodeNameBytes(name);
-            seg = e.segment;
-            if (e.invalid) issues.report('invalid_name', joinLocal(it.local, name), `name encoded as '${seg}'`);
-          }
-          const childView = it.view === '/' ? '/' + seg : it.view + '/' + seg;
-          if (childView.length > MAX_VIEW_BYTES / 3 && Buffer.byteLength(childView) > MAX_VIEW_BYTES) {
-            issues.report('name_too_long', joinLocal(it.local, name), `view path over ${MAX_VIEW_BYTES} bytes: skipped`, 'ENAMETOOLONG');
-            continue;
-          }
-          if (filters.hasExclude && filters.excluded(childView)) continue;
-          const childLocal = joinLocal(it.local, name);
-          let isDir = d.isDirectory();
-          let st: Stats | undefined;
-          if (!isDir && !d.isFile() && !d.isSymbolicLink()) {
-            // DT_UNKNOWN (some network file systems) or a special file: lstat decides.
-            try {
-              st = fs.lstatSync(childLocal);
-            } catch (err) {
-              issues.fromError(err, childLocal, 'stat');
-              incomplete = true;
-              continue;
+          for (const d of entries) {
+            const name = d.name;
+            const seg = segmentOf(it.local, name);
+            const childView = dirView === '/' ? '/' + seg : dirView + '/' + seg;
+            if (tooLong(it.local, name, childView)) continue;
+            if (filters.hasExclude && filters.excluded(childView)) continue;
+            const childLocal = joinLocal(it.local, name);
+            let isDir = d.isDirectory();
+            let st: Stats | undefined;
+            if (!isDir && !d.isFile() && !d.isSymbolicLink()) {
+              // DT_UNKNOWN (some network file systems) or a special file: lstat decides.
+              const r = statChild(fs, issues, childLocal);
+              if (r === 'failed') incomplete = true;
+              if (typeof r === 'string') continue;
+              st = r;
+              isDir = st.isDirectory();
+            }
+            if (isDir) {
+              subdirs.push({ name, segment: seg });
+              if (ctx.recursive) {
+                pushSubdir(childLocal, childView);
+                continue;
+              }
+              // Non-recursive on-demand scan: report the subdirectory from its lstat, do not enter it.
+            } else {
+              if (!filters.fileName(seg)) continue;
+              if (isHot !== undefined && isHot(childView)) continue;
             }
             if (st === undefined) {
-              issues.report('vanished', childLocal, 'vanished between listing and stat', 'ENOENT');
-              continue;
+              const r = statChild(fs, issues, childLocal);
+              if (r === 'failed') incomplete = true;
+              if (typeof r === 'string') continue;
+              st = r;
             }
-            isDir = st.isDirectory();
-          }
-          if (isDir) {
-            subdirs.push({ name, segment: seg });
-            if (ctx.recursive) {
-              queue.push({ local: childLocal, view: childView, parentView: it.view, parentMtimeMs: dirMtime, started: false });
-              continue;
+            batch.push(isDir
+              ? { op: 'upsert', path: childView, is_dir: true, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime }
+              : { op: 'upsert', path: childView, is_dir: false, size: st.size, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime });
+            progress.entriesScanned++;
+            if (batch.length >= batchSize) {
+              yield batch;
+              batch = [];
+              batchNo++;
+              observed = ctx.now();
             }
-            // Non-recursive on-demand scan: report the subdirectory from its lstat, do not enter it.
-          } else {
-            if (!filters.fileName(seg)) continue;
-            if (isHot !== undefined && isHot(childView)) continue;
-          }
-          if (st === undefined) {
-            try {
-              st = fs.lstatSync(childLocal);
-            } catch (err) {
-              issues.fromError(err, childLocal, 'stat');
-              incomplete = true;
-              continue;
-            }
-            if (st === undefined) {
-              issues.report('vanished', childLocal, 'vanished between listing and stat', 'ENOENT');
-              continue;
-            }
-          }
-          const ev: UpsertEvent = isDir
-            ? { op: 'upsert', path: childView, is_dir: true, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: it.view, parent_mtime_ms: dirMtime }
-            : { op: 'upsert', path: childView, is_dir: false, size: st.size, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: it.view, parent_mtime_ms: dirMtime };
-          batch.push(ev);
-          progress.entriesScanned++;
-          if (batch.length >= batchSize) {
-            yield batch;
-            batch = [];
-            batchNo++;
-            observed = ctx.now();
-          }
-          if ((++n & 1023) === 0) {
-            if (ctx.signal?.aborted) {
-              progress.aborted = true;
-              break;
-            }
-            if (performance.now() - lastBreath > BREATH_MS) {
-              await breathe();
-              lastBreath = performance.now();
+            if ((++n & 1023) === 0) {
+              if (ctx.signal?.aborted) {
+                progress.aborted = true;
+                break;
+              }
+              if (performance.now() - lastBreath > BREATH_MS) {
+                await breathe();
+                lastBreath = performance.now();
+              }
             }
           }
         }
@@ -271,8 +314,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
           else batch.push({ ...dirEntry, audit_skipped: true, observed_at_ms: ctx.now() });
         }
         if (audit && ctx.recursive && !incomplete && !progress.aborted) {
-          if (ctx.now() - dirMtime >= HOT_DIR_MS) audit.remember(it.view, dirMtime, subdirs);
-          else audit.forget(it.view);
+          if (ctx.now() - dirMtime >= HOT_DIR_MS) audit.remember(dirView, dirMtime, subdirs);
+          else audit.forget(dirView);
         }
       }
       if (batch.length >= batchSize) {
@@ -296,6 +339,21 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
     for (let i = head; i < queue.length; i++) queue[i]?.listing?.catch(() => undefined);
     emitProgress(true);
   }
+}
+
+/** lstat of a listed child: its Stats, 'vanished' (expected noise) or 'failed' (reported). */
+function statChild(fs: FsLayer, issues: IssueReporter, p: LocalPath): Stats | 'vanished' | 'failed' {
+  let st: Stats | undefined;
+  try {
+    st = fs.lstatSync(p);
+  } catch (err) {
+    return issues.fromError(err, p, 'stat') === 'vanished' ? 'vanished' : 'failed';
+  }
+  if (st === undefined) {
+    issues.report('vanished', p, 'vanished between listing and stat', 'ENOENT');
+    return 'vanished';
+  }
+  return st;
 }
 
 function joinView(parent: string, seg: string): string {

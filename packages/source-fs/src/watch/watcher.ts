@@ -5,7 +5,7 @@
 // 200 MB. A directory's inotify watch already reports its children by name, so one watch per
 // directory is all that is needed (docs/source-fs.md, "Realtime").
 
-import { watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
+import type { FSWatcher, Stats } from 'node:fs';
 import type { FileEvent, UpsertEvent } from '@fustor/protocol';
 import { parentOf } from '@fustor/protocol';
 import type { Filters } from '../filters.js';
@@ -122,7 +122,7 @@ export class RealtimeWatcher {
     let handle: FSWatcher;
     let ino = 0;
     try {
-      handle = fsWatch(local, { persistent: true, encoding: 'buffer' }, (type, name) => this.#onEvent(view, type, name));
+      handle = this.#d.fs.watch(local, (type, name) => this.#onEvent(view, type, name));
       ino = this.#d.fs.lstatSync(local)?.ino ?? 0;
     } catch (err) {
       this.#onError(err, local);
@@ -218,7 +218,18 @@ export class RealtimeWatcher {
    * matches, it is the directory's own event: its parent's watch reports the change.
    */
   #isSelfEvent(node: WatchNode, type: string, segment: string): boolean {
-    if (node.view === '/' || segment !== node.view.slice(node.view.lastIndexOf('/') + 1)) return false;
+    if (node.view === '/') {
+      const rootName = this.#d.root.slice(this.#d.root.lastIndexOf('/') + 1);
+      if (segment !== rootName) return false;
+      const self = this.#lstat(node.local);
+      if (self !== undefined && self.ino === node.ino) return false;
+      // The root itself went away: nothing to report as an event; scans will say SourceRootError.
+      this.#d.issues.report('vanished', node.local, 'the watched root was removed or replaced', 'ENOENT');
+      this.#failed = true;
+      this.#reportCoverage(false);
+      return true;
+    }
+    if (segment !== node.view.slice(node.view.lastIndexOf('/') + 1)) return false;
     if (type === 'change') return true;
     const self = this.#lstat(node.local);
     if (self !== undefined && self.ino === node.ino) return false;

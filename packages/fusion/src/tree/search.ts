@@ -1,0 +1,95 @@
+// Glob search over one view: a linear pass over the node columns (base-name patterns) or the subtree with built paths (path patterns).
+
+import type { Page, SearchQuery, TreeNode } from '@fustor/protocol';
+import { F_DIR, F_LIVE, NO_NODE, ROOT } from './node-table.js';
+import { compileGlob } from './glob.js';
+import { describe, joinPath } from './listing.js';
+import type { TreeIndex } from './tree-index.js';
+
+/**
+ * Matches descendants of `scope` (not `scope` itself). `pattern` is a glob on the base name, or on the
+ * whole view path when it contains '/'; `*` matches dot-files too. Filters: type, size in
+ * [min_size, max_size], mtime in [modified_after_ms, modified_before_ms). Results come in node-id
+ * order: stable while the tree is unchanged and across restarts (ids are persisted); the total is
+ * exact. Returns null when `scope` does not exist.
+ */
+export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<TreeNode> | null {
+  const t = ix.t;
+  const scopeId = t.lookup(scope);
+  if (scopeId === NO_NODE) return null;
+  const byPath = q.pattern.includes('/');
+  const match = compileGlob(q.pattern);
+  // A path pattern whose last segment is a plain glob: a match needs the base name to match that
+  // segment, which is checked before building the path (most nodes are rejected without a string).
+  const lastSeg = q.pattern.slice(q.pattern.lastIndexOf('/') + 1);
+  const baseRe = byPath && lastSeg !== '' && !lastSeg.includes('**') && !/[{}()]/.test(q.pattern) ? compileGlob(lastSeg) : null;
+  const wantType = q.type === 'file' ? 0 : q.type === 'dir' ? F_DIR : -1;
+  const minSize = q.min_size ?? -Infinity;
+  const maxSize = q.max_size ?? Infinity;
+  const after = q.modified_after_ms ?? -Infinity;
+  const before = q.modified_before_ms ?? Infinity;
+  const flags = t.flags;
+  const passes = (id: number): boolean => {
+    const f = flags[id]!;
+    if (wantType !== -1 && (f & F_DIR) !== wantType) return false;
+    const s = t.size[id]!;
+    if (s < minSize || s > maxSize) return false;
+    const m = t.mtime[id]!;
+    return m >= after && m < before;
+  };
+
+  let ids: Int32Array;
+  let count = 0;
+  const paths = byPath ? new Map<number, string>() : null;
+  const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null;
+  if (scopeId === ROOT && !byPath) {
+    ids = new Int32Array(t.live);
+    const names = t.names;
+    for (let id = 1; id < t.hwm; id++) {
+      if ((flags[id]! & F_LIVE) === 0 || (!unfiltered && !passes(id)) || !match(names[id]!)) continue;
+      ids[count++] = id;
+    }
+  } else {
+    // Walk the subtree; path patterns need each node's path, built once per directory.
+    ids = new Int32Array(Math.max(16, scopeId === ROOT ? t.live : 1024));
+    const stack = [scopeId];
+    const dirPath = new Map<number, string>([[scopeId, scope]]);
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const dp = byPath ? dirPath.get(d)! : '';
+      for (let c = t.firstChild(d); c !== NO_NODE; c = t.next[c]!) {
+        const isDir = (flags[c]! & F_DIR) !== 0;
+        let p: string | null = null;
+        if (isDir) {
+          if (byPath) {
+            p = joinPath(dp, t.names[c]!);
+            dirPath.set(c, p);
+          }
+          stack.push(c);
+        }
+        if (!passes(c)) continue;
+        if (byPath) {
+          if (baseRe !== null && !baseRe(t.names[c]!)) continue;
+          p ??= joinPath(dp, t.names[c]!);
+          if (!match(p)) continue;
+          paths!.set(c, p);
+        } else if (!match(t.names[c]!)) continue;
+        if (count === ids.length) {
+          const bigger = new Int32Array(ids.length * 2);
+          bigger.set(ids);
+          ids = bigger;
+        }
+        ids[count++] = c;
+      }
+      dirPath.delete(d);
+    }
+    ids = ids.subarray(0, count).sort();
+  }
+  const from = (q.page - 1) * q.page_size;
+  const items: TreeNode[] = [];
+  for (let k = from; k < Math.min(count, from + q.page_size); k++) {
+    const id = ids[k]!;
+    items.push(describe(ix, id, paths?.get(id) ?? t.pathOf(id), false));
+  }
+  return { items, total: count, page: q.page, page_size: q.page_size, pages: Math.max(1, Math.ceil(count / q.page_size)) };
+}
