@@ -288,6 +288,23 @@ async function main() {
     const bn = build(join(dir, 'normal.db'), L, 'normal', limit);
     bn.store.close();
     const bf = build(join(dir, 'full2.db'), L, 'full', limit);
+    // Realtime batches (P1's shape: 1,000 upserts of new files per durably committed batch).
+    {
+      const rtBatches = quick ? 50 : 200;
+      let rtMs = 0;
+      const now = Date.now();
+      for (let i = 0; i < rtBatches; i++) {
+        const ev = Array.from({ length: 1000 }, (_, k) => ({
+          op: 'upsert', path: `/rt/d${i % 50}/f${i}_${k}.dat`, is_dir: false, size: k, mtime_ms: now - 1000 + k, is_atomic_write: true,
+        }));
+        const a0 = performance.now();
+        bf.v.applyBatch('realtime', ev, { session_id: 'bench', batch_seq: 500_000 + i });
+        rtMs += performance.now() - a0;
+      }
+      bf.v.applyBatch('realtime', [{ op: 'delete', path: '/rt' }], { session_id: 'bench', batch_seq: 500_000 + rtBatches });
+      result.apply_realtime_full_events_per_s = Math.round((rtBatches * 1000) / (rtMs / 1000));
+      rows.push(['apply realtime upserts, synchronous=full', `${result.apply_realtime_full_events_per_s.toLocaleString()} events/s`, `${rtBatches} batches of 1,000 new files`]);
+    }
     bf.store.close();
     result.apply_normal_events_per_s = Math.round(bn.events / (bn.applyMs / 1000));
     result.apply_full_prefix_events_per_s = Math.round(bf.events / (bf.applyMs / 1000));

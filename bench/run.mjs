@@ -61,7 +61,7 @@ function runOne(file) {
         : signal
           ? `killed by ${signal}${signal === 'SIGKILL' ? ` (over ${timeoutMin} min?)` : ''}`
           : code !== 0
-            ? `exit code ${code}: ${lastLine(stderrTail) || lastLine(stdout)}`
+            ? `exit code ${code}: ${lastLine(stderrTail) || lastLine(stdout) || '(no output)'}`
             : parseError ?? 'no RESULT line printed';
       resolve({ script: file, ok, exit_code: code, seconds, error: why, result });
     });
@@ -131,12 +131,15 @@ async function main() {
   const body = [];
   for (const r of runs) {
     if (!r.ok) {
-      body.push([r.script, 'FAILED', r.error ?? '', '', '', `${r.seconds}s`]);
+      body.push([r.script, `${r.seconds}s`, 'FAILED', r.error ?? '', '', '', '']);
       continue;
     }
-    for (const row of rows('', r.result)) body.push([r.script, row.name, row.value, row.baseline, row.ratio, row.target || `${r.seconds}s`]);
+    // The script name and its run time only on its first row, so the figures stay readable.
+    rows('', r.result).forEach((row, i) => {
+      body.push([i === 0 ? r.script : '', i === 0 ? `${r.seconds}s` : '', row.name, row.value, row.baseline, row.ratio, row.target]);
+    });
   }
-  console.log(`\n${table(['script', 'figure', 'value', 'baseline', 'ratio', 'target / time'], body)}`);
+  console.log(`\n${table(['script', 'time', 'figure', 'value', 'baseline', 'ratio', 'target'], body)}`);
 
   const cpuList = cpus();
   const doc = {

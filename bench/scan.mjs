@@ -200,7 +200,7 @@ const full = median(fullMs);
 const inc = median(incMs);
 const rows = [
   ['find -printf (baseline)', find, ''],
-  ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×), 2 stat workers (default)`],
+  ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×), 1 stat worker + main thread (default)`],
   ['snapshot, main thread only', scanMain, `${(scanMain / find).toFixed(2)}× find (scanWorkers: 0)`],
   ['start() with watcher', start, `${(start / find).toFixed(2)}× find (census + ${tree.dirs} watches)`],
   ['full audit', full, ''],

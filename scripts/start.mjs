@@ -183,9 +183,12 @@ const children = [];
 function launch(name, bin) {
   const logFile = join(logsDir, `${name}.log`);
   const fd = openSync(logFile, 'a');
+  // Own process group: a terminal's Ctrl-C reaches only this script, which then stops the agent before
+  // Fusion; a second signal straight from the terminal would make the daemons exit without flushing.
   const child = spawn(process.execPath, [bin, 'start', '--home', home], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, FUSTOR_HOME: home },
+    detached: false,
   });
   closeSync(fd);
   const rec = { name, child, logFile, exited: null };
@@ -218,6 +221,11 @@ async function waitReady(rec, url, what) {
   }
   throw new Error(`${what} did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s; see ${rec.logFile}:\n${tail(rec.logFile)}`);
 }
+
+// Last resort if this script dies unexpectedly: the daemons are not in our process group any more.
+process.on('exit', () => {
+  for (const rec of children) if (!rec.exited) rec.child.kill('SIGKILL');
+});
 
 let stopping = false;
 async function stopAll(exitCode) {

@@ -19,17 +19,32 @@ afterEach(async () => {
   cleanup = null;
 });
 
+// Like a shell job: the script leads its own process group, so the test can send Ctrl-C to the whole group.
 function startScript(home: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [START_SCRIPT, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, FUSTOR_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exited };
+}
+
+/** Failure path: kill the script and the daemons it started (they run in process groups of their own). */
+async function killAll(s: ReturnType<typeof startScript>, home: string): Promise<void> {
+  s.child.kill('SIGKILL');
+  await s.exited;
+  for (const f of ['fusion.pid', 'agent.pid']) {
+    try {
+      process.kill(Number(readFileSync(join(home, f), 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // not running, or no pid file
+    }
+  }
 }
 
 describe('scripts/start.mjs', () => {
@@ -43,8 +58,7 @@ describe('scripts/start.mjs', () => {
       FUSTOR_CONSOLE_PORT: String(await freePort()),
     });
     cleanup = async () => {
-      s.child.kill('SIGKILL');
-      await s.exited;
+      await killAll(s, home);
       rmSync(root, { recursive: true, force: true });
     };
 
@@ -83,8 +97,7 @@ describe('scripts/start.mjs', () => {
     writeTree(other, { 'only-here.txt': 'second directory' });
     const again = startScript(home, [other], {});
     cleanup = async () => {
-      again.child.kill('SIGKILL');
-      await again.exited;
+      await killAll(again, home);
       rmSync(root, { recursive: true, force: true });
     };
     const curl2 = await waitFor(
@@ -105,8 +118,12 @@ describe('scripts/start.mjs', () => {
       },
       { timeoutMs: 30_000, what: 'the view to show only the newly named directory' },
     );
-    again.child.kill('SIGINT');
+    // Ctrl-C in a terminal signals the whole foreground group; the agent must still stop before Fusion, gracefully.
+    process.kill(-again.child.pid!, 'SIGINT');
     expect(await again.exited).toBe(0);
+    expect(again.output()).toMatch(/stopped agent\nstopped fusion/);
+    expect(existsSync(join(home, 'agent.pid'))).toBe(false);
+    expect(existsSync(join(home, 'fusion.pid'))).toBe(false);
   });
 
   test('refuses a directory that does not exist, naming it', async () => {

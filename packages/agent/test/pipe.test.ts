@@ -45,6 +45,43 @@ describe('Pipe', () => {
     expect(pipe.state).toBe('leader');
   });
 
+  it('realtime events produced while a snapshot runs still flow, interleaved in batch_seq order', async () => {
+    const { pipe, sender, source } = build();
+    source.snapshotImpl = async function* () {
+      yield [upsert('/', { is_dir: true })];
+      source.emit([upsert('/rt-during-snapshot')]);
+      // The snapshot does not go on until the realtime event was delivered: it must not wait for the scan.
+      await waitFor(() => sender.paths('realtime').includes('/rt-during-snapshot'), 'realtime during snapshot');
+      yield [upsert('/s2')];
+    };
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot end');
+    const order = sender.batches.map((b) => b.events[0]!.path);
+    expect(order.indexOf('/rt-during-snapshot')).toBeLessThan(order.indexOf('/s2'));
+    expect(sender.batches.map((b) => b.batch_seq)).toEqual([0, 1, 2]);
+  });
+
+  it('heartbeats report phase and stats (events sent per source, spool, errors)', async () => {
+    const { pipe, sender, source } = build();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    source.emit([upsert('/hb')]);
+    await waitFor(() => sender.paths('realtime').includes('/hb'), 'realtime');
+    const n = sender.heartbeatBodies.length;
+    await waitFor(() => sender.heartbeatBodies.length > n, 'next heartbeat');
+    const hb = sender.heartbeatBodies.at(-1)!;
+    expect(hb.can_realtime).toBe(true);
+    expect(hb.phase).toBe('realtime');
+    expect(hb.stats).toMatchObject({
+      state: 'leader',
+      events_sent: { realtime: 1, snapshot: 3, audit: 0, on_demand: 0 },
+      spool_events: 0,
+      spool_overflows: 0,
+      resnapshot_pending: false,
+      errors_total: 0,
+    });
+  });
+
   it('follower → leader (learned from heartbeat) triggers exactly one snapshot and clears the audit cache', async () => {
     const sender = new FakeSender();
     sender.role = 'follower';
@@ -262,6 +299,7 @@ describe('Pipe', () => {
     await pipe.stop(50);
     expect(pipe.state).toBe('stopped');
     expect(source.closed).toBe(1);
+    expect(sender.closedSessions).toEqual(['s1']);
     // A new pipe on the same state dir replays the spool first.
     const sender2 = new FakeSender();
     const next = build(makeSpec(), sender2);

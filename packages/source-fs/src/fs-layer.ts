@@ -12,6 +12,8 @@ export interface FsLayer {
   lstatSync(p: LocalPath): Stats | undefined;
   /** Directory listing with file types, names decoded as UTF-8. */
   readdir(p: LocalPath): Promise<Dirent[]>;
+  /** Synchronous listing (the start-up directory census: thousands of small directories). */
+  readdirSync(p: LocalPath): Dirent[];
   /** Directory listing with raw byte names (used only for directories holding undecodable names). */
   readdirRaw(p: LocalPath): Promise<Dirent<Buffer>[]>;
   realpath(p: LocalPath): Promise<string>;
@@ -23,6 +25,7 @@ export interface FsLayer {
 export const nodeFsLayer: FsLayer = Object.freeze({
   lstatSync: (p: LocalPath) => fs.lstatSync(p, { throwIfNoEntry: false }),
   readdir: (p: LocalPath) => fs.promises.readdir(p, { withFileTypes: true }),
+  readdirSync: (p: LocalPath) => fs.readdirSync(p, { withFileTypes: true }),
   readdirRaw: (p: LocalPath) => fs.promises.readdir(p, { withFileTypes: true, encoding: 'buffer' }),
   realpath: (p: LocalPath) => fs.promises.realpath(p),
   lstat: (p: LocalPath) => fs.promises.lstat(p),

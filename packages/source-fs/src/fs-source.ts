@@ -87,8 +87,7 @@ class FsSourceImpl implements FsSource {
       throw new SourceRootError(o.root, d.reason, d.code);
     }
     const c = await census(
-      o.fs, real, this.#filters, this.#issues, o.scanConcurrency,
-      o.realtime ? Number.MAX_SAFE_INTEGER : Math.max(1, o.driftSampleDirs),
+      o.fs, real, this.#filters, this.#issues, o.realtime ? Number.MAX_SAFE_INTEGER : Math.max(1, o.driftSampleDirs),
     );
     this.#drift = estimateDrift(
       o.driftSampleDirs >= c.dirs.length ? c.dirs.map((d) => d.mtimeMs) : mostRecent(c.dirs.map((d) => d.mtimeMs), o.driftSampleDirs),

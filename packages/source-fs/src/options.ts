@@ -24,8 +24,8 @@ export interface ResolvedOptions {
   readonly fsInjected: boolean;
 }
 
-/** Two stat workers: the main thread only builds events (mostly idle when profiled), so two workers fill both cores (docs/benchmarks.md). */
-const DEFAULT_SCAN_WORKERS = 2;
+/** One stat worker sharing directories with the main thread: two threads for two cores (docs/benchmarks.md). */
+const DEFAULT_SCAN_WORKERS = 1;
 
 const KNOWN_KEYS = new Set([
   'root', 'filePattern', 'exclude', 'writeSettleMs', 'maxWatchedDirs', 'realtime', 'scanConcurrency',

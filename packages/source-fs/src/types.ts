@@ -38,7 +38,7 @@ export interface FsSourceOptions {
   driftSampleDirs?: number;
   /**
    * Worker threads doing readdir + lstat for snapshot and audit (0 = all on the main thread);
-   * default 2. Not used when `fs` is injected.
+   * default 1 (it shares directories with the main thread). Not used when `fs` is injected.
    */
   scanWorkers?: number;
 }

@@ -1,5 +1,8 @@
 // Deadline-bounded polling: the only way e2e tests synchronize with the processes they drive.
 
+/** How long a daemon may take from spawn to answering its readiness probe on a loaded 2-core machine. */
+export const READY_TIMEOUT_MS = 30_000;
+
 export class WaitTimeoutError extends Error {
   constructor(what: string, ms: number, last: string) {
     super(`timed out after ${ms} ms waiting for ${what}${last ? `\n--- last observation ---\n${last}` : ''}`);

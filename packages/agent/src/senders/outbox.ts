@@ -77,6 +77,12 @@ export class ScanStream {
     return { complete: this.rejection === null, error: this.rejection };
   }
 
+  /** Ends the stream with an error (session closed): wakes every writer and finisher. */
+  fail(err: Error): void {
+    this.failure ??= err;
+    this.settle();
+  }
+
   settle(failure?: Error): void {
     this.pending = Math.max(0, this.pending - 1);
     if (failure && !this.failure) this.failure = failure;
@@ -103,6 +109,8 @@ export class SessionOutbox {
   #wake: (() => void) | null = null;
   #nudge: (() => void) | null = null;
   #closed: Error | null = null;
+  /** Streams that may still wait for deliveries; failed together when the session closes. */
+  #streams = new Set<ScanStream>();
 
   constructor(opts: OutboxOptions) {
     this.#o = opts;
@@ -122,6 +130,7 @@ export class SessionOutbox {
   stream(source: ScanSource, commandId: string | null = null): ScanStream {
     const s = new ScanStream(this, source, commandId);
     if (this.#closed) s.failure = this.#closed;
+    else this.#streams.add(s);
     return s;
   }
 
@@ -162,9 +171,10 @@ export class SessionOutbox {
 
   #close(err: Error): void {
     this.#closed = err;
-    const jobs = this.#scans;
     this.#scans = [];
-    for (const j of jobs) j.stream.settle(err);
+    const streams = this.#streams;
+    this.#streams = new Set();
+    for (const st of streams) st.fail(err);
   }
 
   #pick(): { lease: Lease } | { scan: ScanJob } | null {
@@ -258,9 +268,9 @@ export class SessionOutbox {
           if ('lease' in job) this.#batchMax = Math.max(1, Math.min(this.#batchMax, half));
           else {
             const { scan } = job;
+            // One queued job became two: the stream now waits for one more delivery.
             scan.stream.pending++;
             this.#scans.unshift({ ...scan, events: events.slice(0, half) }, { ...scan, events: events.slice(half) });
-            scan.stream.settle();
           }
           return;
         }

@@ -111,8 +111,8 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
   st.tree.setFlag(id, F_KNOWN, true);
   st.dropBlindMarks(id, ev.path);
   if (!ev.is_dir) {
-    if (ev.is_atomic_write === false) st.setSuspect(id, ev.path, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms);
-    else st.clearSuspect(id, ev.path);
+    if (ev.is_atomic_write === false) st.setSuspect(id, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms);
+    else st.clearSuspect(id);
     st.clock.sample(now, ev.mtime_ms);
   }
   return ACCEPTED;
@@ -121,7 +121,7 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
 function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
   const { id } = put(st, target(ev), F_KNOWN, 0);
   st.tree.setFlag(id, F_KNOWN, true);
-  if (!ev.is_dir) st.markIfHot(id, ev.path, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
   return ACCEPTED;
 }
 
@@ -146,7 +146,7 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
     st.addBlindAddition(id, ev.path);
   }
   if (isAudit) noteAuditEntry(st, id, ev);
-  if (!ev.is_dir) st.markIfHot(id, ev.path, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
   return ACCEPTED;
 }
 

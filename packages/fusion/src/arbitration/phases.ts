@@ -1,18 +1,13 @@
 // Phase-level rules: snapshot start, audit start/end (missing-item detection), suspect expiry and sentinel feedback.
 
 import type { SentinelResult } from '@fustor/protocol';
-import { F_BLIND, F_SEEN, NO_NODE } from '../tree/node-table.js';
+import { F_BLIND, F_SEEN, F_SUSPECT, NO_NODE } from '../tree/node-table.js';
 import type { ViewState } from './view-state.js';
 
 /** First leader after a leader change begins its snapshot: blind spots are rediscovered from scratch. */
 export function clearBlindSpots(st: ViewState): void {
-  for (const p of st.blindAdds) {
-    const id = st.t.lookup(p);
-    if (id !== NO_NODE) st.tree.setFlag(id, F_BLIND, false);
-    st.j.blind.add(p);
-  }
+  if (st.blindAdditionCount() > 0) for (const id of st.flagged(F_BLIND)) st.tree.setFlag(id, F_BLIND, false);
   for (const p of st.blindDels) st.j.blind.add(p);
-  st.blindAdds.clear();
   st.blindDels.clear();
 }
 
@@ -61,13 +56,11 @@ function joinPath(parent: string, name: string): string {
 /** Due suspects: cleared when the node's mtime still equals the recorded one, renewed for a full threshold otherwise. */
 export function expireSuspects(st: ViewState): number {
   const mono = st.clocks.monotonic();
-  const due = st.suspects.popDue(mono);
   const t = st.t;
-  for (const p of due) {
-    const id = t.lookup(p);
-    const rec = st.suspects.get(p)!;
-    if (id === NO_NODE || t.mtime[id] === rec.mtime) st.clearSuspect(id, p);
-    else st.setSuspect(id, p, mono + st.th.hotMs, t.mtime[id]!);
+  const due = st.heap.popDue(t, mono);
+  for (const id of due) {
+    if (t.mtime[id] === t.sMtime[id]) st.clearSuspect(id);
+    else st.setSuspect(id, mono + st.th.hotMs, t.mtime[id]!);
   }
   return due.length;
 }
@@ -88,27 +81,20 @@ export function applySentinel(st: ViewState, results: readonly SentinelResult[])
   const t = st.t;
   const mono = st.clocks.monotonic();
   for (const r of results) {
-    const mark = st.suspects.get(r.path);
-    if (mark === undefined) continue;
     const id = t.lookup(r.path);
+    if (id === NO_NODE || (t.flags[id]! & F_SUSPECT) === 0) continue;
     if (!r.exists) {
-      if (id !== NO_NODE) st.removeNode(id, true);
-      else st.clearSuspect(NO_NODE, r.path);
+      st.removeNode(id, true);
       out.deleted++;
       continue;
     }
-    if (id === NO_NODE) {
-      st.clearSuspect(NO_NODE, r.path);
+    if (r.mtime_ms === undefined || r.mtime_ms === t.sMtime[id]) {
+      st.clearSuspect(id);
       out.cleared++;
       continue;
     }
-    if (r.mtime_ms === undefined || r.mtime_ms === mark.mtime) {
-      st.clearSuspect(id, r.path);
-      out.cleared++;
-      continue;
-    }
-    if (!t.isDir(id)) st.tree.setAttrs(id, r.size ?? t.size[id]!, r.mtime_ms);
-    st.setSuspect(id, r.path, mono + st.th.hotMs, r.mtime_ms);
+    st.tree.setAttrs(id, r.size ?? t.size[id]!, r.mtime_ms);
+    st.setSuspect(id, mono + st.th.hotMs, r.mtime_ms);
     out.renewed++;
   }
   return out;

@@ -1,10 +1,10 @@
 // One view's complete in-memory state (tree + marks + clock + audit context) and the journal of what changed since the last commit.
 
 import type { EngineClocks } from '../views/contract.js';
-import { F_BLIND, F_SEEN, F_SUSPECT, NO_NODE, NodeTable } from '../tree/node-table.js';
+import { F_BLIND, F_LIVE, F_SEEN, F_SUSPECT, NO_NODE, NodeTable, ROOT } from '../tree/node-table.js';
 import { TreeIndex } from '../tree/tree-index.js';
 import { SkewClock } from './skew-clock.js';
-import { SuspectSet } from './suspect-set.js';
+import { SuspectHeap } from './suspect-set.js';
 
 export interface Tombstone {
   /** Watermark (storage clock domain) at the delete: events with a newer mtime are re-creations. */
@@ -29,7 +29,7 @@ export interface Thresholds {
 /** Keys changed since the last commit; the store turns them into row upserts/deletes. */
 export class Journal {
   tombstones = new Set<string>();
-  suspects = new Set<string>();
+  /** Blind-spot deletion paths added or removed. */
   blind = new Set<string>();
   /** Node ids whose audit-seen mark changed (set, or dropped with the node). */
   seen = new Set<number>();
@@ -40,7 +40,6 @@ export class Journal {
 
   clear(): void {
     this.tombstones.clear();
-    this.suspects.clear();
     this.blind.clear();
     this.seen.clear();
     this.listed = [];
@@ -54,8 +53,7 @@ export class ViewState {
   readonly clocks: EngineClocks;
   th: Thresholds;
   tombstones = new Map<string, Tombstone>();
-  suspects = new SuspectSet();
-  blindAdds = new Set<string>();
+  heap = new SuspectHeap();
   blindDels = new Set<string>();
   clock = new SkewClock();
   audit: AuditContext | null = null;
@@ -76,51 +74,56 @@ export class ViewState {
     return this.clocks.physical() - this.clock.skewMs();
   }
 
-  // ---- suspects ------------------------------------------------------------------------------
+  // ---- suspects (flag + columns on the node, heap on expiry) -----------------------------------
 
-  setSuspect(id: number, path: string, expiry: number, mtime: number): void {
-    this.tree.setFlag(id, F_SUSPECT, true);
-    this.suspects.set(path, expiry, mtime);
-    this.j.suspects.add(path);
+  suspectCount(): number {
+    const t = this.t;
+    return t.dSuspect[t.dslot[ROOT]!]!;
   }
 
-  clearSuspect(id: number, path: string): boolean {
-    if (id !== NO_NODE) this.tree.setFlag(id, F_SUSPECT, false);
-    if (!this.suspects.delete(path)) return false;
-    this.j.suspects.add(path);
-    return true;
+  setSuspect(id: number, expiry: number, mtime: number): void {
+    const t = this.t;
+    this.tree.setFlag(id, F_SUSPECT, true);
+    t.sExpiry[id] = expiry;
+    t.sMtime[id] = mtime;
+    this.tree.touch(id);
+    this.heap.push(expiry, id);
+    this.heap.maybeCompact(t, this.suspectCount());
+  }
+
+  clearSuspect(id: number): boolean {
+    return id !== NO_NODE && this.tree.setFlag(id, F_SUSPECT, false);
   }
 
   /** Marks a scanned file suspect when it is hot: age in the storage clock below the threshold (§5). */
-  markIfHot(id: number, path: string, mtime: number): void {
+  markIfHot(id: number, mtime: number): void {
     const hot = this.th.hotMs;
     if (hot <= 0) return;
     const age = this.watermark() - mtime;
     if (!(age < hot)) return;
     // A future mtime (negative age) would otherwise stay suspect until that date: cap at one threshold.
     const wait = Math.min(hot, Math.max(1000, hot - age));
-    this.setSuspect(id, path, this.clocks.monotonic() + wait, mtime);
+    this.setSuspect(id, this.clocks.monotonic() + wait, mtime);
   }
 
-  // ---- blind spots ---------------------------------------------------------------------------
+  // ---- blind spots: additions are a node flag, deletions a path set ---------------------------
+
+  blindAdditionCount(): number {
+    const t = this.t;
+    return t.dBlind[t.dslot[ROOT]!]!;
+  }
 
   addBlindAddition(id: number, path: string): void {
     this.tree.setFlag(id, F_BLIND, true);
-    if (!this.blindAdds.has(path)) {
-      this.blindAdds.add(path);
-      this.j.blind.add(path);
-    }
     if (this.blindDels.delete(path)) this.j.blind.add(path);
   }
 
   dropBlindMarks(id: number, path: string): void {
     if (id !== NO_NODE) this.tree.setFlag(id, F_BLIND, false);
-    if (this.blindAdds.delete(path)) this.j.blind.add(path);
     if (this.blindDels.delete(path)) this.j.blind.add(path);
   }
 
   addBlindDeletion(path: string): void {
-    this.blindAdds.delete(path);
     this.blindDels.add(path);
     this.j.blind.add(path);
   }
@@ -137,6 +140,15 @@ export class ViewState {
     }
   }
 
+  /** Ids of live nodes carrying flag `bit` (marks are flags, so listing them is one column scan). */
+  flagged(bit: number): number[] {
+    const t = this.t;
+    const f = t.flags;
+    const out: number[] = [];
+    for (let id = 0; id < t.hwm; id++) if ((f[id]! & (bit | F_LIVE)) === (bit | F_LIVE)) out.push(id);
+    return out;
+  }
+
   // ---- tombstones ----------------------------------------------------------------------------
 
   setTombstone(path: string, ts: Tombstone): void {
@@ -151,21 +163,14 @@ export class ViewState {
   // ---- removal -------------------------------------------------------------------------------
 
   /**
-   * Removes a node and its subtree, dropping the suspect/addition marks of every removed path.
+   * Removes a node and its subtree (its suspect and addition marks go with the flags).
    * `asBlindDeletion` records each removed path as a blind-spot deletion (audit, sentinel).
    */
   removeNode(id: number, asBlindDeletion: boolean): number {
     const t = this.t;
-    const needPaths = asBlindDeletion || this.suspects.size > 0 || this.blindAdds.size > 0;
     return this.tree.removeSubtree(id, (n) => {
-      const f = t.flags[n]!;
-      if (f & F_SEEN) this.j.seen.add(n);
-      if (!needPaths) return;
-      if (!asBlindDeletion && (f & (F_SUSPECT | F_BLIND)) === 0) return;
-      const p = t.pathOf(n);
-      if (f & F_SUSPECT && this.suspects.delete(p)) this.j.suspects.add(p);
-      if (f & F_BLIND && this.blindAdds.delete(p)) this.j.blind.add(p);
-      if (asBlindDeletion) this.addBlindDeletion(p);
+      if (t.flags[n]! & F_SEEN) this.j.seen.add(n);
+      if (asBlindDeletion) this.addBlindDeletion(t.pathOf(n));
     });
   }
 

@@ -81,12 +81,12 @@ export class KeyRegistry {
   constructor(store: ViewStore, configKeys: readonly ConfigApiKey[], opts: { missReloadIntervalMs?: number; now?: () => number } = {}) {
     this.#store = store;
     this.#configKeys = configKeys;
-    this.#missReloadIntervalMs = opts.missReloadIntervalMs ?? 1000;
+    this.#missReloadIntervalMs = opts.missReloadIntervalMs ?? 100;
     this.#now = opts.now ?? Date.now;
     this.reload();
   }
 
-  /** Rebuilds the lookup from config keys and the stored keys (SIGHUP, and at most once a second on a miss). */
+  /** Rebuilds the lookup from config keys and the stored keys (SIGHUP, and at most every 100 ms on a miss). */
   reload(configKeys?: readonly ConfigApiKey[]): void {
     if (configKeys) this.#configKeys = configKeys;
     const map = new Map<string, Entry>();
@@ -113,7 +113,7 @@ export class KeyRegistry {
 
   /**
    * Looks a presented key up by its SHA-256 and confirms with a constant-time compare.
-   * A miss re-reads the stored keys (rate-limited), so a key made by `keys create` while the
+   * A miss re-reads the stored keys (at most every 100 ms), so a key made by `keys create` while the
    * daemon runs works on its first use.
    */
   authenticate(presented: string): Principal | null {

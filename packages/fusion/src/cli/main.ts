@@ -1,6 +1,7 @@
 // fustor-fusion command line: start/stop/status/reload/validate and key management.
 
 import { Command, CommanderError } from 'commander';
+import { isDaemonChild, notifyFailed } from '@fustor/protocol';
 import { CliError, ConfigError } from '../errors.js';
 
 // Command modules are imported on use: `status` should not pay for loading express and SQLite.
@@ -54,6 +55,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       process.exitCode = e.exitCode;
       return;
     }
+    // a detached child's stderr goes nowhere: hand the reason to the waiting parent instead
+    if (isDaemonChild()) await notifyFailed(e instanceof Error ? e.message : String(e));
     if (e instanceof CliError) {
       err(e.message);
       process.exitCode = e.exitCode;

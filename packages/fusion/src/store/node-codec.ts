@@ -1,7 +1,7 @@
 // Node columns <-> SQLite blobs: chunk checkpoints and per-commit log records (native byte order, names joined by NUL).
 
 import type Database from 'better-sqlite3';
-import { F_LIVE, NO_NODE, NodeTable, PERSISTED_FLAGS } from '../tree/node-table.js';
+import { F_LIVE, F_SUSPECT, NO_NODE, NodeTable, PERSISTED_FLAGS } from '../tree/node-table.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
 export const CHUNK_SHIFT = 12;
@@ -17,8 +17,8 @@ function into(blob: Buffer, a: Int32Array | Uint8Array | Float64Array, start: nu
   blob.copy(Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, blob.length));
 }
 
-function aligned<T extends Int32Array | Float64Array>(blob: Buffer, C: new (n: number) => T): T {
-  const a = new C(blob.length / C.prototype.BYTES_PER_ELEMENT);
+function aligned<T extends Int32Array | Float64Array>(blob: Buffer, C: (new (n: number) => T) & { BYTES_PER_ELEMENT: number }): T {
+  const a = new C(blob.length / C.BYTES_PER_ELEMENT);
   into(blob, a, 0);
   return a;
 }
@@ -46,14 +46,18 @@ export class NodeStore {
     this.#db = db;
     this.#num = num;
     createNodeTables(db, num);
-    this.#insLog = db.prepare(`INSERT INTO ${logTable(num)} (count, ids, parent, flags, size, mtime, confirmed, names) VALUES (?,?,?,?,?,?,?,?)`);
-    this.#upChunk = db.prepare(`INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, parent, flags, size, mtime, confirmed, names) VALUES (?,?,?,?,?,?,?,?)`);
+    this.#insLog = db.prepare(
+      `INSERT INTO ${logTable(num)} (count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    );
+    this.#upChunk = db.prepare(
+      `INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    );
     this.#delChunk = db.prepare(`DELETE FROM ${chunkTable(num)} WHERE chunk = ?`);
     this.#clearLog = db.prepare(`DELETE FROM ${logTable(num)}`);
   }
 
-  /** Appends the records of `ids` (call inside the commit's transaction). */
-  write(t: NodeTable, ids: Iterable<number>): void {
+  /** Appends the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into remaining times. */
+  write(t: NodeTable, ids: Iterable<number>, mono: number): void {
     const list = [...ids];
     const n = list.length;
     if (n === 0) return;
@@ -63,6 +67,8 @@ export class NodeStore {
     const size = new Float64Array(n);
     const mtime = new Float64Array(n);
     const confirmed = new Float64Array(n);
+    const sRem = new Float64Array(n);
+    const sMtime = new Float64Array(n);
     const names: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const x = list[i]!;
@@ -74,15 +80,30 @@ export class NodeStore {
         size[i] = t.size[x]!;
         mtime[i] = t.mtime[x]!;
         confirmed[i] = t.confirmed[x]!;
+        if (t.flags[x]! & F_SUSPECT) {
+          sRem[i] = Math.max(0, t.sExpiry[x]! - mono);
+          sMtime[i] = t.sMtime[x]!;
+        }
         names[i] = t.names[x]!;
       } else {
         parent[i] = NO_NODE;
         names[i] = '';
       }
     }
-    this.#insLog.run(n, bytes(id, 0, n), bytes(parent, 0, n), bytes(flags, 0, n), bytes(size, 0, n), bytes(mtime, 0, n), bytes(confirmed, 0, n), names.join('\0'));
+    this.#insLog.run(
+      n,
+      bytes(id, 0, n),
+      bytes(parent, 0, n),
+      bytes(flags, 0, n),
+      bytes(size, 0, n),
+      bytes(mtime, 0, n),
+      bytes(confirmed, 0, n),
+      bytes(sRem, 0, n),
+      bytes(sMtime, 0, n),
+      names.join('\0'),
+    );
     this.#logRecords += n;
-    if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t);
+    if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t, mono);
   }
 
   get pendingLogRecords(): number {
@@ -90,7 +111,7 @@ export class NodeStore {
   }
 
   /** Rewrites the chunks the log touched and empties the log (call inside a transaction). */
-  checkpoint(t: NodeTable): void {
+  checkpoint(t: NodeTable, mono: number): void {
     if (this.#logRecords === 0 && this.#dirty.size === 0) return;
     for (const c of this.#dirty) {
       const start = c << CHUNK_SHIFT;
@@ -101,11 +122,25 @@ export class NodeStore {
       }
       const names: string[] = new Array(count);
       const flags = new Uint8Array(count);
+      const sRem = new Float64Array(count);
       for (let k = 0; k < count; k++) {
-        names[k] = t.names[start + k] ?? '';
-        flags[k] = t.flags[start + k]! & PERSISTED_FLAGS;
+        const x = start + k;
+        names[k] = t.names[x] ?? '';
+        flags[k] = t.flags[x]! & PERSISTED_FLAGS;
+        if (t.flags[x]! & F_SUSPECT) sRem[k] = Math.max(0, t.sExpiry[x]! - mono);
       }
-      this.#upChunk.run(c, count, bytes(t.parent, start, count), flags, bytes(t.size, start, count), bytes(t.mtime, start, count), bytes(t.confirmed, start, count), names.join('\0'));
+      this.#upChunk.run(
+        c,
+        count,
+        bytes(t.parent, start, count),
+        flags,
+        bytes(t.size, start, count),
+        bytes(t.mtime, start, count),
+        bytes(t.confirmed, start, count),
+        bytes(sRem, 0, count),
+        bytes(t.sMtime, start, count),
+        names.join('\0'),
+      );
     }
     this.#clearLog.run();
     this.#dirty.clear();
@@ -121,13 +156,13 @@ export class NodeStore {
   }
 
   /** Reads chunks and replays the log into a fresh table; returns it with hwm set but nothing linked. */
-  read(): { table: NodeTable; hwm: number } {
+  read(mono: number): { table: NodeTable; hwm: number } {
     const db = this.#db;
     const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm, count(*) AS chunks FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
     const logs = db
-      .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, names FROM ${logTable(this.#num)} ORDER BY seq`)
+      .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${logTable(this.#num)} ORDER BY seq`)
       .raw(true)
-      .all() as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string][];
+      .all() as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string][];
     let hwm = meta.hwm ?? 0;
     const decoded = logs.map((r) => {
       const ids = aligned(r[1], Int32Array);
@@ -138,15 +173,19 @@ export class NodeStore {
     const t = new NodeTable(Math.max(16, Math.ceil(hwm * 1.25)), 64);
     const names = t.names;
     if (hwm > 0) names.length = hwm;
-    const rows = db.prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, names FROM ${chunkTable(this.#num)} ORDER BY chunk`).raw(true);
-    for (const r of rows.iterate() as IterableIterator<[number, number, Buffer, Buffer, Buffer, Buffer, Buffer, string]>) {
+    const rows = db
+      .prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${chunkTable(this.#num)} ORDER BY chunk`)
+      .raw(true);
+    for (const r of rows.iterate() as IterableIterator<[number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string]>) {
       const start = r[0] << CHUNK_SHIFT;
       into(r[2], t.parent, start);
       into(r[3], t.flags, start);
       into(r[4], t.size, start);
       into(r[5], t.mtime, start);
       into(r[6], t.confirmed, start);
-      const parts = r[7].split('\0');
+      into(r[7], t.sExpiry, start);
+      into(r[8], t.sMtime, start);
+      const parts = r[9].split('\0');
       for (let k = 0; k < r[1]; k++) names[start + k] = parts[k]!;
     }
     this.#dirty.clear();
@@ -159,7 +198,9 @@ export class NodeStore {
       const size = aligned(r[4], Float64Array);
       const mtime = aligned(r[5], Float64Array);
       const confirmed = aligned(r[6], Float64Array);
-      const parts = r[7].split('\0');
+      const sRem = aligned(r[7], Float64Array);
+      const sMtime = aligned(r[8], Float64Array);
+      const parts = r[9].split('\0');
       for (let i = 0; i < n; i++) {
         const x = ids[i]!;
         t.parent[x] = parent[i]!;
@@ -167,14 +208,18 @@ export class NodeStore {
         t.size[x] = size[i]!;
         t.mtime[x] = mtime[i]!;
         t.confirmed[x] = confirmed[i]!;
+        t.sExpiry[x] = sRem[i]!;
+        t.sMtime[x] = sMtime[i]!;
         names[x] = parts[i]!;
         this.#dirty.add(x >> CHUNK_SHIFT);
       }
       this.#logRecords += n;
     }
+    // sExpiry held remaining times so far: re-arm them on this process's monotonic clock.
     for (let x = 0; x < hwm; x++) {
       if (names[x] === undefined) names[x] = '';
       if ((t.flags[x]! & F_LIVE) === 0) t.flags[x] = 0;
+      if (t.flags[x]! & F_SUSPECT) t.sExpiry[x] = mono + t.sExpiry[x]!;
     }
     return { table: t, hwm };
   }

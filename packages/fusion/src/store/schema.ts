@@ -17,9 +17,6 @@ CREATE TABLE IF NOT EXISTS views (
 CREATE TABLE IF NOT EXISTS tombstones (
   view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,
   PRIMARY KEY (view, path)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS suspects (
-  view INTEGER NOT NULL, path TEXT NOT NULL, mtime REAL NOT NULL, remaining_ms REAL NOT NULL,
-  PRIMARY KEY (view, path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blind_spots (
   view INTEGER NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('addition','deletion')),
   PRIMARY KEY (view, path)) WITHOUT ROWID;
@@ -51,6 +48,8 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 /**
  * Per-view node storage: `nodes_chunk_<n>` holds the node columns of ids [chunk*4096, +4096) as
  * blobs (a checkpoint), `nodes_log_<n>` one row per commit with the records that commit changed.
+ * Suspect marks travel with the node: flag bit + remaining time (ms, re-armed on the monotonic clock
+ * at load) + recorded mtime.
  * Loading is a few hundred blob copies plus a log replay instead of a million row steps.
  */
 export function chunkTable(num: number): string {
@@ -64,11 +63,11 @@ export function createNodeTables(db: Database.Database, num: number): void {
   db.exec(`CREATE TABLE IF NOT EXISTS ${chunkTable(num)} (
     chunk INTEGER PRIMARY KEY, count INTEGER NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
   db.exec(`CREATE TABLE IF NOT EXISTS ${logTable(num)} (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, ids BLOB NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
 }
 
 export function migrate(db: Database.Database): void {

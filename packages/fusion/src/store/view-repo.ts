@@ -22,8 +22,6 @@ export class ViewRepo {
     this.#s = {
       upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical, session) VALUES (?,?,?,?,?)`),
       delTomb: p(`DELETE FROM tombstones WHERE view = ? AND path = ?`),
-      upSusp: p(`INSERT OR REPLACE INTO suspects (view, path, mtime, remaining_ms) VALUES (?,?,?,?)`),
-      delSusp: p(`DELETE FROM suspects WHERE view = ? AND path = ?`),
       upBlind: p(`INSERT OR REPLACE INTO blind_spots (view, path, kind) VALUES (?,?,?)`),
       delBlind: p(`DELETE FROM blind_spots WHERE view = ? AND path = ?`),
       upHist: p(`INSERT OR REPLACE INTO clock_histogram (view, bucket, count) VALUES (?,?,?)`),
@@ -47,23 +45,14 @@ export class ViewRepo {
     const j = st.j;
     const t = st.t;
     if (j.wipe) this.#wipe();
-    this.#nodes.write(t, st.tree.touched);
+    this.#nodes.write(t, st.tree.touched, st.clocks.monotonic());
     for (const p of j.tombstones) {
       const ts = st.tombstones.get(p);
       if (ts) s.upTomb!.run(v, p, ts.logical, ts.physical, ts.session);
       else s.delTomb!.run(v, p);
     }
-    if (j.suspects.size > 0) {
-      const mono = st.clocks.monotonic();
-      for (const p of j.suspects) {
-        const m = st.suspects.get(p);
-        if (m) s.upSusp!.run(v, p, m.mtime, Math.max(0, m.expiry - mono));
-        else s.delSusp!.run(v, p);
-      }
-    }
     for (const p of j.blind) {
-      const kind = st.blindAdds.has(p) ? 'addition' : st.blindDels.has(p) ? 'deletion' : null;
-      if (kind) s.upBlind!.run(v, p, kind);
+      if (st.blindDels.has(p)) s.upBlind!.run(v, p, 'deletion');
       else s.delBlind!.run(v, p);
     }
     const hist = st.clock.touched;
@@ -98,7 +87,7 @@ export class ViewRepo {
 
   /** Folds the node log into the chunk checkpoint (clean shutdown: the next start replays nothing). */
   checkpointNodes(st: ViewState): void {
-    this.#db.transaction(() => this.#nodes.checkpoint(st.t))();
+    this.#db.transaction(() => this.#nodes.checkpoint(st.t, st.clocks.monotonic()))();
   }
 
   /** Called after a successful commit: the journal's content is now on disk. */
@@ -111,7 +100,7 @@ export class ViewRepo {
   #wipe(): void {
     const v = this.num;
     this.#nodes.wipe();
-    for (const table of ['tombstones', 'suspects', 'blind_spots', 'audit_seen', 'audit_listed']) {
+    for (const table of ['tombstones', 'blind_spots', 'audit_seen', 'audit_listed']) {
       this.#db.prepare(`DELETE FROM ${table} WHERE view = ?`).run(v);
     }
     this.#db.prepare(`UPDATE views SET audit_started_at = NULL WHERE num = ?`).run(v);
@@ -121,7 +110,7 @@ export class ViewRepo {
   load(clocks: EngineClocks, th: Thresholds, warn: (msg: string, f?: Record<string, unknown>) => void): ViewState {
     const db = this.#db;
     const v = this.num;
-    const read = this.#nodes.read();
+    const read = this.#nodes.read(clocks.monotonic());
     const table = read.table;
     // The root always exists; an empty view (or a damaged root record) gets a fresh one, written with the next commit.
     const freshRoot = read.hwm === 0 || (table.flags[ROOT]! & (F_LIVE | F_DIR)) !== (F_LIVE | F_DIR);
@@ -140,13 +129,9 @@ export class ViewRepo {
     for (const r of db.prepare(`SELECT path, logical, physical, session FROM tombstones WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number, string | null]>) {
       st.tombstones.set(r[0], { logical: r[1], physical: r[2], session: r[3] });
     }
-    const mono = clocks.monotonic();
-    for (const r of db.prepare(`SELECT path, mtime, remaining_ms FROM suspects WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number]>) {
-      st.suspects.set(r[0], mono + r[2], r[1]);
-    }
-    for (const r of db.prepare(`SELECT path, kind FROM blind_spots WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, string]>) {
-      if (r[1] === 'addition') st.blindAdds.add(r[0]);
-      else st.blindDels.add(r[0]);
+    st.heap.rebuild(t);
+    for (const r of db.prepare(`SELECT path FROM blind_spots WHERE view = ? AND kind = 'deletion'`).raw(true).iterate(v) as IterableIterator<[string]>) {
+      st.blindDels.add(r[0]);
     }
     st.clock.load(db.prepare(`SELECT bucket, count FROM clock_histogram WHERE view = ?`).raw(true).all(v) as [number, number][]);
     const vrow = db.prepare(`SELECT last_event_at, audit_started_at FROM views WHERE num = ?`).get(v) as

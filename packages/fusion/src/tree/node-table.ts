@@ -40,6 +40,9 @@ export class NodeTable {
   size = new Float64Array(0);
   mtime = new Float64Array(0);
   confirmed = new Float64Array(0);
+  /** Suspect mark: monotonic expiry and the mtime recorded when set (meaningful while F_SUSPECT is set). */
+  sExpiry = new Float64Array(0);
+  sMtime = new Float64Array(0);
   /** Directory slot of a directory node, -1 for files. */
   dslot = new Int32Array(0);
   hash = new Uint32Array(0);
@@ -87,6 +90,8 @@ export class NodeTable {
     this.size = n(this.size, Float64Array);
     this.mtime = n(this.mtime, Float64Array);
     this.confirmed = n(this.confirmed, Float64Array);
+    this.sExpiry = n(this.sExpiry, Float64Array);
+    this.sMtime = n(this.sMtime, Float64Array);
     const oldCap = this.cap;
     this.dslot = n(this.dslot, Int32Array);
     this.dslot.fill(-1, oldCap);
@@ -248,6 +253,8 @@ export class NodeTable {
     this.size[id] = 0;
     this.mtime[id] = 0;
     this.confirmed[id] = 0;
+    this.sExpiry[id] = 0;
+    this.sMtime[id] = 0;
     this.#free.push(id);
     this.live--;
   }

@@ -42,16 +42,46 @@ export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<T
   let count = 0;
   const paths = byPath ? new Map<number, string>() : null;
   const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null;
-  if (scopeId === ROOT && !byPath) {
-    ids = new Int32Array(t.live);
-    const names = t.names;
+  const names = t.names;
+  const subtree = t.isDir(scopeId) ? t.dFiles[t.dslot[scopeId]!]! + t.dDirs[t.dslot[scopeId]!]! : 0;
+  if (scopeId === ROOT || subtree > t.live / 8) {
+    // Large scope: one pass over the id columns; directory paths (and "is it under the scope") are
+    // memoized per directory, so a file costs a flag test, a name match and, rarely, a string.
+    ids = new Int32Array(Math.max(16, subtree));
+    const memo = new Map<number, string | null>();
+    const dirUnder = (d: number): string | null => {
+      if (d === scopeId) return scope;
+      if (d === ROOT || d === NO_NODE) return null;
+      const hit = memo.get(d);
+      if (hit !== undefined) return hit;
+      const pp = dirUnder(t.parent[d]!);
+      const v = pp === null ? null : joinPath(pp, names[d]!);
+      memo.set(d, v);
+      return v;
+    };
+    const checkScope = scopeId !== ROOT || byPath;
     for (let id = 1; id < t.hwm; id++) {
-      if ((flags[id]! & F_LIVE) === 0 || (!unfiltered && !passes(id)) || !match(names[id]!)) continue;
+      if ((flags[id]! & F_LIVE) === 0 || (!unfiltered && !passes(id))) continue;
+      if (byPath ? baseRe !== null && !baseRe(names[id]!) : !match(names[id]!)) continue;
+      if (checkScope) {
+        const pp = dirUnder(t.parent[id]!);
+        if (pp === null) continue;
+        if (byPath) {
+          const p = joinPath(pp, names[id]!);
+          if (!match(p)) continue;
+          paths!.set(id, p);
+        }
+      }
+      if (count === ids.length) {
+        const bigger = new Int32Array(ids.length * 2);
+        bigger.set(ids);
+        ids = bigger;
+      }
       ids[count++] = id;
     }
   } else {
-    // Walk the subtree; path patterns need each node's path, built once per directory.
-    ids = new Int32Array(Math.max(16, scopeId === ROOT ? t.live : 1024));
+    // Small scope: walk its subtree; path patterns need each node's path, built once per directory.
+    ids = new Int32Array(Math.max(16, subtree));
     const stack = [scopeId];
     const dirPath = new Map<number, string>([[scopeId, scope]]);
     while (stack.length > 0) {
@@ -62,23 +92,18 @@ export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<T
         let p: string | null = null;
         if (isDir) {
           if (byPath) {
-            p = joinPath(dp, t.names[c]!);
+            p = joinPath(dp, names[c]!);
             dirPath.set(c, p);
           }
           stack.push(c);
         }
         if (!passes(c)) continue;
         if (byPath) {
-          if (baseRe !== null && !baseRe(t.names[c]!)) continue;
-          p ??= joinPath(dp, t.names[c]!);
+          if (baseRe !== null && !baseRe(names[c]!)) continue;
+          p ??= joinPath(dp, names[c]!);
           if (!match(p)) continue;
           paths!.set(c, p);
-        } else if (!match(t.names[c]!)) continue;
-        if (count === ids.length) {
-          const bigger = new Int32Array(ids.length * 2);
-          bigger.set(ids);
-          ids = bigger;
-        }
+        } else if (!match(names[c]!)) continue;
         ids[count++] = c;
       }
       dirPath.delete(d);

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
 import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
 import { ViewState, type Thresholds } from '../arbitration/view-state.js';
-import { F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
+import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
 import { searchTree } from '../tree/search.js';
 import { ViewRepo } from '../store/view-repo.js';
@@ -127,12 +127,8 @@ export class ViewEngineImpl implements ViewEngine {
 
   sentinelTasks(limit: number): string[] {
     this.tick();
-    const out: string[] = [];
-    for (const [p] of this.#st.suspects.ordered()) {
-      if (out.length >= limit) break;
-      out.push(p);
-    }
-    return out;
+    const st = this.#st;
+    return st.heap.earliest(st.t, limit).map((id) => st.t.pathOf(id));
   }
 
   sentinelFeedback(results: readonly SentinelResult[]): { cleared: number; renewed: number; deleted: number } {
@@ -140,7 +136,7 @@ export class ViewEngineImpl implements ViewEngine {
   }
 
   tick(): void {
-    const next = this.#st.suspects.nextExpiry();
+    const next = this.#st.heap.nextExpiry(this.#st.t);
     if (next === undefined || next > this.#clocks.monotonic()) return;
     this.#commit((st) => expireSuspects(st));
   }
@@ -194,7 +190,7 @@ export class ViewEngineImpl implements ViewEngine {
       total_size = t.size[id]!;
       latest = t.mtime[id]!;
       suspect_count = t.flags[id]! & F_SUSPECT ? 1 : 0;
-      blind = st.blindAdds.has(path) ? 1 : 0;
+      blind = t.flags[id]! & F_BLIND ? 1 : 0;
     }
     const latest_mtime_ms = latest === -Infinity ? null : latest;
     const stable = suspect_count === 0 && (latest_mtime_ms === null || watermark - latest_mtime_ms > st.th.hotMs);
@@ -228,8 +224,8 @@ export class ViewEngineImpl implements ViewEngine {
       file_count: a.file_count,
       dir_count: a.dir_count,
       total_size: a.total_size,
-      suspect_count: st.suspects.size,
-      blind_spot_count: st.blindAdds.size + st.blindDels.size,
+      suspect_count: st.suspectCount(),
+      blind_spot_count: st.blindAdditionCount() + st.blindDels.size,
       tombstone_count: st.tombstones.size,
       last_event_at_ms: st.lastEventAt,
     };
@@ -242,20 +238,30 @@ export class ViewEngineImpl implements ViewEngine {
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }> {
     this.tick();
     const mono = this.#clocks.monotonic();
+    const st = this.#st;
+    const t = st.t;
     const prefix = under === undefined || under === '/' ? null : under + '/';
-    const all = this.#st.suspects
-      .ordered()
-      .filter(([p]) => prefix === null || p === under || p.startsWith(prefix))
-      .map(([path, m]) => ({ path, mtime_ms: m.mtime, expires_in_ms: Math.max(0, m.expiry - mono) }));
+    const rows = st
+      .flagged(F_SUSPECT)
+      .map((id) => ({ id, path: t.pathOf(id) }))
+      .filter((r) => prefix === null || r.path === under || r.path.startsWith(prefix))
+      .sort((a, b) => t.sExpiry[a.id]! - t.sExpiry[b.id]! || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const from = (page - 1) * pageSize;
-    return pageOf(all.slice(from, from + pageSize), all.length, page, pageSize);
+    const items = rows.slice(from, from + pageSize).map((r) => ({
+      path: r.path,
+      mtime_ms: t.sMtime[r.id]!,
+      expires_in_ms: Math.max(0, t.sExpiry[r.id]! - mono),
+    }));
+    return pageOf(items, rows.length, page, pageSize);
   }
 
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }> {
     const st = this.#st;
     const items: { path: string; kind: BlindSpotKind }[] = [];
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    if (kind !== 'deletion') for (const p of [...st.blindAdds].sort(cmp)) items.push({ path: p, kind: 'addition' });
+    if (kind !== 'deletion') {
+      for (const p of st.flagged(F_BLIND).map((id) => st.t.pathOf(id)).sort(cmp)) items.push({ path: p, kind: 'addition' });
+    }
     if (kind !== 'addition') for (const p of [...st.blindDels].sort(cmp)) items.push({ path: p, kind: 'deletion' });
     const from = (page - 1) * pageSize;
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);

@@ -180,6 +180,19 @@ const rows: Row[] = [
     nodes: { '/d/x': { blind_spot: 'addition' } },
   },
   {
+    name: 'a scan upsert whose parent is missing creates the parents (known_by_agent=false, mtime 0)',
+    when: [onDemand(up('/p/q/r.txt', OLD))],
+    nodes: { '/p': { is_dir: true, mtime_ms: 0, known_by_agent: false }, '/p/q/r.txt': { blind_spot: 'addition' } },
+    stats: { '/': { file_count: 1, dir_count: 2 } },
+  },
+  {
+    name: 'a scan upsert under a path that is a file replaces the file by a directory',
+    given: [snap(up('/p', OLD, { size: 5 }))],
+    when: [audit(up('/p/r.txt', OLD, { size: 1 }))],
+    nodes: { '/p': { is_dir: true }, '/p/r.txt': { size: 1 } },
+    stats: { '/': { file_count: 1, dir_count: 1, total_size: 1 } },
+  },
+  {
     name: 'scan marks a hot file suspect',
     when: [audit(up('/h', T0 - 1000))],
     suspects: ['/h'],

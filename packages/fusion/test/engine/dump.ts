@@ -20,8 +20,8 @@ export function dumpView(v: ViewEngine) {
   return {
     nodes,
     tombstones: Object.fromEntries([...st.tombstones].sort()),
-    suspects: [...st.suspects.map].map(([p, m]) => [p, m.mtime, m.expiry]).sort(),
-    additions: [...st.blindAdds].sort(),
+    suspects: st.flagged(8).map((id) => [t.pathOf(id), t.sMtime[id]!, t.sExpiry[id]!]).sort(),
+    additions: st.flagged(16).map((id) => t.pathOf(id)).sort(),
     deletions: [...st.blindDels].sort(),
     histogram: [...st.clock.counts].sort((a, b) => a[0] - b[0]),
     watermark: v.watermark(),
@@ -78,19 +78,10 @@ export function checkAggregates(v: ViewEngine): string[] {
     return a;
   };
   walk(ROOT);
-  // Marks and flags agree.
-  for (const p of st.suspects.map.keys()) {
-    const id = t.lookup(p);
-    if (id < 0 || !(t.flags[id]! & 8)) problems.push(`suspect ${p} has no flagged node`);
-  }
-  for (const p of st.blindAdds) {
-    const id = t.lookup(p);
-    if (id < 0 || !(t.flags[id]! & 16)) problems.push(`addition ${p} has no flagged node`);
-  }
-  for (let id = 0; id < t.hwm; id++) {
-    if (!t.isLive(id)) continue;
-    if (t.flags[id]! & 8 && !st.suspects.has(t.pathOf(id))) problems.push(`flagged suspect ${t.pathOf(id)} has no mark`);
-    if (t.flags[id]! & 16 && !st.blindAdds.has(t.pathOf(id))) problems.push(`flagged addition ${t.pathOf(id)} has no mark`);
-  }
+  // Every suspect mark has a valid heap entry (so it will expire), and the counters agree with the flags.
+  const heapIds = new Set(st.heap.earliest(t, Number.MAX_SAFE_INTEGER));
+  for (const id of st.flagged(8)) if (!heapIds.has(id)) problems.push(`suspect ${t.pathOf(id)} is not in the expiry heap`);
+  if (st.suspectCount() !== st.flagged(8).length) problems.push('suspect count differs from flagged nodes');
+  if (st.blindAdditionCount() !== st.flagged(16).length) problems.push('addition count differs from flagged nodes');
   return problems;
 }

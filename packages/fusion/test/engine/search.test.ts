@@ -37,6 +37,10 @@ describe('search', () => {
     expect(paths(q({ type: 'file', min_size: 20, max_size: 40 }))).toEqual(['/a/.hidden.fastq', '/a/sub.fastq/z.fastq', '/a/y.txt']);
     expect(paths(q({ type: 'file', modified_after_ms: OLD + 5, modified_before_ms: OLD + 20 }))).toEqual(['/a/sub.fastq/z.fastq', '/a/y.txt']);
     expect(paths(q({ path: '/a/sub.fastq' }))).toEqual(['/a/sub.fastq/z.fastq']);
+    // A scope holding most of the view takes the column-scan path; a small one the subtree walk.
+    expect(paths(q({ path: '/a', pattern: '*.fastq' }))).toEqual(['/a/.hidden.fastq', '/a/sub.fastq', '/a/sub.fastq/z.fastq', '/a/x.fastq']);
+    expect(paths(q({ path: '/a', pattern: '/**/z*' }))).toEqual(['/a/sub.fastq/z.fastq']);
+    expect(paths(q({ path: '/b', pattern: '/**/*.fastq' }))).toEqual(['/b/w.fastq']);
   });
   it('paginates with an exact total and a stable order', () => {
     const p1 = h.v.search!(q({ page_size: 3 }));

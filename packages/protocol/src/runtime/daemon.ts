@@ -84,7 +84,9 @@ export function detach(opts: DetachOptions): Promise<DetachResult> {
       fn();
     };
     const timer = setTimeout(() => {
-      finish(() => reject(new Error(`${opts.name} did not report ready within ${timeoutMs} ms (pid ${child.pid}); see its log file`)));
+      // a child that never became ready is ours to end, so no half-started daemon is left behind
+      child.kill('SIGTERM');
+      finish(() => reject(new Error(`${opts.name} did not report ready within ${timeoutMs} ms (pid ${child.pid}, now terminated); see its log file`)));
     }, timeoutMs);
     child.on('message', (m: ReadyMessage) => {
       if (m?.fustor === 'ready') finish(() => resolve({ pid: child.pid!, info: m.info }));

@@ -30,8 +30,13 @@ export function estimateDrift(mtimesMs: Iterable<number>, localNowMs: number): D
       top.push(off);
       if (top.length === TOP_K) top.sort((a, b) => a - b);
     } else if (off > top[0]!) {
-      top[0] = off;
-      top.sort((a, b) => a - b);
+      // Replace the smallest and sift it up: the buffer stays sorted ascending.
+      let i = 0;
+      while (i + 1 < TOP_K && top[i + 1]! < off) {
+        top[i] = top[i + 1]!;
+        i++;
+      }
+      top[i] = off;
     }
   }
   if (top.length === 0) return { driftMs: 0, sampled, p90OffsetMs: null };

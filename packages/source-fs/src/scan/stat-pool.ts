@@ -94,6 +94,15 @@ export class StatPool {
     }
   }
 
+  /** Jobs posted and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
   /** False when no worker could start or one died: callers use the main-thread path. */
   get usable(): boolean {
     return !this.#broken && this.#workers.length > 0;

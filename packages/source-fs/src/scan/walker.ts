@@ -24,6 +24,8 @@ import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool
 const BREATH_MS = 15;
 const PROGRESS_EVERY_MS = 250;
 const MAX_VIEW_BYTES = 4096;
+/** Directories queued per stat worker at once. */
+const JOBS_PER_WORKER = 4;
 
 export interface WalkStart {
   local: LocalPath;
@@ -65,6 +67,8 @@ interface DirItem {
   cached?: CachedSubdir[];
   listing?: Promise<Listing>;
   job?: Promise<DirJobResult>;
+  /** The worker answered. */
+  ready?: boolean;
   failed?: boolean;
 }
 
@@ -111,8 +115,12 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       it.cached = audit.lookup(it.view, st.mtimeMs);
       if (it.cached) return;
     }
-    if (pool && typeof it.local === 'string') it.job = pool.run(it.local);
-    else it.listing = listDir(fs, it.local, issues);
+    // Work sharing: keep each worker a few directories ahead; the rest is done on this thread, so
+    // both cores work on a quiet machine and the scan degrades gracefully on a busy one.
+    if (pool && typeof it.local === 'string' && pool.pending < pool.size * JOBS_PER_WORKER) {
+      it.job = pool.run(it.local);
+      it.job.then(() => (it.ready = true));
+    } else it.listing = listDir(fs, it.local, issues);
   };
 
   const emitProgress = (done: boolean) => {
@@ -150,6 +158,17 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       // Read ahead: stat + start listing the next few directories while this one is processed.
       const end = Math.min(queue.length, head + ctx.concurrency);
       for (let i = head; i < end; i++) if (!queue[i]!.started) startItem(queue[i]!);
+      if (queue[head]!.job && !queue[head]!.ready) {
+        // The next directory is still in a worker: do one that is ours meanwhile.
+        for (let j = head + 1; j < end; j++) {
+          const c = queue[j]!;
+          if (c.started && !c.job) {
+            queue[j] = queue[head]!;
+            queue[head] = c;
+            break;
+          }
+        }
+      }
       const it = queue[head]!;
       queue[head++] = undefined as unknown as DirItem;
       if (head > 4096 && head * 2 > queue.length) {
