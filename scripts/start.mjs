@@ -188,7 +188,7 @@ function launch(name, bin) {
   const child = spawn(process.execPath, [bin, 'start', '--home', home], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, FUSTOR_HOME: home },
-    detached: false,
+    detached: true,
   });
   closeSync(fd);
   const rec = { name, child, logFile, exited: null };

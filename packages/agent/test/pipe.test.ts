@@ -136,6 +136,33 @@ describe('Pipe', () => {
     expect(sender.batches.filter((b) => b.session === 's2').map((b) => b.batch_seq)).toEqual([0, 1]);
   });
 
+  it('a session that expires mid-snapshot does not hang the pipe; the new session snapshots', async () => {
+    const { pipe, sender, source } = build();
+    source.snapshotImpl = async function* () {
+      for (let i = 0; i < 20; i++) {
+        if (i === 3 && sender.sessions.length === 1) sender.expired.add('s1');
+        yield [upsert(`/snap${i}`)];
+      }
+    };
+    pipe.start();
+    await waitFor(() => sender.sessions.length === 2, 'second session');
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'complete snapshot in the new session');
+    expect(sender.batches.filter((b) => b.session === 's2' && b.message_source === 'snapshot')).toHaveLength(20);
+    await waitFor(() => pipe.state === 'leader', 'healthy');
+  });
+
+  it('regression: stop during a snapshot stuck on an unreachable Fusion returns promptly', async () => {
+    const { pipe, sender, source } = build();
+    source.snapshotImpl = async function* () {
+      sender.down = true;
+      for (let i = 0; i < 10; i++) yield [upsert(`/stuck${i}`)];
+    };
+    pipe.start();
+    await waitFor(() => sender.log.includes('snapshot/start') && pipe.state === 'degraded', 'snapshot stuck');
+    await pipe.stop(50);
+    expect(pipe.state).toBe('stopped');
+  });
+
   it('heartbeat keeps beating while snapshot and audit throw', async () => {
     const spec = makeSpec({ pipe: { audit_interval_sec: 0.01 } });
     const { pipe, sender, source } = build(spec);

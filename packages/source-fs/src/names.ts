@@ -97,10 +97,20 @@ export function encodeName(name: string): EncodedName {
 
 /**
  * Decodes one view-path segment back to the local name: a string when the bytes are valid UTF-8,
- * else a Buffer (the fs accepts both).
+ * else a Buffer (the fs accepts both). Throws RangeError when the result could not be a file name
+ * ('/' or NUL inside, '.' or '..'): '%2F..' must never become a path step.
  */
 export function decodeSegment(seg: string): string | Buffer {
   if (!seg.includes('%')) return seg;
+  const out = decodeBytes(seg);
+  const asBytes = typeof out === 'string' ? Buffer.from(out) : out;
+  if (asBytes.includes(0x2f) || asBytes.includes(0) || out === '.' || out === '..') {
+    throw new RangeError(`segment '${seg}' does not decode to a file name`);
+  }
+  return out;
+}
+
+function decodeBytes(seg: string): string | Buffer {
   const bytes: number[] = [];
   const raw = Buffer.from(seg, 'utf8');
   for (let i = 0; i < raw.length; i++) {

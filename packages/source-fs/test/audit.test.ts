@@ -128,6 +128,10 @@ describe('on-demand scan', () => {
     await expect(collect(src.scanPath('/../../etc'))).rejects.toBeInstanceOf(OutsideRootError);
     await expect(collect(src.scanPath('/in/../../etc'))).rejects.toBeInstanceOf(OutsideRootError);
     await expect(collect(src.scanPath('/escape/s.dat'))).rejects.toBeInstanceOf(OutsideRootError);
+    // Encoded separators and dots never become path steps.
+    await expect(collect(src.scanPath('/in%2F..%2F..%2F..%2Fetc'))).rejects.toBeInstanceOf(OutsideRootError);
+    await expect(collect(src.scanPath('/%2E%2E/etc'))).rejects.toBeInstanceOf(OutsideRootError);
+    expect(await src.sentinel(['/in%2F..%2F..%2Fetc%2Fpasswd'])).toEqual([{ path: '/in%2F..%2F..%2Fetc%2Fpasswd', exists: false }]);
     // The link itself is part of the view (as a file), never followed.
     expect(await collect(src.scanPath('/escape'))).toEqual([expect.objectContaining({ path: '/escape', is_dir: false })]);
     // A path through a symlink that stays inside is not part of the view: nothing to report.

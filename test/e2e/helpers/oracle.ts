@@ -1,7 +1,6 @@
 // The e2e oracle: the real directory (lstat walk) versus Fusion's tree, compared as sets of entries.
 
 import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TreeNode } from '@fustor/protocol';
 import type { FusionClient } from './fusion-client.js';
 import { waitFor } from './wait.js';
@@ -16,19 +15,56 @@ export interface OracleEntry {
 
 export type EntryMap = Map<string, OracleEntry>;
 
+/**
+ * The view-path segment of a raw file name (docs/source-fs.md, "Names"), written independently of the
+ * driver: bytes that are not valid UTF-8, LF and CR become %XX; a '%' followed by two hex digits
+ * becomes %25; everything else is kept.
+ */
+export function encodeName(raw: Buffer): string {
+  let out = '';
+  let i = 0;
+  const hex = (b: number) => '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  const isHex = (b: number | undefined) => b !== undefined && /[0-9A-Fa-f]/.test(String.fromCharCode(b));
+  while (i < raw.length) {
+    const c = raw[i]!;
+    if (c === 0x0a || c === 0x0d) {
+      out += hex(c);
+      i++;
+      continue;
+    }
+    if (c === 0x25) {
+      out += isHex(raw[i + 1]) && isHex(raw[i + 2]) ? '%25' : '%';
+      i++;
+      continue;
+    }
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    const seq = n > 0 ? raw.subarray(i, i + n) : null;
+    // A sequence is valid when it round-trips through UTF-8 unchanged (rejects overlongs, surrogates, truncation).
+    if (seq && seq.length === n && Buffer.from(seq.toString('utf8'), 'utf8').equals(seq) && !seq.toString('utf8').includes('\uFFFD')) {
+      out += seq.toString('utf8');
+      i += n;
+    } else {
+      out += hex(c);
+      i++;
+    }
+  }
+  return out;
+}
+
 /** Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll sees them). */
 export function walkDisk(root: string, opts: { exclude?: (viewPath: string) => boolean } = {}): EntryMap {
   const out: EntryMap = new Map();
-  const visit = (abs: string, viewPath: string): void => {
-    let names: string[];
+  const visit = (abs: Buffer, viewPath: string): void => {
+    let names: Buffer[];
     try {
-      names = readdirSync(abs);
+      names = readdirSync(abs, { encoding: 'buffer' });
     } catch {
       return;
     }
     for (const name of names) {
-      const childAbs = join(abs, name);
-      const childView = viewPath === '/' ? `/${name}` : `${viewPath}/${name}`;
+      const childAbs = Buffer.concat([abs, Buffer.from('/'), name]);
+      const seg = encodeName(name);
+      const childView = viewPath === '/' ? `/${seg}` : `${viewPath}/${seg}`;
       if (opts.exclude?.(childView)) continue;
       let st;
       try {
@@ -41,7 +77,7 @@ export function walkDisk(root: string, opts: { exclude?: (viewPath: string) => b
       if (isDir) visit(childAbs, childView);
     }
   };
-  visit(root, '/');
+  visit(Buffer.from(root), '/');
   return out;
 }
 

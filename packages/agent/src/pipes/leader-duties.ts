@@ -97,7 +97,7 @@ export class LeaderDuties {
     let started = false;
     let threw = false;
     try {
-      await c.sender.phase(c.sessionId, kind, 'start');
+      await c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
       started = true;
       const stream = c.outbox.stream(kind as ScanSource);
       const iter = kind === 'snapshot' ? c.source.snapshot({ signal: c.signal }) : c.source.audit({ signal: c.signal });
@@ -115,7 +115,8 @@ export class LeaderDuties {
     } finally {
       c.setPhase('idle');
     }
-    if (started) {
+    // After an abort (demotion, session end, stop) the end signal would be refused or is moot.
+    if (started && !c.signal.aborted) {
       try {
         await c.sender.phase(c.sessionId, kind, 'end', complete);
       } catch (err) {
@@ -135,11 +136,11 @@ export class LeaderDuties {
     const c = this.#c;
     c.setPhase('sentinel');
     try {
-      const paths = await c.sender.sentinelTasks(c.sessionId);
+      const paths = await c.sender.sentinelTasks(c.sessionId, c.signal);
       if (paths.length === 0 || c.signal.aborted) return;
       const results = await c.source.sentinel(paths);
       if (c.signal.aborted) return;
-      await c.sender.sentinelFeedback(c.sessionId, results);
+      await c.sender.sentinelFeedback(c.sessionId, results, c.signal);
     } finally {
       c.setPhase('idle');
     }

@@ -451,7 +451,7 @@ export class Pipe {
           can_realtime: this.#canRealtime(),
           phase: this.#phase === 'idle' ? 'realtime' : this.#phase,
           stats: this.#heartbeatStats(),
-        });
+        }, signal);
         if (signal.aborted) return;
         s.heartbeatOk = true;
         retry.reset();
@@ -547,7 +547,7 @@ export class Pipe {
 
   async #done(s: SessionCtx, commandId: string, ok: boolean, error: string | null): Promise<void> {
     try {
-      await this.#sender.commandDone(s.id, commandId, ok, error);
+      await this.#sender.commandDone(s.id, commandId, ok, error, s.ctl.signal);
     } catch (err) {
       if (err instanceof SessionExpiredError) return s.end('expired');
       if (!s.ctl.signal.aborted) this.#error(err, `commands/${commandId}/done`);

@@ -60,9 +60,9 @@ export class FusionSender implements Sender {
     return (await this.#call({ method: 'POST', path: `${API_BASE}/pipe/sessions`, body: req })) as SessionCreated;
   }
 
-  heartbeat(sessionId: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
+  heartbeat(sessionId: string, req: HeartbeatRequest, signal?: AbortSignal): Promise<HeartbeatResponse> {
     // Bounded well below the heartbeat interval's scale so a hung request cannot cost the session.
-    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/heartbeat'), body: req, timeoutMs: Math.min(this.#timeoutMs, 10_000) });
+    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/heartbeat'), body: req, timeoutMs: Math.min(this.#timeoutMs, 10_000), signal });
   }
 
   commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse> {
@@ -78,29 +78,30 @@ export class FusionSender implements Sender {
     return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/events'), body: batch, signal });
   }
 
-  async phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete = true): Promise<void> {
-    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, `/${phase}/${edge}`), body: { complete } });
+  async phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete = true, signal?: AbortSignal): Promise<void> {
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, `/${phase}/${edge}`), body: { complete }, signal });
   }
 
-  async sentinelTasks(sessionId: string): Promise<string[]> {
-    const data = await this.#session<{ paths?: string[] }>(sessionId, { method: 'GET', path: this.#s(sessionId, '/sentinel/tasks') });
+  async sentinelTasks(sessionId: string, signal?: AbortSignal): Promise<string[]> {
+    const data = await this.#session<{ paths?: string[] }>(sessionId, { method: 'GET', path: this.#s(sessionId, '/sentinel/tasks'), signal });
     return data?.paths ?? [];
   }
 
-  async sentinelFeedback(sessionId: string, results: SentinelResult[]): Promise<void> {
-    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/sentinel/feedback'), body: { results } });
+  async sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void> {
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/sentinel/feedback'), body: { results }, signal });
   }
 
-  async commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null): Promise<void> {
+  async commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null, signal?: AbortSignal): Promise<void> {
     await this.#session(sessionId, {
       method: 'POST',
       path: this.#s(sessionId, `/commands/${encodeURIComponent(commandId)}/done`),
       body: { ok, error },
+      signal,
     });
   }
 
   async closeSession(sessionId: string): Promise<void> {
-    await this.#session(sessionId, { method: 'DELETE', path: this.#s(sessionId), timeoutMs: 5000 });
+    await this.#session(sessionId, { method: 'DELETE', path: this.#s(sessionId), timeoutMs: 2000 });
   }
 
   close(): Promise<void> {

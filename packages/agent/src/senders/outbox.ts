@@ -72,9 +72,13 @@ export class ScanStream {
   }
 
   async finish(): Promise<ScanOutcome> {
-    while (this.pending > 0 && !this.failure) await this.#wait();
-    if (this.failure) throw this.failure;
-    return { complete: this.rejection === null, error: this.rejection };
+    try {
+      while (this.pending > 0 && !this.failure) await this.#wait();
+      if (this.failure) throw this.failure;
+      return { complete: this.rejection === null, error: this.rejection };
+    } finally {
+      this.#outbox.release(this);
+    }
   }
 
   /** Ends the stream with an error (session closed): wakes every writer and finisher. */
@@ -132,6 +136,10 @@ export class SessionOutbox {
     if (this.#closed) s.failure = this.#closed;
     else this.#streams.add(s);
     return s;
+  }
+
+  release(stream: ScanStream): void {
+    this.#streams.delete(stream);
   }
 
   enqueue(job: ScanJob): void {

@@ -20,14 +20,14 @@ export type PhaseName = 'snapshot' | 'audit';
 export interface Sender {
   readonly endpoint: string;
   openSession(req: CreateSessionRequest): Promise<SessionCreated>;
-  heartbeat(sessionId: string, req: HeartbeatRequest): Promise<HeartbeatResponse>;
+  heartbeat(sessionId: string, req: HeartbeatRequest, signal?: AbortSignal): Promise<HeartbeatResponse>;
   /** Long poll; resolves with an empty list after waitMs, rejects with AbortError when signal fires. */
   commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse>;
   postEvents(sessionId: string, batch: EventBatch, signal?: AbortSignal): Promise<EventBatchResult>;
-  phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete?: boolean): Promise<void>;
-  sentinelTasks(sessionId: string): Promise<string[]>;
-  sentinelFeedback(sessionId: string, results: SentinelResult[]): Promise<void>;
-  commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null): Promise<void>;
+  phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete?: boolean, signal?: AbortSignal): Promise<void>;
+  sentinelTasks(sessionId: string, signal?: AbortSignal): Promise<string[]>;
+  sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void>;
+  commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null, signal?: AbortSignal): Promise<void>;
   closeSession(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }

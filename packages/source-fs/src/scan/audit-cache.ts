@@ -1,7 +1,5 @@
 // In-memory directory-mtime cache for audits: unchanged directory → no readdir, no file stats (P9).
 
-import type { LocalPath } from '../fs-layer.js';
-
 /** A subdirectory remembered by name: the local name (string or raw bytes) and its view segment. */
 export interface CachedSubdir {
   name: string | Buffer;
@@ -60,4 +58,3 @@ export class AuditCache {
   }
 }
 
-export type { LocalPath };
