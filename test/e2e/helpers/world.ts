@@ -1,6 +1,6 @@
 // One e2e test's universe: a temp dir, the processes it started, and their cleanup (log dump on failure).
 
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -11,6 +11,7 @@ export class World {
   readonly root: string;
   readonly logsDir: string;
   readonly #procs: ManagedProcess[] = [];
+  readonly #pidFiles: string[] = [];
   #n = 0;
 
   private constructor(name: string) {
@@ -50,8 +51,20 @@ export class World {
     return parts.join('\n');
   }
 
+  /** Daemons started with -D are not our children: remember their pid file to kill them at cleanup. */
+  trackPidFile(path: string): void {
+    this.#pidFiles.push(path);
+  }
+
   async cleanup(): Promise<void> {
     await Promise.all(this.#procs.map((p) => p.kill9()));
+    for (const f of this.#pidFiles) {
+      try {
+        process.kill(Number(readFileSync(f, 'utf8').trim()), 'SIGKILL');
+      } catch {
+        // already gone, or no pid file
+      }
+    }
     if (process.env.FUSTOR_E2E_KEEP !== '1') rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
 // command long-poll and leader duties. Never exits on a data-plane error: it logs, reports and retries.
 
 import { join } from 'node:path';
-import type { Command, ScanCommand, SessionCreated, SessionRole } from '@fustor/protocol';
+import type { SessionCreated, SessionRole } from '@fustor/protocol';
 import type { Logger } from '@fustor/protocol';
 import type { FsSource, FsSourceOptions } from '@fustor/source-fs';
 import type { PipeSpec } from '../config/types.js';
@@ -12,8 +12,10 @@ import type { Sender } from '../senders/types.js';
 import { Spool } from '../spool/spool.js';
 import { abortableSleep, Backoff, isAbort, type BackoffOptions } from './backoff.js';
 import { LeaderDuties } from './leader-duties.js';
+import { sourceOptions } from './source-options.js';
 import { RealtimeQueue } from './realtime-queue.js';
-import { emptyCounts, type PipePhase, type PipeState, type PipeStatus, type RecentError } from './status.js';
+import { CommandRunner } from './commands.js';
+import { emptyCounts, heartbeatStats, progressOf, safely, type PipePhase, type PipeState, type PipeStatus, type RecentError } from './status.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -41,9 +43,8 @@ interface SessionCtx {
   /** resnapshot generation the running snapshot will satisfy. */
   snapshotGen: number;
   leader: { ctl: AbortController; duties: LeaderDuties; done: Promise<void> } | null;
-  seen: Set<string>;
+  commands: CommandRunner;
   heartbeatOk: boolean;
-  tasks: Set<Promise<unknown>>;
   end(reason: 'expired' | 'stopped'): void;
 }
 
@@ -61,7 +62,6 @@ export class Pipe {
   readonly #startedAt = Date.now();
   #run: Promise<void> | null = null;
   #session: SessionCtx | null = null;
-  #lastSessionId: string | null = null;
   #lastView: string | null = null;
   #stopped = false;
   #stopping = false;
@@ -85,22 +85,7 @@ export class Pipe {
     this.spec = spec;
     this.#d = deps;
     this.#log = deps.log.child({ pipe: spec.pipe.id });
-    const dp = spec.source.config.driver_params;
-    this.#source = deps.createSource({
-      root: spec.source.config.uri,
-      filePattern: dp.file_pattern,
-      exclude: [...dp.exclude],
-      writeSettleMs: dp.write_settle_ms,
-      maxWatchedDirs: dp.max_watched_dirs,
-      realtime: dp.realtime,
-      batchSize: spec.sender.config.batch_max_events,
-      events: {
-        issue: (i) => {
-          const level = i.kind === 'vanished' ? 'debug' : 'warn';
-          this.#log.log(level, `source: ${i.kind}`, { path: i.path, code: i.code, message: i.message });
-        },
-      },
-    });
+    this.#source = deps.createSource(sourceOptions(spec, this.#log));
     this.#sender = deps.createSender(spec);
     this.#spool = new Spool({
       dir: join(deps.stateDir, spec.pipe.id, 'spool'),
@@ -154,18 +139,8 @@ export class Pipe {
 
   status(): PipeStatus {
     const s = this.#session;
-    let p: ReturnType<FsSource['progress']> = null;
-    try {
-      p = this.#source.progress();
-    } catch {
-      p = null;
-    }
-    let coverage = false;
-    try {
-      coverage = this.#source.coverage().canRealtime;
-    } catch {
-      coverage = false;
-    }
+    const progress = safely(() => progressOf(this.#source.progress()), null);
+    const coverage = safely(() => this.#source.coverage().canRealtime, false);
     return {
       id: this.id,
       state: this.state,
@@ -178,17 +153,7 @@ export class Pipe {
       last_heartbeat_ms: this.#lastHeartbeatMs,
       heartbeat_interval_sec: s ? s.heartbeatMs / 1000 : null,
       phase: this.#phase,
-      progress: p && !p.done
-        ? {
-            phase: p.phase,
-            entries_scanned: p.entriesScanned,
-            dirs_scanned: p.dirsScanned,
-            dirs_pending: p.dirsPending,
-            dirs_skipped: p.dirsSkipped ?? null,
-            percent: p.dirsScanned + p.dirsPending > 0 ? Math.floor((100 * p.dirsScanned) / (p.dirsScanned + p.dirsPending)) : 0,
-            started_at_ms: p.startedAtMs,
-          }
-        : null,
+      progress,
       can_realtime: coverage,
       events_sent: { ...this.#counts.sent },
       batches_sent: this.#counts.batches,
@@ -266,11 +231,7 @@ export class Pipe {
   }
 
   #canRealtime(): boolean {
-    try {
-      return this.#source.coverage().canRealtime;
-    } catch {
-      return false;
-    }
+    return safely(() => this.#source.coverage().canRealtime, false);
   }
 
   async #runSession(created: SessionCreated): Promise<'expired' | 'stopped'> {
@@ -320,13 +281,23 @@ export class Pipe {
       snapshotDone: false,
       snapshotGen: 0,
       leader: null,
-      seen: new Set(),
+      commands: new CommandRunner(
+        {
+          source: this.#source,
+          sender: this.#sender,
+          log: this.#log,
+          error: (err, context) => this.#error(err, context),
+          requestResnapshot: () => {
+            this.#resnapshotGen++;
+            s.leader?.duties.kick();
+          },
+        },
+        { id: created.session_id, outbox, signal: ctl.signal, expired: () => s.end('expired') },
+      ),
       heartbeatOk: true,
-      tasks: new Set(),
       end: (r) => endWith(r),
     };
     this.#session = s;
-    this.#lastSessionId = s.id;
     this.#lastView = s.view;
     this.#counts.sessions++;
     this.#lastHeartbeatMs = Date.now();
@@ -348,7 +319,7 @@ export class Pipe {
     if (reason === 'expired') this.#log.warn('session expired on Fusion; opening a new session', { session_id: s.id });
     s.leader?.ctl.abort();
     ctl.abort();
-    await Promise.allSettled([...loops, s.leader?.done, ...s.tasks]);
+    await Promise.allSettled([...loops, s.leader?.done, ...s.commands.tasks]);
     this.#session = null;
     if (reason === 'stopped') {
       await this.#sender.closeSession(s.id).catch((err) => this.#log.debug('closing session failed', { error: String(err) }));
@@ -458,7 +429,7 @@ export class Pipe {
         s.outbox.nudge();
         this.#lastHeartbeatMs = Date.now();
         this.#setRole(s, res?.role);
-        this.#handleCommands(s, res?.commands ?? []);
+        s.commands.handle(res?.commands ?? []);
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof SessionExpiredError) {
@@ -485,7 +456,7 @@ export class Pipe {
         bo.reset();
         this.#setRole(s, res?.role);
         const cmds = res?.commands ?? [];
-        this.#handleCommands(s, cmds);
+        s.commands.handle(cmds);
         // A server that answers at once with nothing (no long-poll support) must not make us spin.
         if (cmds.length === 0 && Date.now() - t0 < 50) await abortableSleep(1000, signal);
       } catch (err) {
@@ -500,87 +471,15 @@ export class Pipe {
     }
   }
 
-  #handleCommands(s: SessionCtx, commands: Command[]): void {
-    for (const cmd of commands) {
-      if (!cmd || typeof cmd.id !== 'string' || s.seen.has(cmd.id)) continue;
-      s.seen.add(cmd.id);
-      this.#log.info('command received', { command_id: cmd.id, type: cmd.type });
-      const task: Promise<unknown> = cmd.type === 'scan'
-        ? this.#runScanCommand(s, cmd)
-        : cmd.type === 'resnapshot'
-          ? this.#resnapshot(s, cmd.id)
-          : this.#done(s, (cmd as { id: string }).id, false, `unsupported command type '${(cmd as { type: string }).type}'`);
-      s.tasks.add(task);
-      void task.finally(() => s.tasks.delete(task));
-    }
-  }
-
-  async #resnapshot(s: SessionCtx, commandId: string): Promise<void> {
-    this.#resnapshotGen++;
-    s.leader?.duties.kick();
-    await this.#done(s, commandId, true, null);
-  }
-
-  /** On-demand scan: runs beside the leader loop, so it is answered even mid-audit or while degraded. */
-  async #runScanCommand(s: SessionCtx, cmd: ScanCommand): Promise<void> {
-    let ok = true;
-    let error: string | null = null;
-    try {
-      const stream = s.outbox.stream('on_demand', cmd.id);
-      for await (const batch of this.#source.scanPath(cmd.path, { recursive: cmd.recursive ?? true, signal: s.ctl.signal })) {
-        await stream.write(batch);
-      }
-      const out = await stream.finish();
-      if (!out.complete) {
-        ok = false;
-        error = out.error;
-      }
-    } catch (err) {
-      if (err instanceof SessionExpiredError) return s.end('expired');
-      if (s.ctl.signal.aborted) return;
-      ok = false;
-      error = err instanceof Error ? err.message : String(err);
-      this.#error(err, `on-demand scan of ${cmd.path}`);
-    }
-    await this.#done(s, cmd.id, ok, error);
-  }
-
-  async #done(s: SessionCtx, commandId: string, ok: boolean, error: string | null): Promise<void> {
-    try {
-      await this.#sender.commandDone(s.id, commandId, ok, error, s.ctl.signal);
-    } catch (err) {
-      if (err instanceof SessionExpiredError) return s.end('expired');
-      if (!s.ctl.signal.aborted) this.#error(err, `commands/${commandId}/done`);
-    }
-  }
-
   // ---- reporting -------------------------------------------------------------------------------
 
   #heartbeatStats(): Record<string, unknown> {
-    let st: PipeStatus;
     try {
-      st = this.status();
+      return heartbeatStats(this.status());
     } catch (err) {
       // Reporting must never cost a heartbeat.
       return { stats_error: err instanceof Error ? err.message : String(err) };
     }
-    return {
-      state: st.state,
-      events_sent: st.events_sent,
-      batches_sent: st.batches_sent,
-      batches_rejected: st.batches_rejected,
-      events_rejected: st.events_rejected,
-      queue_depth: st.queue_depth,
-      spool_events: st.spool.events,
-      spool_bytes: st.spool.bytes,
-      spool_max_bytes: st.spool.max_bytes,
-      spool_overflows: st.spool.overflows,
-      spool_dropped_events: st.spool.dropped_events,
-      resnapshot_pending: st.resnapshot_pending,
-      progress: st.progress,
-      errors_total: st.errors_total,
-      last_error: st.recent_errors.at(-1)?.message ?? null,
-    };
   }
 
   #error(err: unknown, context: string): void {

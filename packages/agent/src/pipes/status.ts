@@ -1,6 +1,7 @@
 // The per-pipe status model shown by the console, `status`, and heartbeat stats.
 
 import type { MessageSource } from '@fustor/protocol';
+import type { ScanProgress } from '@fustor/source-fs';
 
 export const PIPE_STATES = ['starting', 'leader', 'follower', 'reconnecting', 'degraded', 'stopped'] as const;
 export type PipeState = (typeof PIPE_STATES)[number];
@@ -57,4 +58,49 @@ export interface PipeStatus {
 
 export function emptyCounts(): Record<MessageSource, number> {
   return { realtime: 0, snapshot: 0, audit: 0, on_demand: 0 };
+}
+
+/** The `stats` object of a heartbeat: the operator-relevant subset of the status. */
+export function heartbeatStats(st: PipeStatus): Record<string, unknown> {
+  return {
+    state: st.state,
+    events_sent: st.events_sent,
+    batches_sent: st.batches_sent,
+    batches_rejected: st.batches_rejected,
+    events_rejected: st.events_rejected,
+    queue_depth: st.queue_depth,
+    spool_events: st.spool.events,
+    spool_bytes: st.spool.bytes,
+    spool_max_bytes: st.spool.max_bytes,
+    spool_overflows: st.spool.overflows,
+    spool_dropped_events: st.spool.dropped_events,
+    resnapshot_pending: st.resnapshot_pending,
+    progress: st.progress,
+    errors_total: st.errors_total,
+    last_error: st.recent_errors.at(-1)?.message ?? null,
+  };
+}
+
+/** The console/heartbeat view of the source's scan progress (null when no scan runs). */
+export function progressOf(p: ScanProgress | null): PhaseProgress | null {
+  if (!p || p.done) return null;
+  const total = p.dirsScanned + p.dirsPending;
+  return {
+    phase: p.phase,
+    entries_scanned: p.entriesScanned,
+    dirs_scanned: p.dirsScanned,
+    dirs_pending: p.dirsPending,
+    dirs_skipped: p.dirsSkipped ?? null,
+    percent: total > 0 ? Math.floor((100 * p.dirsScanned) / total) : 0,
+    started_at_ms: p.startedAtMs,
+  };
+}
+
+/** Status reads must never throw into a heartbeat or the console. */
+export function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
 }

@@ -6,6 +6,8 @@ import type { LocalPath } from '../fs-layer.js';
 interface Pending {
   local: LocalPath;
   lastChange: number;
+  /** Events arrived after size/mtime were recorded (bump() records no stat). */
+  bumped: boolean;
   size: number;
   mtimeMs: number;
 }
@@ -46,12 +48,22 @@ export class SettleTracker {
     const now = this.#deps.mono();
     if (p !== undefined) {
       p.lastChange = now;
+      p.bumped = false;
       p.size = st.size;
       p.mtimeMs = st.mtimeMs;
       return false;
     }
-    this.#pending.set(view, { local, lastChange: now, size: st.size, mtimeMs: st.mtimeMs });
+    this.#pending.set(view, { local, lastChange: now, bumped: false, size: st.size, mtimeMs: st.mtimeMs });
     this.#arm(this.#deps.settleMs);
+    return true;
+  }
+
+  /** A further change of a file already being written: push its deadline without a stat. */
+  bump(view: string): boolean {
+    const p = this.#pending.get(view);
+    if (p === undefined) return false;
+    p.lastChange = this.#deps.mono();
+    p.bumped = true;
     return true;
   }
 
@@ -98,7 +110,9 @@ export class SettleTracker {
         this.#pending.delete(view); // gone: its unlink event reports it
         continue;
       }
-      if (st.size !== p.size || st.mtimeMs !== p.mtimeMs) {
+      // After bumps the last event is settleMs old, so the file is as the last write left it;
+      // without bumps a differing stat means a change no event told us about: wait again.
+      if (!p.bumped && (st.size !== p.size || st.mtimeMs !== p.mtimeMs)) {
         // Changed without an event reaching us (coalesced by the kernel): keep waiting.
         p.size = st.size;
         p.mtimeMs = st.mtimeMs;

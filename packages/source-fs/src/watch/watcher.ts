@@ -190,6 +190,9 @@ export class RealtimeWatcher {
     const local = joinLocal(node.local, name);
     if (invalid) this.#d.issues.report('invalid_name', local, `name encoded as '${segment}'`);
     if (this.#d.filters.hasExclude && this.#d.filters.excluded(view)) return;
+    // A writer appending in a loop sends one event per write: while the file is settling, only its
+    // deadline moves (the settle check re-stats it), so a busy writer costs no stat per write.
+    if (type === 'change' && this.#tracker.bump(view)) return;
     const st = this.#lstat(local);
     if (st === undefined) {
       if (this.#isSelfEvent(node, type, segment)) return;
