@@ -95,11 +95,16 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const findCpuMs = [];
 function timeFind(root) {
   const t0 = performance.now();
-  const r = spawnSync('sh', ['-c', `find "$1" -printf '%p %s %T@\\n' > /dev/null`, 'sh', root], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('find failed');
-  return performance.now() - t0;
+  // bash's `time` gives find's CPU (user + sys) too: on a busy host CPU is the fairer comparison.
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time find "$1" -printf '%p %s %T@\\n' > /dev/null; } 2>&1`, 'bash', root], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`find failed: ${r.stderr}`);
+  const ms = performance.now() - t0;
+  const [u, sy] = r.stdout.trim().split(/\s+/).map(Number);
+  if (Number.isFinite(u) && Number.isFinite(sy)) findCpuMs.push((u + sy) * 1000);
+  return ms;
 }
 
 async function consume(iter) {
@@ -120,10 +125,12 @@ async function timeSnapshot(root, scanWorkers) {
   const src = createFsSource(scanWorkers === undefined ? { root, realtime: false } : { root, realtime: false, scanWorkers });
   await src.start();
   const t0 = performance.now();
+  const c0 = process.cpuUsage(); // the whole process: main thread and stat workers
   const r = await consume(src.snapshot());
+  const c = process.cpuUsage(c0);
   const ms = performance.now() - t0;
   await src.close();
-  return { ms, ...r };
+  return { ms, cpuMs: (c.user + c.system) / 1000, ...r };
 }
 
 async function timeAudits(root) {
@@ -151,6 +158,7 @@ await timeSnapshot(root);
 
 const findMs = [];
 const scanMs = [];
+const scanCpuMs = [];
 const scanMainMs = [];
 let scanEvents = null;
 for (let i = 0; i < runs; i++) {
@@ -159,12 +167,14 @@ for (let i = 0; i < runs; i++) {
     findMs.push(timeFind(root));
     const s = await timeSnapshot(root);
     scanMs.push(s.ms);
+    scanCpuMs.push(s.cpuMs);
     scanEvents = s;
     scanMainMs.push((await timeSnapshot(root, 0)).ms);
   } else {
     scanMainMs.push((await timeSnapshot(root, 0)).ms);
     const s = await timeSnapshot(root);
     scanMs.push(s.ms);
+    scanCpuMs.push(s.cpuMs);
     findMs.push(timeFind(root));
   }
 }
@@ -195,12 +205,15 @@ if (lastAudit.inc.files !== 0 || lastAudit.inc.skipped !== tree.dirs) {
 const find = median(findMs);
 const scan = median(scanMs);
 const scanMain = median(scanMainMs);
+const findCpu = median(findCpuMs.slice(1)); // the first was the warm-up run
+const scanCpu = median(scanCpuMs);
 const start = median(startMs);
 const full = median(fullMs);
 const inc = median(incMs);
 const rows = [
   ['find -printf (baseline)', find, ''],
   ['snapshot scan', scan, `${(scan / find).toFixed(2)}× find (target ≤ 1.5×), 1 stat worker + main thread (default)`],
+  ['CPU: find / snapshot', scanCpu, `${findCpu.toFixed(0)} / ${scanCpu.toFixed(0)} ms CPU = ${(scanCpu / findCpu).toFixed(2)}× (wall ≈ CPU/2 on an idle 2-core host)`],
   ['snapshot, main thread only', scanMain, `${(scanMain / find).toFixed(2)}× find (scanWorkers: 0)`],
   ['start() with watcher', start, `${(start / find).toFixed(2)}× find (census + ${tree.dirs} watches)`],
   ['full audit', full, ''],
@@ -219,6 +232,9 @@ console.log('RESULT ' + JSON.stringify({
   find_ms: Math.round(find),
   snapshot_ms: Math.round(scan),
   snapshot_vs_find: { value: +(scan / find).toFixed(3), target_max: 1.5, ok: scan / find <= 1.5 },
+  find_cpu_ms: Math.round(findCpu),
+  snapshot_cpu_ms: Math.round(scanCpu),
+  snapshot_cpu_vs_find_cpu: { value: +(scanCpu / findCpu).toFixed(3) },
   snapshot_main_thread_ms: Math.round(scanMain),
   snapshot_main_thread_vs_find: { value: +(scanMain / find).toFixed(3) },
   start_with_watcher_ms: Math.round(start),

@@ -63,9 +63,13 @@ describe('churn during audits (R7, R8)', () => {
       await sleep(20); // paces the churn over several audit cycles (not a synchronization)
     }
 
+    // The churn must really have raced audits, or this test proves nothing.
+    const auditsDuring = Number((await agent.statusOrNull())?.pipes[0]?.audits_completed) - auditsBefore;
+    expect(auditsDuring).toBeGreaterThanOrEqual(3);
+
     await waitForOracle(fusion.client, 'research', data, { timeoutMs: 30_000 });
     // Two more complete audits over the settled tree must not change the verdict.
-    await agent.waitForPipe('two more audits', (p) => Number(p.audits_completed) >= auditsBefore + 2, { timeoutMs: 30_000 });
+    await agent.waitForPipe('two more audits', (p) => Number(p.audits_completed) >= auditsBefore + auditsDuring + 2, { timeoutMs: 30_000 });
     const settled = await waitForOracle(fusion.client, 'research', data, { timeoutMs: 10_000 });
     expect([...settled.keys()].filter((p) => p.includes('/copy-')).length).toBeGreaterThan(100);
   });

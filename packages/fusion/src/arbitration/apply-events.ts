@@ -9,13 +9,6 @@ export const ACCEPTED = 0;
 export const IGNORED = 1;
 export type Outcome = typeof ACCEPTED | typeof IGNORED;
 
-interface Target {
-  path: string;
-  isDir: boolean;
-  size: number;
-  mtime: number;
-}
-
 /**
  * Tombstone check on the path and its ancestors: a realtime delete of a directory leaves one tombstone
  * for the directory, and a late scan echo of a file inside it must not resurrect the directory.
@@ -46,50 +39,49 @@ function parentPath(p: string): string | null {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
+/** Set by put(): whether its node was created (not updated in place). Avoids an object per event. */
+let putCreated = false;
+
 /**
- * Makes `parent` exist as a directory, creating missing ancestors as directories with mtime 0 (unknown:
- * the next scan fills it in). A file standing where a directory must be is replaced: the child's
- * existence is newer evidence than the file's.
+ * Creates, updates or (when file/dir kind changed) replaces the node of `path` in one walk of the path
+ * (no substring per component). Missing ancestors are created as directories with mtime 0 (unknown: the
+ * next scan fills it in); a file standing where a directory must be is replaced, since the child's
+ * existence is newer evidence than the file's. Returns the node id; `putCreated` says whether it is new.
  */
-function ensureDir(st: ViewState, path: string, createFlags: number, confirmed: number): number {
+function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: number, createFlags: number, confirmed: number): number {
   const t = st.t;
-  let id = ROOT;
-  if (path === '/') return id;
-  let start = 1;
-  for (let i = 1; i <= path.length; i++) {
-    if (i !== path.length && path.charCodeAt(i) !== 47) continue;
-    const name = path.slice(start, i);
-    start = i + 1;
-    let c = t.child(id, name);
-    if (c !== NO_NODE && !t.isDir(c)) {
-      st.removeNode(c, false);
-      c = NO_NODE;
+  let id = t.lookupPrefix(path);
+  let at = t.prefixEnd;
+  if (at === path.length) {
+    if (t.isDir(id) === isDir) {
+      st.tree.setAttrs(id, isDir ? 0 : size, mtime);
+      putCreated = false;
+      return id;
     }
-    if (c === NO_NODE) c = st.tree.createChild(id, name, true, 0, 0, createFlags, confirmed);
-    id = c;
-  }
-  return id;
-}
-
-/** Creates, updates or (when file/dir kind changed) replaces the node of `e`. Returns its id and whether it is new. */
-function put(st: ViewState, e: Target, createFlags: number, confirmed: number): { id: number; created: boolean } {
-  const t = st.t;
-  let id = t.lookup(e.path);
-  if (id !== NO_NODE) {
-    if (t.isDir(id) === e.isDir) {
-      st.tree.setAttrs(id, e.size, e.mtime);
-      return { id, created: false };
-    }
+    const p = t.parent[id]!;
     st.removeNode(id, false);
+    id = p;
+    at = path.lastIndexOf('/');
+  } else if (!t.isDir(id)) {
+    const p = t.parent[id]!;
+    st.removeNode(id, false);
+    id = p;
+    at = path.lastIndexOf('/', at - 1);
   }
-  const i = e.path.lastIndexOf('/');
-  const pid = ensureDir(st, i <= 0 ? '/' : e.path.slice(0, i), createFlags, confirmed);
-  id = st.tree.createChild(pid, e.path.slice(i + 1), e.isDir, e.size, e.mtime, createFlags, confirmed);
-  return { id, created: true };
+  // `id` is a live directory holding path[0, at); create the rest below it.
+  const tree = st.tree;
+  let from = at + 1;
+  for (let i = from; i < path.length; i++) {
+    if (path.charCodeAt(i) !== 47) continue;
+    id = tree.createChild(id, path.slice(from, i), true, 0, 0, createFlags, confirmed);
+    from = i + 1;
+  }
+  putCreated = true;
+  return tree.createChild(id, path.slice(from), isDir, isDir ? 0 : size, mtime, createFlags, confirmed);
 }
 
-function target(ev: UpsertEvent): Target {
-  return { path: ev.path, isDir: ev.is_dir, size: ev.is_dir ? 0 : (ev.size ?? 0), mtime: ev.mtime_ms };
+function putEvent(st: ViewState, ev: UpsertEvent, createFlags: number, confirmed: number): number {
+  return put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
 }
 
 export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null): Outcome {
@@ -106,7 +98,7 @@ export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEven
 }
 
 function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
-  const { id } = put(st, target(ev), F_KNOWN, now);
+  const id = putEvent(st, ev, F_KNOWN, now);
   st.tree.setConfirmed(id, now);
   st.tree.setFlag(id, F_KNOWN, true);
   st.dropBlindMarks(id, ev.path);
@@ -119,7 +111,7 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
 }
 
 function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
-  const { id } = put(st, target(ev), F_KNOWN, 0);
+  const id = putEvent(st, ev, F_KNOWN, 0);
   st.tree.setFlag(id, F_KNOWN, true);
   if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
   return ACCEPTED;
@@ -129,16 +121,19 @@ function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
 function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
   const t = st.t;
   const isAudit = source === 'audit';
-  const existing = t.lookup(ev.path);
+  const deepest = t.lookupPrefix(ev.path);
+  const covered = t.prefixEnd;
+  const existing = covered === ev.path.length ? deepest : NO_NODE;
   if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
     if (isAudit) noteAuditEntry(st, existing, ev);
     return ACCEPTED;
   }
-  if (existing === NO_NODE && ev.parent_mtime_ms !== undefined) {
-    const pid = t.lookup(parentPath(ev.path)!);
-    if (pid !== NO_NODE && t.mtime[pid]! > ev.parent_mtime_ms) return IGNORED;
+  // The parent exists exactly when the deepest node found ends where the base name begins.
+  if (existing === NO_NODE && ev.parent_mtime_ms !== undefined && covered === ev.path.lastIndexOf('/')) {
+    if (t.mtime[deepest]! > ev.parent_mtime_ms) return IGNORED;
   }
-  const { id, created } = put(st, target(ev), 0, 0);
+  const id = putEvent(st, ev, 0, 0);
+  const created = putCreated;
   // An existing directory whose mtime moved only says its entries changed (the entries themselves are
   // judged one by one), so it is not a blind-spot addition; anything new, or a file that changed, is.
   if (created || !ev.is_dir) {

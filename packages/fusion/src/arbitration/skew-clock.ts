@@ -10,17 +10,18 @@ export const DECAY_AT = 65_536;
  * so it says little about when the event was produced. The mode (not the mean or max) ignores
  * outliers such as `touch -d 2050` files; with no samples the skew is 0.
  *
- * Every sample is O(1), however widely the mtimes are spread: besides `counts`, buckets are grouped
- * by count (each group in the order its buckets reached that count), the smallest count present is
- * tracked, and the mode only changes incrementally (one bucket grows by one per sample). Eviction
- * takes the bucket that has held the smallest count longest, skipping the current mode, so it never
- * forces a rescan; only decay (every DECAY_AT samples) and load rebuild the groups.
+ * Every sample is O(1), however widely the mtimes are spread. The mode only changes incrementally (one
+ * bucket grows by one per sample). Once the histogram is full (MAX_BUCKETS), buckets are also grouped
+ * by count (each group in the order its buckets reached that count) and the smallest count is tracked,
+ * so eviction is O(1) too: it takes the bucket that has held the smallest count longest, skipping the
+ * current mode, and so never forces a rescan. Below the bound (the usual case: skews cluster in a few
+ * buckets) the groups are not kept; decay (every DECAY_AT samples) and load drop or rebuild them.
  */
 export class SkewClock {
   readonly counts = new Map<number, number>();
-  /** count -> buckets with that count, in the order they reached it. */
-  readonly #byCount = new Map<number, Set<number>>();
-  /** Smallest count present (0 when empty). */
+  /** While full: count -> buckets with that count, in the order they reached it; null below the bound. */
+  #groups: Map<number, Set<number>> | null = null;
+  /** While full: the smallest count present. */
   #min = 0;
   #mode: number | null = null;
   #total = 0;
@@ -32,21 +33,10 @@ export class SkewClock {
     const b = Math.round((receivedAtMs - mtimeMs) / 1000);
     if (!Number.isFinite(b)) return;
     const c = this.counts.get(b);
-    if (c === undefined) {
-      if (this.counts.size >= MAX_BUCKETS) this.#evict();
-      this.#group(1).add(b);
-      this.#min = 1;
-    } else {
-      const g = this.#byCount.get(c)!;
-      g.delete(b);
-      if (g.size === 0) {
-        this.#byCount.delete(c);
-        if (c === this.#min) this.#min = c + 1;
-      }
-      this.#group(c + 1).add(b);
-    }
+    if (c === undefined && this.counts.size >= MAX_BUCKETS) this.#evict();
     const n = (c ?? 0) + 1;
     this.counts.set(b, n);
+    if (this.#groups !== null) this.#regroup(b, c);
     this.#total++;
     this.changed = true;
     const m = this.#mode;
@@ -74,25 +64,44 @@ export class SkewClock {
   }
 
   /**
-   * Every (bucket, count), grouped by count and within a group in the order the buckets reached it,
-   * so a histogram persisted and loaded again evicts in the same order.
+   * Every (bucket, count) in eviction order (when full: grouped by count, each group in the order its
+   * buckets reached that count), so a histogram persisted and loaded again evicts in the same order.
    */
   *entries(): IterableIterator<[number, number]> {
-    for (const [c, g] of this.#byCount) for (const b of g) yield [b, c];
+    if (this.#groups === null) yield* this.counts;
+    else for (const [c, g] of this.#groups) for (const b of g) yield [b, c];
   }
 
   #group(count: number): Set<number> {
-    let g = this.#byCount.get(count);
+    const groups = this.#groups!;
+    let g = groups.get(count);
     if (g === undefined) {
       g = new Set();
-      this.#byCount.set(count, g);
+      groups.set(count, g);
     }
     return g;
   }
 
+  /** Moves bucket `b` from group `was` (undefined: new bucket) to the next count. */
+  #regroup(b: number, was: number | undefined): void {
+    if (was === undefined) {
+      this.#group(1).add(b);
+      this.#min = 1;
+      return;
+    }
+    const g = this.#groups!.get(was)!;
+    g.delete(b);
+    if (g.size === 0) {
+      this.#groups!.delete(was);
+      if (was === this.#min) this.#min = was + 1;
+    }
+    this.#group(was + 1).add(b);
+  }
+
   /** Drops the bucket that has held the smallest count longest (never the mode while another exists). */
   #evict(): void {
-    const g = this.#byCount.get(this.#min)!;
+    if (this.#groups === null) this.#buildGroups();
+    const g = this.#groups!.get(this.#min)!;
     let victim: number | undefined;
     for (const b of g) {
       if (b !== this.#mode) {
@@ -100,14 +109,23 @@ export class SkewClock {
         break;
       }
     }
-    // Only reachable with a single bucket in total (MAX_BUCKETS lowered to 1): evicting the mode is unavoidable.
-    const recompute = victim === undefined;
-    if (recompute) victim = this.#mode!;
+    // Only with a single bucket in all (a bound of 1): evicting the mode is then unavoidable.
+    const alone = victim === undefined;
+    if (alone) victim = this.#mode!;
     g.delete(victim!);
-    if (g.size === 0) this.#byCount.delete(this.#min);
+    if (g.size === 0) this.#groups!.delete(this.#min);
     this.counts.delete(victim!);
     this.#total -= this.#min;
-    if (recompute) this.#mode = null;
+    if (alone) this.#mode = null;
+  }
+
+  #buildGroups(): void {
+    this.#groups = new Map();
+    this.#min = 0;
+    for (const [b, c] of this.counts) {
+      this.#group(c).add(b);
+      if (this.#min === 0 || c < this.#min) this.#min = c;
+    }
   }
 
   #decay(): void {
@@ -119,23 +137,21 @@ export class SkewClock {
     this.#rebuild();
   }
 
-  /** Recomputes total, groups, minimum and mode from `counts` (load, decay). */
+  /** Recomputes total and mode from `counts`, and the groups when full (load, decay). */
   #rebuild(): void {
-    this.#byCount.clear();
     this.#total = 0;
-    this.#min = 0;
     let best: number | null = null;
     let bestC = 0;
     for (const [b, c] of this.counts) {
       this.#total += c;
-      this.#group(c).add(b);
-      if (this.#min === 0 || c < this.#min) this.#min = c;
       if (best === null || better(b, c, best, bestC)) {
         best = b;
         bestC = c;
       }
     }
     this.#mode = best;
+    this.#groups = null;
+    if (this.counts.size >= MAX_BUCKETS) this.#buildGroups();
   }
 }
 

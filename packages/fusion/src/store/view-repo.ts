@@ -8,11 +8,20 @@ import { NodeStore } from './node-codec.js';
 
 type Stmt = Database.Statement;
 
+/** A blob of float64s (copied: SQLite blobs need not be 8-byte aligned). */
+function blobF64(blob: Buffer): Float64Array {
+  const a = new Float64Array(blob.length >> 3);
+  blob.copy(Buffer.from(a.buffer), 0, 0, a.length << 3);
+  return a;
+}
+
 export class ViewRepo {
   readonly num: number;
   readonly #db: Database.Database;
   readonly #s: Record<string, Stmt>;
   readonly #nodes: NodeStore;
+  /** The view's histogram still sits in the per-bucket table; the first write moves it. */
+  #legacyClock = false;
 
   constructor(db: Database.Database, num: number) {
     this.#db = db;
@@ -24,9 +33,8 @@ export class ViewRepo {
       delTomb: p(`DELETE FROM tombstones WHERE view = ? AND path = ?`),
       upBlind: p(`INSERT OR REPLACE INTO blind_spots (view, path, kind) VALUES (?,?,?)`),
       delBlind: p(`DELETE FROM blind_spots WHERE view = ? AND path = ?`),
-      upHist: p(`INSERT OR REPLACE INTO clock_histogram (view, bucket, count) VALUES (?,?,?)`),
-      delHist: p(`DELETE FROM clock_histogram WHERE view = ? AND bucket = ?`),
-      wipeHist: p(`DELETE FROM clock_histogram WHERE view = ?`),
+      upClock: p(`INSERT OR REPLACE INTO clock_state (view, buckets, counts) VALUES (?,?,?)`),
+      wipeLegacyHist: p(`DELETE FROM clock_histogram WHERE view = ?`),
       addSeen: p(`INSERT OR IGNORE INTO audit_seen (view, id) VALUES (?,?)`),
       addListed: p(`INSERT OR IGNORE INTO audit_listed (view, path) VALUES (?,?)`),
       delSeen: p(`DELETE FROM audit_seen WHERE view = ? AND id = ?`),
@@ -55,17 +63,7 @@ export class ViewRepo {
       if (st.blindDels.has(p)) s.upBlind!.run(v, p, 'deletion');
       else s.delBlind!.run(v, p);
     }
-    const hist = st.clock.touched;
-    if (hist === 'all') {
-      s.wipeHist!.run(v);
-      for (const [b, c] of st.clock.counts) s.upHist!.run(v, b, c);
-    } else {
-      for (const b of hist) {
-        const c = st.clock.counts.get(b);
-        if (c !== undefined) s.upHist!.run(v, b, c);
-        else s.delHist!.run(v, b);
-      }
-    }
+    if (st.clock.changed) this.#writeClock(st);
     if (j.auditChanged) {
       s.wipeSeen!.run(v);
       s.wipeListed!.run(v);
@@ -85,6 +83,40 @@ export class ViewRepo {
     if (session) s.setSeq!.run(session.seq, session.id);
   }
 
+  /**
+   * The histogram is one row of two blobs (at most MAX_BUCKETS × 16 bytes), rewritten whole when a
+   * commit changed it: one statement however many buckets a batch touched (a row per bucket cost up
+   * to two statements per event when mtimes were spread wide). Entries go in eviction order.
+   */
+  #writeClock(st: ViewState): void {
+    const n = st.clock.counts.size;
+    const buckets = new Float64Array(n);
+    const counts = new Float64Array(n);
+    let i = 0;
+    for (const [b, c] of st.clock.entries()) {
+      buckets[i] = b;
+      counts[i++] = c;
+    }
+    this.#s.upClock!.run(this.num, Buffer.from(buckets.buffer), Buffer.from(counts.buffer));
+    if (this.#legacyClock) {
+      this.#s.wipeLegacyHist!.run(this.num);
+      this.#legacyClock = false;
+    }
+  }
+
+  /** Reads the histogram; a database written before `clock_state` existed has one row per bucket instead. */
+  #readClock(): [number, number][] {
+    const row = this.#db.prepare(`SELECT buckets, counts FROM clock_state WHERE view = ?`).raw(true).get(this.num) as [Buffer, Buffer] | undefined;
+    if (row !== undefined) {
+      const b = blobF64(row[0]);
+      const c = blobF64(row[1]);
+      return Array.from(b, (x, i) => [x, c[i]!] as [number, number]);
+    }
+    const legacy = this.#db.prepare(`SELECT bucket, count FROM clock_histogram WHERE view = ?`).raw(true).all(this.num) as [number, number][];
+    this.#legacyClock = legacy.length > 0;
+    return legacy;
+  }
+
   /** Folds the node log into the chunk checkpoint (clean shutdown: the next start replays nothing). */
   checkpointNodes(st: ViewState): void {
     this.#db.transaction(() => this.#nodes.checkpoint(st.t, st.clocks.monotonic()))();
@@ -94,7 +126,7 @@ export class ViewRepo {
   static committed(st: ViewState): void {
     st.tree.touched.clear();
     st.j.clear();
-    st.clock.drainTouched();
+    st.clock.changed = false;
   }
 
   #wipe(): void {
@@ -133,7 +165,7 @@ export class ViewRepo {
     for (const r of db.prepare(`SELECT path FROM blind_spots WHERE view = ? AND kind = 'deletion'`).raw(true).iterate(v) as IterableIterator<[string]>) {
       st.blindDels.add(r[0]);
     }
-    st.clock.load(db.prepare(`SELECT bucket, count FROM clock_histogram WHERE view = ?`).raw(true).all(v) as [number, number][]);
+    st.clock.load(this.#readClock());
     const vrow = db.prepare(`SELECT last_event_at, audit_started_at FROM views WHERE num = ?`).get(v) as
       | { last_event_at: number | null; audit_started_at: number | null }
       | undefined;

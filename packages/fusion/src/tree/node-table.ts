@@ -19,8 +19,13 @@ export const NO_NODE = -1;
 
 /** Hash of (parent id, name) for the child index. */
 export function childHash(parent: number, name: string): number {
+  return childHashAt(parent, name, 0, name.length);
+}
+
+/** childHash of the name `s[start, end)`, without making the substring. */
+export function childHashAt(parent: number, s: string, start: number, end: number): number {
   let h = Math.imul(parent + 1, 0x9e3779b1) ^ 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
@@ -308,23 +313,51 @@ export class NodeTable {
   }
 
   child(dirId: number, name: string): number {
+    return this.childAt(dirId, name, 0, name.length);
+  }
+
+  /** Child of `dirId` named `s[start, end)`; the hot path of every lookup, so it makes no substring. */
+  childAt(dirId: number, s: string, start: number, end: number): number {
     if (this.dslot[dirId]! < 0) return NO_NODE;
-    const h = childHash(dirId, name);
+    const h = childHashAt(dirId, s, start, end);
+    const len = end - start;
     for (let c = this.#buckets[h & this.#mask]!; c !== NO_NODE; c = this.hnext[c]!) {
-      if (this.hash[c] === h && this.parent[c] === dirId && this.names[c] === name) return c;
+      if (this.hash[c] === h && this.parent[c] === dirId) {
+        const name = this.names[c]!;
+        if (name.length === len && s.startsWith(name, start)) return c;
+      }
     }
     return NO_NODE;
   }
 
   /** Node id of a view path, or -1. */
   lookup(path: string): number {
-    if (path === '/') return ROOT;
+    const id = this.lookupPrefix(path);
+    return this.prefixEnd === path.length ? id : NO_NODE;
+  }
+
+  /** Set by lookupPrefix: the index in the path just past the deepest node found (its name's end). */
+  prefixEnd = 0;
+
+  /**
+   * Deepest existing node along `path` (the root at least); `prefixEnd` tells how much of the path it
+   * covers (path.length: all of it). The walk stops at a file, since a file has no children.
+   */
+  lookupPrefix(path: string): number {
     let id = ROOT;
+    if (path === '/') {
+      this.prefixEnd = 1;
+      return ROOT;
+    }
+    this.prefixEnd = 0;
     let start = 1;
-    for (let i = 1; i <= path.length; i++) {
-      if (i === path.length || path.charCodeAt(i) === 47) {
-        id = this.child(id, path.slice(start, i));
-        if (id === NO_NODE) return NO_NODE;
+    const n = path.length;
+    for (let i = 1; i <= n; i++) {
+      if (i === n || path.charCodeAt(i) === 47) {
+        const c = this.childAt(id, path, start, i);
+        if (c === NO_NODE) return id;
+        id = c;
+        this.prefixEnd = i;
         start = i + 1;
       }
     }

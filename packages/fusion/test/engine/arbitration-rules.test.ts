@@ -281,6 +281,20 @@ const rows: Row[] = [
     nodes: { '/x': { is_dir: false, size: 10 }, '/x/y': null },
     stats: { '/': { file_count: 1, dir_count: 0, total_size: 10 } },
   },
+  {
+    name: 'a file standing where a deeper path needs a directory is replaced; missing ancestors are created (one path walk)',
+    given: [snap(up('/a', OLD, { size: 5 }), dir('/k', OLD), up('/k/keep', OLD, { size: 1 }))],
+    when: [rt(up('/a/b/c', T0, { size: 2 }), up('/k/n/m/o', T0, { size: 3 }))],
+    nodes: { '/a': { is_dir: true, size: 0 }, '/a/b': { is_dir: true }, '/a/b/c': { size: 2 }, '/k/keep': { size: 1 }, '/k/n/m/o': { size: 3 } },
+    stats: { '/': { file_count: 3, dir_count: 5, total_size: 6 } },
+  },
+  {
+    name: 'audit: a new entry whose parent (a file here) has a newer mtime than the audit saw is ignored',
+    given: [snap(up('/p', T0))],
+    when: [AUDIT_START, audit(up('/p/q', OLD, { parent_path: '/p', parent_mtime_ms: OLD }))],
+    ignored: 1,
+    nodes: { '/p': { is_dir: false }, '/p/q': null },
+  },
   // ---- suspects --------------------------------------------------------------------------------
   {
     name: 'suspect expiry clears a mark whose mtime did not change',

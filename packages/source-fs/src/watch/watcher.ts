@@ -5,7 +5,7 @@
 // 200 MB. A directory's inotify watch already reports its children by name, so one watch per
 // directory is all that is needed (docs/source-fs.md, "Realtime").
 
-import type { FSWatcher, Stats } from 'node:fs';
+import { readFileSync, type FSWatcher, type Stats } from 'node:fs';
 import type { FileEvent, UpsertEvent } from '@fustor/protocol';
 import { parentOf } from '@fustor/protocol';
 import type { Filters } from '../filters.js';
@@ -16,6 +16,16 @@ import type { WatchCoverage } from '../types.js';
 import type { DirInfo } from './census.js';
 import { listDirSync, nameOf } from './list-sync.js';
 import { SettleTracker } from './settle.js';
+
+/** fs.inotify.max_user_watches, or no limit when it cannot be read (not Linux, no /proc). */
+function kernelWatchLimit(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : Number.MAX_SAFE_INTEGER;
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
 
 export interface WatcherDeps {
   root: string;
@@ -53,6 +63,7 @@ export class RealtimeWatcher {
   #closed = false;
   #tracker: SettleTracker;
   #lastCoverage: boolean | null = null;
+  #max = 0;
 
   constructor(deps: WatcherDeps) {
     this.#d = deps;
@@ -66,7 +77,14 @@ export class RealtimeWatcher {
 
   /** Watches the most recently modified of `dirs` (up to the budget); watches are active on return. */
   async start(dirs: DirInfo[]): Promise<void> {
-    const max = this.#d.maxWatchedDirs;
+    // Never plan beyond the kernel's per-user watch limit: past it, watches would fail in census
+    // order instead of leaving out the least recently modified directories.
+    const kernel = kernelWatchLimit();
+    const max = Math.min(this.#d.maxWatchedDirs, kernel);
+    this.#max = max;
+    if (dirs.length > kernel && kernel < this.#d.maxWatchedDirs) {
+      this.#d.issues.report('watch_limit', this.#d.root, `the tree has ${dirs.length} directories but fs.inotify.max_user_watches is ${kernel}: watching the ${kernel} most recently modified (raise the sysctl for full realtime coverage)`);
+    }
     this.#knownDirs = dirs.length;
     for (const d of dirs) this.#register(d.view);
     const chosen = dirs.length <= max ? dirs : [...dirs].sort((a, b) => b.mtimeMs - a.mtimeMs).slice(0, max);
@@ -118,7 +136,7 @@ export class RealtimeWatcher {
 
   #watch(view: string, local: LocalPath): boolean {
     if (this.#nodes.has(view)) return true;
-    if (this.#nodes.size >= this.#d.maxWatchedDirs || this.#closed) return false;
+    if (this.#nodes.size >= this.#max || this.#closed) return false;
     let handle: FSWatcher;
     let ino = 0;
     try {
