@@ -1,49 +1,70 @@
 #!/usr/bin/env node
 // P1/P2 ingest throughput: a real Fusion child process, batches of 1,000 upserts over loopback HTTP (undici,
 // keep-alive), each awaited (durably committed). Baseline: the same requests against a bare echo server.
+//
+// Usage: node bench/ingest.mjs [--quick] [--profile DIR]   (--profile: V8 CPU profile of each Fusion child into DIR)
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
-const quick = process.argv.includes('--quick');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profileDir = argv.includes('--profile') ? resolve(argv[argv.indexOf('--profile') + 1] ?? 'prof') : null;
 const RUNS = quick ? 3 : 5;
 const BATCHES_PER_RUN = quick ? 60 : 150;
 const BATCH = 1000;
 const P2_SESSIONS = 8;
 const P2_BATCHES_PER_SESSION = quick ? 15 : 40;
+/** Directories events fall in: TOP × SUB per run prefix (10,000), as a watched tree spreads its writes. */
+const TOP = 100;
+const SUB = 100;
+/** Share of realtime events that modify a file sent earlier in the run (the rest create new files). */
+const MODIFY_SHARE = 0.25;
 const BIN = fileURLToPath(new URL('../packages/fusion/bin/fustor-fusion.js', import.meta.url));
 const INGEST = 'fk_bench_ingest_0000000000000';
 const ADMIN = 'fk_bench_admin_00000000000000';
 
-/** Deterministic pseudo-random sizes/mtimes (LCG, seed 42). */
+/** Deterministic pseudo-random numbers in [0, 1) (LCG, seeded). */
 function makeRng(seed) {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-/** Pre-serialized batch bodies so the client's own JSON work does not count against Fusion. */
-function makeBodies(count, prefix, source, rng) {
+/**
+ * Pre-serialized-ready batch bodies so the client's own JSON work does not count against Fusion.
+ * Paths spread over TOP × SUB directories under `prefix`; realtime mtimes are 0.2–5 s before
+ * `observed_at_ms` (a notification follows its write), or with `wide` spread over ten days (files
+ * copied with old mtimes, `touch -d`), which exercises the skew histogram's bound.
+ */
+function makeBodies(count, prefix, source, rng, { wide = false } = {}) {
   const bodies = [];
   const now = Date.now();
+  const sent = [];
+  let n = 0;
   for (let b = 0; b < count; b++) {
     const events = [];
     for (let i = 0; i < BATCH; i++) {
-      const e = { op: 'upsert', path: `${prefix}/d${b % 100}/f${b}_${i}.dat`, is_dir: false, size: Math.floor(rng() * 1e9), mtime_ms: 0 };
+      let path;
+      if (source === 'realtime' && sent.length > 1000 && rng() < MODIFY_SHARE) path = sent[Math.floor(rng() * sent.length)];
+      else {
+        path = `${prefix}/t${Math.floor(rng() * TOP)}/s${Math.floor(rng() * SUB)}/f${n++}.dat`;
+        if (source === 'realtime') sent.push(path);
+      }
+      const e = { op: 'upsert', path, is_dir: false, size: Math.floor(rng() * 1e9), mtime_ms: 0 };
       if (source === 'realtime') {
-        // a notification arrives shortly after the write: mtime just before the observation
-        e.mtime_ms = now - Math.floor(rng() * 5000);
+        e.mtime_ms = wide ? now - Math.floor(rng() * 864_000_000) : now - 200 - Math.floor(rng() * 4800);
         e.observed_at_ms = now;
       } else {
         e.mtime_ms = 1_700_000_000_000 + Math.floor(rng() * 1e9);
       }
       if (source === 'audit') {
-        e.parent_path = `${prefix}/d${b % 100}`;
+        e.parent_path = path.slice(0, path.lastIndexOf('/'));
         e.parent_mtime_ms = 1_700_000_000_000;
       }
       events.push(e);
@@ -55,12 +76,14 @@ function makeBodies(count, prefix, source, rng) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startFusion(home) {
+async function startFusion(home, synchronous) {
   writeFileSync(
     join(home, 'fusion-config.yaml'),
-    `server: { host: 127.0.0.1, port: 0, max_body_mb: 32 }\nlogging: { level: warn }\nviews: [{ id: v1 }, { id: v2 }]\napi_keys:\n  - { key: "${INGEST}", role: ingest }\n  - { key: "${ADMIN}", role: admin }\n`,
+    `server: { host: 127.0.0.1, port: 0, max_body_mb: 32 }\nstorage: { synchronous: ${synchronous} }\nlogging: { level: warn }\n` +
+      `views: [{ id: v1 }, { id: v2 }]\napi_keys:\n  - { key: "${INGEST}", role: ingest }\n  - { key: "${ADMIN}", role: admin }\n`,
   );
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...prof, BIN, 'start', '--home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -70,6 +93,11 @@ async function startFusion(home) {
     if (Date.now() > deadline) throw new Error('fusion did not start');
     await sleep(50);
   }
+}
+
+async function stopFusion(fusion) {
+  fusion.child.kill('SIGTERM');
+  await new Promise((r) => fusion.child.once('exit', r));
 }
 
 async function request(pool, method, path, body) {
@@ -92,11 +120,11 @@ async function postSequential(pool, sid, bodies) {
   return (payloads.length * BATCH) / ((performance.now() - t0) / 1000);
 }
 
-/** Mean server-side validate+apply+commit time per realtime batch, from Fusion's own histogram. */
-async function serverApplyMs(url) {
+/** Server-side validate+apply+commit time per realtime batch (sum, count) from Fusion's own histogram. */
+async function serverApply(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const num = (name) => Number(/\S+ (\S+)$/.exec(text.split('\n').find((l) => l.startsWith(`${name}{source="realtime"}`)) ?? 'x NaN')[1]);
-  return num('fustor_batch_apply_ms_sum') / num('fustor_batch_apply_ms_count');
+  return { sum: num('fustor_batch_apply_ms_sum'), count: num('fustor_batch_apply_ms_count') };
 }
 
 async function echoBaseline(bodies) {
@@ -118,26 +146,43 @@ async function echoBaseline(bodies) {
   return median(rates);
 }
 
-async function main() {
-  const home = mkdtempSync(join(tmpdir(), 'fustor-bench-ingest-'));
-  const rng = makeRng(42);
-  let fusion;
-  try {
-    fusion = await startFusion(home);
-    const pool = new Pool(fusion.url, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
+/** P1: `RUNS` fresh sessions on v1, each posting BATCHES_PER_RUN realtime batches; returns rates and server ms/batch. */
+async function p1Series(fusion, pool, rng, label, opts) {
+  const before = await serverApply(fusion.url);
+  const rates = [];
+  for (let r = 0; r < RUNS; r++) {
+    const s = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: `${label}-${r}`, pipe_id: 'p', view: 'v1', session_timeout_sec: 600 });
+    rates.push(await postSequential(pool, s.session_id, makeBodies(BATCHES_PER_RUN, `/${label}r${r}`, 'realtime', rng, opts)));
+  }
+  const after = await serverApply(fusion.url);
+  return { rates, median: median(rates), applyMs: (after.sum - before.sum) / (after.count - before.count) };
+}
 
+async function withFusion(synchronous, fn) {
+  const home = mkdtempSync(join(tmpdir(), 'fustor-bench-ingest-'));
+  let fusion;
+  let pool;
+  try {
+    fusion = await startFusion(home, synchronous);
+    pool = new Pool(fusion.url, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
     // Warm-up (JIT, connections), not counted.
     const warm = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: 'warm', pipe_id: 'p', view: 'v2', session_timeout_sec: 600 });
-    await postSequential(pool, warm.session_id, makeBodies(20, '/warm', 'realtime', rng));
+    await postSequential(pool, warm.session_id, makeBodies(20, '/warm', 'realtime', makeRng(1)));
+    return await fn(fusion, pool);
+  } finally {
+    await pool?.close();
+    if (fusion) await stopFusion(fusion);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
 
-    // P1: one session, realtime batches of 1,000 upserts, each awaited; a fresh path range per run.
-    const p1 = [];
-    for (let r = 0; r < RUNS; r++) {
-      const s = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: `p1-${r}`, pipe_id: 'p', view: 'v1', session_timeout_sec: 600 });
-      p1.push(await postSequential(pool, s.session_id, makeBodies(BATCHES_PER_RUN, `/p1r${r}`, 'realtime', rng)));
-    }
-    const applyMs = await serverApplyMs(fusion.url);
-    const baseline = await echoBaseline(makeBodies(BATCHES_PER_RUN, '/echo', 'realtime', rng));
+async function main() {
+  const rng = makeRng(42);
+  const fmt = (s) => `runs: ${s.rates.map((x) => Math.round(x)).join(', ')}  median ${Math.round(s.median)}  server ${s.applyMs.toFixed(2)} ms/batch`;
+
+  const normal = await withFusion('normal', async (fusion, pool) => {
+    const real = await p1Series(fusion, pool, rng, 'p1', {});
+    const wide = await p1Series(fusion, pool, rng, 'p1w', { wide: true });
 
     // P2: 8 sessions on 2 views (the first of each view leads and sends audit batches, the rest realtime), all at once.
     const sessions = [];
@@ -153,29 +198,29 @@ async function main() {
     await Promise.all(sessions.map((s, i) => postSequential(pool, s.session_id, work[i]).catch((e) => { errors++; console.error(e.message); })));
     const p2 = (P2_SESSIONS * P2_BATCHES_PER_SESSION * BATCH) / ((performance.now() - t0) / 1000);
     for (const s of sessions) if (s.source === 'audit') await request(pool, 'POST', `/api/v1/pipe/sessions/${s.session_id}/audit/end`, { complete: false });
+    return { real, wide, p2, errors };
+  });
+  const full = await withFusion('full', (fusion, pool) => p1Series(fusion, pool, rng, 'p1f', {}));
+  const baseline = await echoBaseline(makeBodies(BATCHES_PER_RUN, '/echo', 'realtime', rng));
 
-    await pool.close();
-    const p1Median = median(p1);
-    console.log('ingest (events/s, batches of 1,000 upserts, loopback HTTP, each batch committed before the next)');
-    console.log(`  P1 one session, realtime      runs: ${p1.map((x) => Math.round(x)).join(', ')}  median ${Math.round(p1Median)}  (target >= 100000)`);
-    console.log(`  server-side validate+apply+commit per realtime batch (mean, incl. warm-up): ${applyMs.toFixed(2)} ms`);
-    console.log(`  baseline: echo server, same requests  ${Math.round(baseline)}  -> fusion/echo ratio ${(p1Median / baseline).toFixed(3)}`);
-    console.log(`  P2 8 sessions / 2 views, mixed audit+realtime  ${Math.round(p2)}  errors ${errors}  (target >= 50000, no error)`);
-    const result = {
-      p1_events_per_s: { value: Math.round(p1Median), target: 100000, baseline_echo_events_per_s: Math.round(baseline), ratio: +(p1Median / baseline).toFixed(3), pass: p1Median >= 100000 },
-      p2_events_per_s: { value: Math.round(p2), target: 50000, errors, pass: p2 >= 50000 && errors === 0 },
-      server_apply_ms_per_batch: +applyMs.toFixed(2),
-      runs: RUNS,
-      batches_per_run: BATCHES_PER_RUN,
-    };
-    console.log(`RESULT ${JSON.stringify(result)}`);
-  } finally {
-    if (fusion) {
-      fusion.child.kill('SIGTERM');
-      await new Promise((r) => fusion.child.once('exit', r));
-    }
-    rmSync(home, { recursive: true, force: true });
-  }
+  const { real, wide, p2, errors } = normal;
+  console.log('ingest (events/s, batches of 1,000 upserts, loopback HTTP, each batch committed before the next)');
+  console.log(`  P1 one session, realtime, synchronous=normal     ${fmt(real)}  (target >= 100000)`);
+  console.log(`  P1 variant: mtimes spread over 10 days           ${fmt(wide)}`);
+  console.log(`  P1 variant: storage.synchronous=full             ${fmt(full)}`);
+  console.log(`  baseline: echo server, same requests  ${Math.round(baseline)}  -> fusion/echo ratio ${(real.median / baseline).toFixed(3)}`);
+  console.log(`  P2 8 sessions / 2 views, mixed audit+realtime  ${Math.round(p2)}  errors ${errors}  (target >= 50000, no error)`);
+  const ratio = (x) => +(x / baseline).toFixed(3);
+  const result = {
+    p1_events_per_s: { value: Math.round(real.median), target: 100000, baseline_echo_events_per_s: Math.round(baseline), ratio: ratio(real.median), pass: real.median >= 100000 },
+    p1_wide_mtime_events_per_s: { value: Math.round(wide.median), ratio: ratio(wide.median) },
+    p1_sync_full_events_per_s: { value: Math.round(full.median), ratio: ratio(full.median) },
+    p2_events_per_s: { value: Math.round(p2), target: 50000, errors, pass: p2 >= 50000 && errors === 0 },
+    server_apply_ms_per_batch: { normal: +real.applyMs.toFixed(2), wide_mtime: +wide.applyMs.toFixed(2), full: +full.applyMs.toFixed(2) },
+    runs: RUNS,
+    batches_per_run: BATCHES_PER_RUN,
+  };
+  console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
 main().catch((err) => {

@@ -115,3 +115,11 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** fusion.db cannot be used as it is (incompatible or damaged layout); the message says what to do. Fusion refuses to start rather than serve an empty view. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}

@@ -24,6 +24,11 @@ export interface SenderConfig {
     view: string | null;
     /** Most events per batch (coalescing bound under load). */
     batch_max_events: number;
+    /**
+     * Most events per snapshot/audit/on-demand batch: the scanner's chunks queued while a batch is on
+     * the wire are merged up to this (fewer, larger commits on Fusion).
+     */
+    scan_batch_max_events: number;
     /** Per-request timeout. */
     timeout_ms: number;
   };

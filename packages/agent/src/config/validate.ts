@@ -17,6 +17,7 @@ export const DEFAULTS = Object.freeze({
   sentinelIntervalSec: 120,
   sessionTimeoutSec: 30,
   batchMaxEvents: 1000,
+  scanBatchMaxEvents: 5000,
   timeoutMs: 30_000,
   writeSettleMs: 1000,
   maxWatchedDirs: 200_000,
@@ -82,7 +83,7 @@ function sender(file: string, raw: unknown, i: number): SenderConfig {
   const s = Section.of(file, `senders[${i}]`, raw, 'a sender');
   s.onlyKeys('sender', ['id', 'type', 'config']);
   const cfg = s.section('config', 'the sender settings');
-  cfg.onlyKeys('sender.config', ['endpoint', 'credential', 'view', 'batch_max_events', 'timeout_ms']);
+  cfg.onlyKeys('sender.config', ['endpoint', 'credential', 'view', 'batch_max_events', 'scan_batch_max_events', 'timeout_ms']);
   const endpoint = cfg.str('endpoint');
   let url: URL | undefined;
   try {
@@ -101,6 +102,7 @@ function sender(file: string, raw: unknown, i: number): SenderConfig {
       credential: cfg.str('credential'),
       view: cfg.has('view') ? id(cfg, 'view') : null,
       batch_max_events: cfg.num('batch_max_events', DEFAULTS.batchMaxEvents, { min: 1, max: 10_000, int: true }),
+      scan_batch_max_events: cfg.num('scan_batch_max_events', DEFAULTS.scanBatchMaxEvents, { min: 1, max: 10_000, int: true }),
       timeout_ms: cfg.num('timeout_ms', DEFAULTS.timeoutMs, { min: 100, int: true }),
     },
   };

@@ -248,6 +248,7 @@ export class Pipe {
       sessionId: created.session_id,
       queue: this.#queue,
       batchMax: this.spec.sender.config.batch_max_events,
+      scanBatchMax: this.spec.sender.config.scan_batch_max_events ?? this.spec.sender.config.batch_max_events,
       backoff: this.#d.backoff,
       hooks: {
         online: (online) => {

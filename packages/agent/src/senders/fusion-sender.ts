@@ -12,6 +12,7 @@ import type {
 } from '@fustor/protocol';
 import { API_BASE } from '@fustor/protocol';
 import { FusionError, SessionExpiredError } from '../errors.js';
+import { encodedBatchBody, type EncodedBatch } from './encode.js';
 import { createHttpTransport } from './http.js';
 import { compose, rateLimit, transientRetry } from './interceptors.js';
 import type { HttpCall, HttpRequest, PhaseName, Sender } from './types.js';
@@ -76,6 +77,10 @@ export class FusionSender implements Sender {
 
   postEvents(sessionId: string, batch: EventBatch, signal?: AbortSignal): Promise<EventBatchResult> {
     return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/events'), body: batch, signal });
+  }
+
+  postEncoded(sessionId: string, batch: EncodedBatch, signal?: AbortSignal): Promise<EventBatchResult> {
+    return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/events'), json: encodedBatchBody(batch), signal });
   }
 
   async phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete = true, signal?: AbortSignal): Promise<void> {

@@ -2,13 +2,16 @@
 //
 // Realtime is drained from the RealtimeQueue (memory or spool) whenever the wire is free, so an idle
 // pipe sends each event at once and a busy one coalesces up to batchMax events per batch. Scan
-// batches come through ScanStream with a small look-ahead so the scanner builds the next batch
-// while one is in flight.
+// chunks come through ScanStream, are encoded to JSON as they are written (so the next body is
+// ready the moment Fusion answers: the wire never waits for serialization), and the chunks queued
+// when the wire frees are merged into one batch of up to scanBatchMax events. The scanner keeps
+// about two such batches ahead, so scanning overlaps Fusion's apply.
 
 import type { EventBatchResult, FileEvent, MessageSource } from '@fustor/protocol';
 import { FusionError, isRetryable, SessionExpiredError } from '../errors.js';
 import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../pipes/backoff.js';
 import type { Lease, RealtimeQueue } from '../pipes/realtime-queue.js';
+import { decodeChunks, encodeChunk } from './encode.js';
 import type { Sender } from './types.js';
 
 export type ScanSource = Exclude<MessageSource, 'realtime'>;
@@ -30,16 +33,25 @@ export interface OutboxOptions {
   backoff?: BackoffOptions;
   /** First batch_seq of a new session (Fusion's last_batch_seq starts at -1). */
   startSeq?: number;
-  /** Scan batches queued ahead of the wire per stream. */
-  lookAhead?: number;
+  /** Most events of one scan batch on the wire (queued chunks are merged up to it); default batchMax. */
+  scanBatchMax?: number;
+  /** Scan events per stream queued or in flight before write() waits; default 2 × scanBatchMax. */
+  lookAheadEvents?: number;
 }
 
 interface ScanJob {
   source: ScanSource;
-  events: FileEvent[];
   commandId: string | null;
   stream: ScanStream;
+  count: number;
+  /** The events as objects; null once encoded, so the scanner's objects die young. */
+  events: FileEvent[] | null;
+  /** encodeChunk(events), made when the chunk is written (only when the sender takes encoded batches). */
+  json: Buffer | null;
 }
+
+const eventsOf = (j: ScanJob): FileEvent[] => j.events ?? decodeChunks([j.json!]);
+const chunkOf = (j: ScanJob): Buffer => j.json ?? encodeChunk(j.events!);
 
 /** Result of one scan stream: complete=false when any of its batches was rejected. */
 export interface ScanOutcome {
@@ -52,7 +64,10 @@ export class ScanStream {
   readonly #outbox: SessionOutbox;
   readonly source: ScanSource;
   readonly commandId: string | null;
+  /** Chunks written and not yet settled (delivered, rejected or failed). */
   pending = 0;
+  /** Events of those chunks: the back-pressure measure. */
+  pendingEvents = 0;
   failure: Error | null = null;
   rejection: string | null = null;
   #waiters: Array<() => void> = [];
@@ -65,10 +80,14 @@ export class ScanStream {
 
   async write(events: FileEvent[]): Promise<void> {
     if (events.length === 0) return;
-    while (this.pending >= this.#outbox.lookAhead && !this.failure) await this.#wait();
+    while (this.pendingEvents > 0 && this.pendingEvents + events.length > this.#outbox.lookAheadEvents && !this.failure) await this.#wait();
     if (this.failure) throw this.failure;
     this.pending++;
-    this.#outbox.enqueue({ source: this.source, events, commandId: this.commandId, stream: this });
+    this.pendingEvents += events.length;
+    const json = this.#outbox.encodes ? encodeChunk(events) : null;
+    this.#outbox.enqueue({
+      source: this.source, commandId: this.commandId, stream: this, count: events.length, events: json ? null : events, json,
+    });
   }
 
   async finish(): Promise<ScanOutcome> {
@@ -84,12 +103,23 @@ export class ScanStream {
   /** Ends the stream with an error (session closed): wakes every writer and finisher. */
   fail(err: Error): void {
     this.failure ??= err;
-    this.settle();
+    this.#wakeAll();
   }
 
-  settle(failure?: Error): void {
+  /** One chunk of `events` events is done with (delivered, rejected, or failed with `failure`). */
+  settle(events: number, failure?: Error): void {
     this.pending = Math.max(0, this.pending - 1);
+    this.pendingEvents = Math.max(0, this.pendingEvents - events);
     if (failure && !this.failure) this.failure = failure;
+    this.#wakeAll();
+  }
+
+  /** A queued chunk was split in two (413): one more delivery to wait for. */
+  split(): void {
+    this.pending++;
+  }
+
+  #wakeAll(): void {
     const w = this.#waiters;
     this.#waiters = [];
     for (const fn of w) fn();
@@ -100,13 +130,20 @@ export class ScanStream {
   }
 }
 
+/** What goes on the wire next: a realtime lease, or one or more merged chunks of one scan stream. */
+type Job = { lease: Lease } | { scans: ScanJob[] };
+
 export class SessionOutbox {
   readonly #o: OutboxOptions;
   readonly #backoff: Backoff;
-  readonly lookAhead: number;
+  readonly lookAheadEvents: number;
+  /** The sender takes pre-encoded batches: scan chunks are encoded as they are written. */
+  readonly encodes: boolean;
   #seq: number;
   /** Realtime batch bound; halved for the rest of the session when Fusion answers 413. */
   #batchMax: number;
+  /** Scan batch bound (merged chunks); halved for the rest of the session when Fusion answers 413. */
+  #scanBatchMax: number;
   #scans: ScanJob[] = [];
   #lastWasRealtime = false;
   #online = true;
@@ -120,7 +157,9 @@ export class SessionOutbox {
     this.#o = opts;
     this.#seq = opts.startSeq ?? 0;
     this.#batchMax = opts.batchMax;
-    this.lookAhead = opts.lookAhead ?? 2;
+    this.#scanBatchMax = Math.max(1, opts.scanBatchMax ?? opts.batchMax);
+    this.lookAheadEvents = opts.lookAheadEvents ?? 2 * this.#scanBatchMax;
+    this.encodes = typeof opts.sender.postEncoded === 'function';
     this.#backoff = new Backoff(opts.backoff);
   }
 
@@ -144,7 +183,7 @@ export class SessionOutbox {
 
   enqueue(job: ScanJob): void {
     if (this.#closed) {
-      job.stream.settle(this.#closed);
+      job.stream.settle(job.count, this.#closed);
       return;
     }
     this.#scans.push(job);
@@ -185,16 +224,29 @@ export class SessionOutbox {
     for (const st of streams) st.fail(err);
   }
 
-  #pick(): { lease: Lease } | { scan: ScanJob } | null {
+  #pick(): Job | null {
     const preferScan = this.#lastWasRealtime && this.#scans.length > 0;
     if (!preferScan) {
       const lease = this.#o.queue.peek(this.#batchMax);
       if (lease) return { lease };
     }
-    const scan = this.#scans.shift();
-    if (scan) return { scan };
+    if (this.#scans.length > 0) return { scans: this.#takeScans() };
     const lease = this.#o.queue.peek(this.#batchMax);
     return lease ? { lease } : null;
+  }
+
+  /** The head scan chunk plus the following chunks of the same stream that fit in one batch. */
+  #takeScans(): ScanJob[] {
+    const first = this.#scans[0]!;
+    let n = first.count;
+    let k = 1;
+    while (k < this.#scans.length) {
+      const next = this.#scans[k]!;
+      if (next.stream !== first.stream || n + next.count > this.#scanBatchMax) break;
+      n += next.count;
+      k++;
+    }
+    return this.#scans.splice(0, k);
   }
 
   /** Sleeps until realtime events or a scan batch arrive, or the session ends. */
@@ -231,30 +283,42 @@ export class SessionOutbox {
     this.#o.hooks.online(online);
   }
 
-  async #deliver(job: { lease: Lease } | { scan: ScanJob }, signal: AbortSignal): Promise<void> {
-    const source: MessageSource = 'lease' in job ? 'realtime' : job.scan.source;
-    const events = 'lease' in job ? job.lease.events : job.scan.events;
-    const commandId = 'scan' in job ? job.scan.commandId : null;
-    this.#lastWasRealtime = source === 'realtime';
+  #post(job: Job, source: MessageSource, commandId: string | null, count: number, chunks: () => Buffer[], signal: AbortSignal): Promise<EventBatchResult> {
+    const head = { message_source: source, batch_seq: this.#seq, ...(commandId ? { command_id: commandId } : {}) };
+    const sender = this.#o.sender;
+    if (this.encodes) return sender.postEncoded!(this.#o.sessionId, { ...head, chunks: chunks(), count }, signal);
+    const events = 'lease' in job ? job.lease.events : job.scans.length === 1 ? eventsOf(job.scans[0]!) : job.scans.flatMap(eventsOf);
+    return sender.postEvents(this.#o.sessionId, { ...head, events }, signal);
+  }
+
+  async #deliver(job: Job, signal: AbortSignal): Promise<void> {
+    const lease = 'lease' in job ? job.lease : null;
+    const scans = 'scans' in job ? job.scans : [];
+    const source: MessageSource = lease ? 'realtime' : scans[0]!.source;
+    const commandId = lease ? null : scans[0]!.commandId;
+    const count = lease ? lease.events.length : scans.reduce((n, j) => n + j.count, 0);
+    const settleScans = (failure?: Error) => {
+      for (const j of scans) j.stream.settle(j.count, failure);
+    };
+    // Encoded once, kept across retries; scan chunks were encoded when they were written.
+    let encoded: Buffer[] | null = null;
+    const chunks = () => (encoded ??= lease ? [encodeChunk(lease.events)] : scans.map(chunkOf));
+    this.#lastWasRealtime = lease !== null;
     let resyncs = 0;
     for (;;) {
       try {
-        const result = await this.#o.sender.postEvents(
-          this.#o.sessionId,
-          { message_source: source, batch_seq: this.#seq, ...(commandId ? { command_id: commandId } : {}), events },
-          signal,
-        );
+        const result = await this.#post(job, source, commandId, count, chunks, signal);
         this.#seq++;
         this.#backoff.reset();
         this.#setOnline(true);
-        if ('lease' in job) this.#o.queue.commit(job.lease);
-        else job.scan.stream.settle();
-        this.#o.hooks.sent(source, events.length, result);
+        if (lease) this.#o.queue.commit(lease);
+        else settleScans();
+        this.#o.hooks.sent(source, count, result);
         return;
       } catch (err) {
         if (isAbort(err) || signal.aborted) throw err;
         if (err instanceof SessionExpiredError) {
-          if ('scan' in job) job.scan.stream.settle(err);
+          settleScans(err);
           throw err;
         }
         if (err instanceof FusionError && err.code === 40901 && typeof err.details?.expected_seq === 'number' && resyncs < 3) {
@@ -266,29 +330,38 @@ export class SessionOutbox {
         }
         if (err instanceof FusionError && err.code === 40302) {
           // Demoted: a follower may not send scans. The leader task is cancelled by the role change.
-          if ('scan' in job) job.scan.stream.settle(err);
+          settleScans(err);
           return;
         }
-        if (err instanceof FusionError && err.code === 41301 && events.length > 1) {
+        if (err instanceof FusionError && err.code === 41301 && count > 1) {
           // Body over Fusion's max_body_mb: split instead of dropping (the number is not consumed).
-          const half = Math.ceil(events.length / 2);
-          this.#o.hooks.error(err, `batch of ${events.length} events too large; splitting`);
-          if ('lease' in job) this.#batchMax = Math.max(1, Math.min(this.#batchMax, half));
+          const half = Math.ceil(count / 2);
+          this.#o.hooks.error(err, `batch of ${count} events too large; splitting`);
+          if (lease) this.#batchMax = Math.max(1, Math.min(this.#batchMax, half));
           else {
-            const { scan } = job;
-            // One queued job became two: the stream now waits for one more delivery.
-            scan.stream.pending++;
-            this.#scans.unshift({ ...scan, events: events.slice(0, half) }, { ...scan, events: events.slice(half) });
+            this.#scanBatchMax = Math.max(1, Math.min(this.#scanBatchMax, half));
+            if (scans.length > 1) this.#scans.unshift(...scans);
+            else {
+              const j = scans[0]!;
+              const events = eventsOf(j);
+              const cut = Math.ceil(events.length / 2);
+              // One queued chunk became two: the stream now waits for one more delivery.
+              j.stream.split();
+              this.#scans.unshift(
+                { ...j, count: cut, events: events.slice(0, cut), json: null },
+                { ...j, count: events.length - cut, events: events.slice(cut), json: null },
+              );
+            }
           }
           return;
         }
         if (err instanceof FusionError && !isRetryable(err)) {
           // A rejected batch consumes no number: log it, drop it, reuse the number.
-          this.#o.hooks.rejected(source, events.length, err);
-          if ('lease' in job) this.#o.queue.commit(job.lease);
+          this.#o.hooks.rejected(source, count, err);
+          if (lease) this.#o.queue.commit(lease);
           else {
-            job.scan.stream.rejection ??= err.message;
-            job.scan.stream.settle();
+            for (const j of scans) j.stream.rejection ??= err.message;
+            settleScans();
           }
           return;
         }

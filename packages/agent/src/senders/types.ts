@@ -10,6 +10,7 @@ import type {
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
+import type { EncodedBatch } from './encode.js';
 
 export type PhaseName = 'snapshot' | 'audit';
 
@@ -24,6 +25,11 @@ export interface Sender {
   /** Long poll; resolves with an empty list after waitMs, rejects with AbortError when signal fires. */
   commands(sessionId: string, waitMs: number, signal?: AbortSignal): Promise<CommandsResponse>;
   postEvents(sessionId: string, batch: EventBatch, signal?: AbortSignal): Promise<EventBatchResult>;
+  /**
+   * Optional fast path: the same request with the events already encoded (see encode.ts). When a
+   * sender has it, the outbox encodes scan chunks as they are written and posts through it.
+   */
+  postEncoded?(sessionId: string, batch: EncodedBatch, signal?: AbortSignal): Promise<EventBatchResult>;
   phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete?: boolean, signal?: AbortSignal): Promise<void>;
   sentinelTasks(sessionId: string, signal?: AbortSignal): Promise<string[]>;
   sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void>;
@@ -37,6 +43,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
+  /** A body already serialized to JSON (takes precedence over `body`). */
+  json?: string | Buffer;
   timeoutMs?: number;
   signal?: AbortSignal;
 }

@@ -41,6 +41,43 @@ function parentPath(p: string): string | null {
 
 /** Set by put(): whether its node was created (not updated in place). Avoids an object per event. */
 let putCreated = false;
+/** Set by resolve(): how much of the path its returned node covers (path.length: all of it). */
+let resolvedAt = 0;
+
+/**
+ * Deepest existing node along `path` (see NodeTable.lookupPrefix). Consecutive events mostly share a
+ * parent directory (a scan lists one directory at a time, writes come in bursts), so the parent of the
+ * last path walked is remembered: a path in the same directory costs one hash probe instead of a walk.
+ * The hint holds a node id, so any removal (which may free or reuse ids) invalidates it.
+ */
+function resolve(st: ViewState, path: string): number {
+  const t = st.t;
+  const hint = st.dirHint;
+  const slash = path.lastIndexOf('/');
+  if (slash > 0 && hint.gen === st.tree.generation && hint.path.length === slash && path.startsWith(hint.path)) {
+    const c = t.childAt(hint.id, path, slash + 1, path.length);
+    if (c !== NO_NODE) {
+      resolvedAt = path.length;
+      return c;
+    }
+    resolvedAt = slash;
+    return hint.id;
+  }
+  const id = t.lookupPrefix(path);
+  resolvedAt = t.prefixEnd;
+  if (slash > 0) {
+    const dirId = resolvedAt === path.length ? t.parent[id]! : resolvedAt === slash && t.isDir(id) ? id : NO_NODE;
+    if (dirId !== NO_NODE) rememberDir(st, path.slice(0, slash), dirId);
+  }
+  return id;
+}
+
+function rememberDir(st: ViewState, dirPath: string, id: number): void {
+  const hint = st.dirHint;
+  hint.path = dirPath;
+  hint.id = id;
+  hint.gen = st.tree.generation;
+}
 
 /**
  * Creates, updates or (when file/dir kind changed) replaces the node of `path` in one walk of the path
@@ -50,8 +87,8 @@ let putCreated = false;
  */
 function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: number, createFlags: number, confirmed: number): number {
   const t = st.t;
-  let id = t.lookupPrefix(path);
-  let at = t.prefixEnd;
+  let id = resolve(st, path);
+  let at = resolvedAt;
   if (at === path.length) {
     if (t.isDir(id) === isDir) {
       st.tree.setAttrs(id, isDir ? 0 : size, mtime);
@@ -76,6 +113,7 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
     id = tree.createChild(id, path.slice(from, i), true, 0, 0, createFlags, confirmed);
     from = i + 1;
   }
+  if (from > at + 1) rememberDir(st, path.slice(0, from - 1), id);
   putCreated = true;
   return tree.createChild(id, path.slice(from), isDir, isDir ? 0 : size, mtime, createFlags, confirmed);
 }
@@ -121,8 +159,8 @@ function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
 function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
   const t = st.t;
   const isAudit = source === 'audit';
-  const deepest = t.lookupPrefix(ev.path);
-  const covered = t.prefixEnd;
+  const deepest = resolve(st, ev.path);
+  const covered = resolvedAt;
   const existing = covered === ev.path.length ? deepest : NO_NODE;
   if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
     if (isAudit) noteAuditEntry(st, existing, ev);

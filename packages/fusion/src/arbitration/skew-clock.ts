@@ -21,6 +21,9 @@ export class SkewClock {
   readonly counts = new Map<number, number>();
   /** While full: count -> buckets with that count, in the order they reached it; null below the bound. */
   #groups: Map<number, Set<number>> | null = null;
+  /** Where the last eviction stopped in the min-count group (see #evict). */
+  #evictGroup: Set<number> | null = null;
+  #evictIt: IterableIterator<number> | null = null;
   /** While full: the smallest count present. */
   #min = 0;
   #mode: number | null = null;
@@ -102,12 +105,30 @@ export class SkewClock {
   #evict(): void {
     if (this.#groups === null) this.#buildGroups();
     const g = this.#groups!.get(this.#min)!;
+    // A Set iterator is live (it skips deleted entries, visits later additions), so one kept across
+    // evictions walks the group oldest-first without restarting at its front every time. It restarts
+    // for another group, after it passed over the mode (which may stop being the mode), or at its end.
+    if (this.#evictGroup !== g) {
+      this.#evictGroup = g;
+      this.#evictIt = g.values();
+    }
     let victim: number | undefined;
-    for (const b of g) {
-      if (b !== this.#mode) {
-        victim = b;
+    let keep = true;
+    for (let r = this.#evictIt!.next(); ; r = this.#evictIt!.next()) {
+      if (r.done) {
+        keep = false;
+        for (const b of g) if (b !== this.#mode) victim ??= b;
         break;
       }
+      if (r.value !== this.#mode) {
+        victim = r.value;
+        break;
+      }
+      keep = false;
+    }
+    if (!keep) {
+      this.#evictGroup = null;
+      this.#evictIt = null;
     }
     // Only with a single bucket in all (a bound of 1): evicting the mode is then unavoidable.
     const alone = victim === undefined;
@@ -121,6 +142,8 @@ export class SkewClock {
 
   #buildGroups(): void {
     this.#groups = new Map();
+    this.#evictGroup = null;
+    this.#evictIt = null;
     this.#min = 0;
     for (const [b, c] of this.counts) {
       this.#group(c).add(b);
@@ -151,6 +174,8 @@ export class SkewClock {
     }
     this.#mode = best;
     this.#groups = null;
+    this.#evictGroup = null;
+    this.#evictIt = null;
     if (this.counts.size >= MAX_BUCKETS) this.#buildGroups();
   }
 }

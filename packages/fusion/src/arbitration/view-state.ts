@@ -59,6 +59,8 @@ export class ViewState {
   audit: AuditContext | null = null;
   lastEventAt: number | null = null;
   readonly j = new Journal();
+  /** The parent directory of the last path resolved (see resolve() in apply-events.ts). */
+  readonly dirHint = { path: '', id: NO_NODE, gen: -1 };
 
   constructor(clocks: EngineClocks, th: Thresholds, table?: NodeTable) {
     this.clocks = clocks;

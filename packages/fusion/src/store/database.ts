@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StoreError } from '../errors.js';
 import { migrate } from './schema.js';
 
 export function openDatabase(path: string, synchronous: 'full' | 'normal'): Database.Database {
@@ -18,9 +19,21 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     migrate(db);
   } catch (err) {
     db.close();
-    throw err;
+    throw describeOpenError(path, err);
   }
   return db;
+}
+
+/** Names the file in the error, and says what a damaged file means for the operator. */
+function describeOpenError(path: string, err: unknown): unknown {
+  if (err instanceof StoreError) return new StoreError(`${path}: ${err.message}`);
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StoreError(
+      `${path}: ${(err as Error).message} (${code}): the file is damaged or not a SQLite database; move it (with its -wal and -shm files) aside to start empty, or restore it from a backup`,
+    );
+  }
+  return err;
 }
 
 /** Checkpoints the WAL into the main file and closes. */

@@ -29,6 +29,12 @@ type Stmt = Database.Statement;
  * Writes: every commit appends one log row with the touched nodes' records; when the log holds more
  * records than a threshold, the chunks those records fall in are rewritten from memory and the log is
  * emptied (same transaction). Reads: chunks, then the log replayed in order.
+ *
+ * Another process may open the same file (`fustor-fusion keys ...` while the daemon runs). A fold
+ * rewrites chunks from this process's memory and empties the log, so it is only done when memory holds
+ * everything on disk: the fold generation (bumped by every fold and wipe) and the last log seq are what
+ * this store last read or wrote. Otherwise a stale copy would fold over, and delete, rows the daemon
+ * acknowledged meanwhile — lost at its next crash.
  */
 export class NodeStore {
   /** Log records that trigger a checkpoint (at least; a quarter of the live nodes when larger). Tests lower it. */
@@ -37,10 +43,18 @@ export class NodeStore {
   readonly #upChunk: Stmt;
   readonly #delChunk: Stmt;
   readonly #clearLog: Stmt;
+  readonly #maxSeq: Stmt;
+  readonly #getGen: Stmt;
+  readonly #setGen: Stmt;
   readonly #db: Database.Database;
   readonly #num: number;
   #dirty = new Set<number>();
   #logRecords = 0;
+  /** Fold generation and highest log seq this store has seen on disk (read at load or written since). */
+  #gen = 0;
+  #lastSeq = 0;
+  /** This store has appended log rows: the one writer (the daemon), whose memory is the truth. */
+  #appended = false;
 
   constructor(db: Database.Database, num: number) {
     this.#db = db;
@@ -54,6 +68,22 @@ export class NodeStore {
     );
     this.#delChunk = db.prepare(`DELETE FROM ${chunkTable(num)} WHERE chunk = ?`);
     this.#clearLog = db.prepare(`DELETE FROM ${logTable(num)}`);
+    this.#maxSeq = db.prepare(`SELECT coalesce(max(seq), 0) FROM ${logTable(num)}`).pluck();
+    this.#getGen = db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck();
+    this.#setGen = db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`);
+  }
+
+  #genKey(): string {
+    return `node_fold_gen_${this.#num}`;
+  }
+
+  #diskGen(): number {
+    return Number(this.#getGen.get(this.#genKey()) ?? 0);
+  }
+
+  #bumpGen(): void {
+    this.#gen = this.#diskGen() + 1;
+    this.#setGen.run(this.#genKey(), String(this.#gen));
   }
 
   /** Appends the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into remaining times. */
@@ -90,7 +120,7 @@ export class NodeStore {
         names[i] = '';
       }
     }
-    this.#insLog.run(
+    const info = this.#insLog.run(
       n,
       bytes(id, 0, n),
       bytes(parent, 0, n),
@@ -102,6 +132,8 @@ export class NodeStore {
       bytes(sMtime, 0, n),
       names.join('\0'),
     );
+    this.#lastSeq = Number(info.lastInsertRowid);
+    this.#appended = true;
     this.#logRecords += n;
     if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t, mono);
   }
@@ -110,10 +142,23 @@ export class NodeStore {
     return this.#logRecords;
   }
 
-  /** Rewrites the chunks the log touched and empties the log (call inside a transaction). */
-  checkpoint(t: NodeTable, mono: number): void {
-    if (this.#logRecords === 0 && this.#dirty.size === 0) return;
-    for (const c of this.#dirty) {
+  /**
+   * Rewrites the chunks the log touched and empties the log (call inside a transaction). Returns false
+   * (and leaves disk alone: the log stays complete) when another process changed the node storage since
+   * this store read it.
+   */
+  checkpoint(t: NodeTable, mono: number): boolean {
+    if (this.#logRecords === 0 && this.#dirty.size === 0) return true;
+    const seq = Number(this.#maxSeq.get());
+    let chunks: Iterable<number> = this.#dirty;
+    if (this.#diskGen() !== this.#gen || seq !== this.#lastSeq) {
+      // Someone else folded. Only the writer, whose last append is still the newest row, knows every
+      // record: it rewrites every chunk from memory. A reader's copy is stale: no fold.
+      if (!this.#appended || seq !== this.#lastSeq) return false;
+      chunks = Array.from({ length: Math.ceil(t.hwm / CHUNK) }, (_, c) => c);
+      this.#db.prepare(`DELETE FROM ${chunkTable(this.#num)} WHERE chunk >= ?`).run(Math.ceil(t.hwm / CHUNK));
+    }
+    for (const c of chunks) {
       const start = c << CHUNK_SHIFT;
       const count = Math.min(CHUNK, t.hwm - start);
       if (count <= 0) {
@@ -145,6 +190,9 @@ export class NodeStore {
     this.#clearLog.run();
     this.#dirty.clear();
     this.#logRecords = 0;
+    this.#lastSeq = 0;
+    this.#bumpGen();
+    return true;
   }
 
   /** Empties the view's node storage (reset). */
@@ -153,11 +201,25 @@ export class NodeStore {
     this.#clearLog.run();
     this.#dirty.clear();
     this.#logRecords = 0;
+    this.#lastSeq = 0;
+    this.#bumpGen();
+  }
+
+  /** Reads chunks and replays the log (one read transaction: a consistent snapshot even while another process writes). */
+  read(mono: number): { table: NodeTable; hwm: number } {
+    let out!: { table: NodeTable; hwm: number };
+    this.#db.transaction(() => {
+      out = this.#read(mono);
+    })();
+    return out;
   }
 
   /** Reads chunks and replays the log into a fresh table; returns it with hwm set but nothing linked. */
-  read(mono: number): { table: NodeTable; hwm: number } {
+  #read(mono: number): { table: NodeTable; hwm: number } {
     const db = this.#db;
+    this.#gen = this.#diskGen();
+    this.#lastSeq = Number(this.#maxSeq.get());
+    this.#appended = false;
     const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm, count(*) AS chunks FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
     const logs = db
       .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${logTable(this.#num)} ORDER BY seq`)

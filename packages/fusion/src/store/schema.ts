@@ -1,10 +1,12 @@
 // The SQLite schema of fusion.db (one file for every view), created or upgraded on open.
 
 import type Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write). */
+export const SCHEMA_VERSION = 2;
 
-/** Shared tables; each view also gets its own `nodes_<num>` table (see nodesTable). */
+/** Shared tables; each view also gets its own node tables (see chunkTable, logTable). */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS views (
@@ -71,14 +73,50 @@ export function createNodeTables(db: Database.Database, num: number): void {
     s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
 }
 
+const NODE_COLUMNS = 'parent,flags,size,mtime,confirmed,s_remaining,s_mtime,names';
+const EXPECTED_COLUMNS: Array<[RegExp, string]> = [
+  [/^nodes_chunk_\d+$/, `chunk,count,${NODE_COLUMNS}`],
+  [/^nodes_log_\d+$/, `seq,count,ids,${NODE_COLUMNS}`],
+];
+const MOVE_ASIDE =
+  'move fusion.db (with its -wal and -shm files) aside and restart (Fusion starts empty and agents re-send their snapshot), or run the Fusion version that wrote it';
+
+/**
+ * Refuses a file this build cannot read, before anything is created in it: otherwise `CREATE TABLE IF
+ * NOT EXISTS` would add empty node tables next to the old ones and the view would load with 0 files.
+ */
+function checkExisting(db: Database.Database, tables: Set<string>): void {
+  if (!tables.has('meta')) throw new StoreError(`fusion.db is not a Fusion database (no meta table; tables: ${[...tables].slice(0, 5).join(', ')}); ${MOVE_ASIDE}`);
+  const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+  if (version !== undefined && Number(version) > SCHEMA_VERSION) {
+    throw new StoreError(`fusion.db has schema version ${version}, newer than this Fusion (${SCHEMA_VERSION}); upgrade Fusion or point it at another data directory`);
+  }
+  const legacy = [...tables].filter((t) => /^nodes_\d+$/.test(t) || t === 'suspects');
+  if (legacy.length > 0) {
+    throw new StoreError(`fusion.db was written by an older, incompatible Fusion build (table ${legacy.join(', ')} of an earlier node layout); this version cannot read its views: ${MOVE_ASIDE}`);
+  }
+  for (const t of tables) {
+    const want = EXPECTED_COLUMNS.find(([re]) => re.test(t))?.[1];
+    if (want === undefined) continue;
+    const have = (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).join(',');
+    if (have !== want) throw new StoreError(`fusion.db table ${t} has columns (${have}), expected (${want}): written by an incompatible Fusion build; ${MOVE_ASIDE}`);
+  }
+  if (tables.has('views')) {
+    for (const r of db.prepare(`SELECT num, id FROM views WHERE last_event_at IS NOT NULL`).all() as Array<{ num: number; id: string }>) {
+      if (!tables.has(chunkTable(r.num)) || !tables.has(logTable(r.num))) {
+        throw new StoreError(`fusion.db: view '${r.id}' has ingested events but its node tables ${chunkTable(r.num)}/${logTable(r.num)} are missing (damaged or incompatible file); ${MOVE_ASIDE}`);
+      }
+    }
+  }
+}
+
 export function migrate(db: Database.Database): void {
+  const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]);
+  if (tables.size > 0) checkExisting(db, tables);
   db.exec(DDL);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-  if (row === undefined) {
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-  } else if (Number(row.value) > SCHEMA_VERSION) {
-    throw new Error(
-      `fusion.db has schema version ${row.value}, newer than this Fusion (${SCHEMA_VERSION}); upgrade Fusion or point it at another data directory`,
-    );
+  if (row === undefined || Number(row.value) < SCHEMA_VERSION) {
+    // 1 -> 2 needs nothing here: DDL created clock_state, and ViewRepo moves a view's histogram rows on its first write.
+    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
   }
 }

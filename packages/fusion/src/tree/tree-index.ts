@@ -33,6 +33,8 @@ export class TreeIndex {
   /** Node ids whose persisted row changed since the last drain (deleted ids included). */
   readonly touched = new Set<number>();
   #listCache = new Map<number, Map<string, Int32Array>>();
+  /** Bumped by every removal: ids remembered across events (path hints) are valid only within one generation. */
+  generation = 0;
 
   constructor(table = new NodeTable()) {
     this.t = table;
@@ -97,6 +99,7 @@ export class TreeIndex {
   removeSubtree(id: number, visit?: (id: number) => void): number {
     const t = this.t;
     if (id === ROOT) return 0;
+    this.generation++;
     const order: number[] = [];
     const stack = [id];
     while (stack.length > 0) {

@@ -20,7 +20,7 @@ import { openViewStore } from '../../src/views/open-view-store.js';
 import type { ViewConfig, ViewEngine, ViewStore } from '../../src/views/contract.js';
 import { checkAggregates, dumpView } from '../engine/dump.js';
 import { Client, openSession, waitFor } from '../server/helpers.js';
-import { readPort, requireBuild, spawnForeground } from './helpers.js';
+import { readPort, requireBuild, runCli, spawnForeground } from './helpers.js';
 
 const INGEST = 'fk_ingest_stress_0000000001';
 const READ = 'fk_read_stress_000000000001';
@@ -302,7 +302,9 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
     const sid = (await openSession(client, INGEST, { agent_id: 'a', pipe_id: 'p', view: 'v', session_timeout_sec: 600 })).session_id;
     const base = `/api/v1/pipe/sessions/${sid}`;
     const tally = { cycles: 0, acked: 0, inflightApplied: 0, inflightNotApplied: 0, pendingAtStop: [] as number[], folds: 0, log: [] as string[] };
-    let latency = 20;
+    /** Client-observed ms per event (EMA): where in a request's processing a delayed kill lands. */
+    let perEventMs = 0.05;
+    let bigMs = 0;
 
     const send = (op: Op) =>
       op.kind === 'batch'
@@ -316,11 +318,15 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
       const ro = new Database(dbPath, { readonly: true, fileMustExist: true });
       let inflight: Op | null = null;
       let stopping = false;
-      const deadline = Date.now() + 800 + Math.floor(rand() * 2500);
+      const deadline = Date.now() + 500 + Math.floor(rand() * 1500);
       const stop = (signal: 'SIGKILL' | 'SIGTERM') => {
         stopping = true;
         child.kill(signal);
       };
+      // every third cycle an operator runs `keys list` meanwhile: a second process opening and closing fusion.db
+      const sideCli = cycle % 3 === 1 ? runCli(['keys', 'list', '--home', run.home], 60_000) : null;
+      let sideDone = false;
+      void sideCli?.then(() => (sideDone = true));
       let lastPending = pendingLog(ro);
       let foldsSeen = 0;
       // traffic until this cycle's stop condition; every op is sent only after the previous one was answered
@@ -329,7 +335,7 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
         if (pending < lastPending) foldsSeen++;
         lastPending = pending;
         const nearFold = pending > FOLD_RECORDS - (mode === 'in-fold' ? 3000 : 900);
-        const timeUp = Date.now() > deadline;
+        const timeUp = Date.now() > deadline && (sideCli === null || sideDone);
         if (mode === 'pre-fold' && nearFold) break;
         if (mode === 'quiescent' && timeUp) break;
         if (mode === 'mid-audit' && work.auditOpen && timeUp && rand() < 0.5) break;
@@ -357,8 +363,9 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
           (mode === 'term-kill' && timeUp);
         if (killNow) {
           // land the kill somewhere inside the request's processing (the fold runs in the commit of the batch that crosses the threshold)
-          const expected = crossing ? latency * 8 : latency;
-          await new Promise((r) => setTimeout(r, Math.floor(rand() * expected * 1.3)));
+          // a crossing batch: aim at the end of its processing, where the commit (and the fold in it) runs
+          const expected = crossing && bigMs > 0 ? bigMs : perEventMs * (op.kind === 'batch' ? op.events.length : 50);
+          await new Promise((r) => setTimeout(r, Math.floor(expected * (crossing ? 0.3 + rand() * 0.7 : rand() * 0.7))));
           if (mode === 'term-kill') {
             stop('SIGTERM');
             await new Promise((r) => setTimeout(r, Math.floor(rand() * 60)));
@@ -367,7 +374,8 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
         }
         const r = await pr;
         if (r?.status === 200) {
-          latency = latency * 0.9 + (performance.now() - t0) * 0.1;
+          if (op.kind === 'batch' && op.events.length === 3500) bigMs = performance.now() - t0;
+          else if (op.kind === 'batch') perEventMs = perEventMs * 0.8 + ((performance.now() - t0) / op.events.length) * 0.2;
           if (op.kind === 'batch') expect(r.body.data.duplicate, `seq ${op.seq}`).toBe(false);
           ref.apply(op, sid);
           tally.acked++;
@@ -381,6 +389,7 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
       if (!stopping) stop(mode === 'quiescent' || mode === 'pre-fold' || mode === 'mid-audit' ? 'SIGKILL' : 'SIGTERM');
       await exited;
       await client.close();
+      if (sideCli) expect((await sideCli).code, `cycle ${cycle}: keys list`).toBe(0);
       tally.cycles++;
       tally.folds += foldsSeen;
 

@@ -289,6 +289,15 @@ const rows: Row[] = [
     stats: { '/': { file_count: 3, dir_count: 5, total_size: 6 } },
   },
   {
+    name: 'parent-directory hint: removals within one batch never leave a stale directory id behind',
+    given: [snap(dir('/d', OLD), up('/d/x', OLD, { size: 1 }))],
+    when: [
+      rt(up('/d/a', T0, { size: 1 }), del('/d'), up('/d/b', T0, { size: 2 }), up('/d', T0, { size: 7 }), up('/d/c', T0, { size: 3 }), up('/d/c', T0, { size: 4 })),
+    ],
+    nodes: { '/d': { is_dir: true }, '/d/a': null, '/d/b': null, '/d/x': null, '/d/c': { size: 4 } },
+    stats: { '/': { file_count: 1, dir_count: 1, total_size: 4 } },
+  },
+  {
     name: 'audit: a new entry whose parent (a file here) has a newer mtime than the audit saw is ignored',
     given: [snap(up('/p', T0))],
     when: [AUDIT_START, audit(up('/p/q', OLD, { parent_path: '/p', parent_mtime_ms: OLD }))],

@@ -1,0 +1,112 @@
+// Hand-rolled JSON for event batches: about twice as fast as JSON.stringify on the snapshot hot path.
+//
+// Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON):
+// the protocol's event fields are written one by one, strings that need no escaping are quoted
+// directly and every other string goes through JSON.stringify, non-finite numbers become null
+// exactly as JSON.stringify makes them. Undefined fields are left out, as JSON.stringify does.
+// Only the protocol's fields are written: Fusion's schemas are strict, and FileEvent has no others.
+
+import type { FileEvent, MessageSource } from '@fustor/protocol';
+
+/** Printable ASCII without `"` and `\`: quoted as is. Anything else takes JSON.stringify's escaping. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function str(s: string): string {
+  return PLAIN.test(s) ? '"' + s + '"' : JSON.stringify(s);
+}
+
+function num(n: number): string {
+  return Number.isFinite(n) ? '' + n : 'null';
+}
+
+function val(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return str(v);
+    case 'number':
+      return num(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return JSON.stringify(v) ?? 'null';
+  }
+}
+
+/** One event as a JSON object. */
+export function encodeEvent(e: FileEvent): string {
+  const u = e as Partial<Record<string, unknown>> & FileEvent;
+  // Fast path: a listed file or directory as scans produce it (nearly every event of a snapshot).
+  if (
+    typeof u.path === 'string' && typeof u.parent_path === 'string' && typeof u.mtime_ms === 'number'
+    && typeof u.observed_at_ms === 'number' && typeof u.parent_mtime_ms === 'number'
+    && u.is_atomic_write === undefined && u.audit_skipped === undefined && e.op === 'upsert'
+    && PLAIN.test(u.path) && PLAIN.test(u.parent_path)
+  ) {
+    const head = u.is_dir === false && typeof u.size === 'number'
+      ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
+      : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
+    if (head !== null) {
+      return head + ',"mtime_ms":' + num(u.mtime_ms) + ',"observed_at_ms":' + num(u.observed_at_ms)
+        + ',"parent_path":"' + u.parent_path + '","parent_mtime_ms":' + num(u.parent_mtime_ms) + '}';
+    }
+  }
+  let s = '';
+  if (u.op !== undefined) s += ',"op":' + val(u.op);
+  if (u.path !== undefined) s += ',"path":' + val(u.path);
+  if (u.is_dir !== undefined) s += ',"is_dir":' + val(u.is_dir);
+  if (u.size !== undefined) s += ',"size":' + val(u.size);
+  if (u.mtime_ms !== undefined) s += ',"mtime_ms":' + val(u.mtime_ms);
+  if (u.observed_at_ms !== undefined) s += ',"observed_at_ms":' + val(u.observed_at_ms);
+  if (u.is_atomic_write !== undefined) s += ',"is_atomic_write":' + val(u.is_atomic_write);
+  if (u.parent_path !== undefined) s += ',"parent_path":' + val(u.parent_path);
+  if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + val(u.parent_mtime_ms);
+  if (u.audit_skipped !== undefined) s += ',"audit_skipped":' + val(u.audit_skipped);
+  return '{' + s.slice(1) + '}';
+}
+
+/** The elements of an events array, comma-separated, without the brackets (chunks join with ','). */
+export function encodeEvents(events: readonly FileEvent[]): string {
+  let s = '';
+  for (let i = 0; i < events.length; i++) s += (i === 0 ? '' : ',') + encodeEvent(events[i]!);
+  return s;
+}
+
+/**
+ * The events of one scan chunk as UTF-8 JSON (encodeEvents output). Kept as a Buffer: the bytes
+ * live outside the JS heap, so chunks waiting for the wire cost the garbage collector nothing.
+ */
+export function encodeChunk(events: readonly FileEvent[]): Buffer {
+  return Buffer.from(encodeEvents(events), 'utf8');
+}
+
+/** A batch whose events are already encoded. */
+export interface EncodedBatch {
+  message_source: MessageSource;
+  batch_seq: number;
+  command_id?: string;
+  /** encodeChunk() outputs, in order; the body joins them with ','. */
+  chunks: readonly Buffer[];
+  /** Number of events in the chunks. */
+  count: number;
+}
+
+const COMMA = Buffer.from(',');
+const TAIL = Buffer.from(']}');
+
+/** The request body of an encoded batch (the same document as JSON.stringify of the EventBatch). */
+export function encodedBatchBody(b: EncodedBatch): Buffer {
+  const head = '{"message_source":' + str(b.message_source) + ',"batch_seq":' + num(b.batch_seq)
+    + (b.command_id !== undefined ? ',"command_id":' + str(b.command_id) : '') + ',"events":[';
+  const parts: Buffer[] = [Buffer.from(head, 'utf8')];
+  b.chunks.forEach((c, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(c);
+  });
+  parts.push(TAIL);
+  return Buffer.concat(parts);
+}
+
+/** The events of encoded chunks, back as objects (the rare paths that need them: splitting after 413). */
+export function decodeChunks(chunks: readonly Buffer[]): FileEvent[] {
+  return chunks.flatMap((c) => JSON.parse('[' + c.toString('utf8') + ']') as FileEvent[]);
+}
