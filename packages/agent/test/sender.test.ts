@@ -78,7 +78,7 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
     tmp.cleanup();
   });
 
-  function outbox(opts: { sessionId?: string; batchMax?: number; startSeq?: number } = {}) {
+  function outbox(opts: { sessionId?: string; batchMax?: number; scanBatchMax?: number; startSeq?: number } = {}) {
     const spool = new Spool({ dir: tmp.dir, maxBytes: 1 << 20, segmentBytes: 1 << 16, fsync: 'rotate' });
     const queue = new RealtimeQueue({ spool, onOverflow: () => undefined });
     const sent: Array<{ source: string; n: number; duplicate: boolean }> = [];
@@ -87,6 +87,7 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
       sessionId: opts.sessionId ?? 's1',
       queue,
       batchMax: opts.batchMax ?? 1000,
+      scanBatchMax: opts.scanBatchMax,
       startSeq: opts.startSeq,
       backoff: { baseMs: 5, capMs: 20 },
       hooks: {
@@ -182,6 +183,54 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
     expect(fusion.applied.filter((r) => r.source === 'snapshot').flatMap((r) => r.paths)).toEqual(Array.from({ length: 10 }, (_, i) => `/s${i}`));
     expect(fusion.applied.map((r) => r.seq)).toEqual(fusion.applied.map((_, i) => i));
     expect(maxInFlight).toBe(1);
+  });
+
+  it('scan chunks queued while a batch is on the wire go out merged up to scan_batch_max_events, with back-pressure', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    fusion.script = async (_req, _res, n) => {
+      if (n === 1) await gate;
+      return false;
+    };
+    const chunk = (c: number) => Array.from({ length: 10 }, (_, i) => upsert(`/c${c}/f${i}`));
+    const { ob } = outbox({ scanBatchMax: 25 });
+    const stream = ob.stream('snapshot');
+    await stream.write(chunk(0));
+    await waitFor(() => fusion.received.length === 1, 'first chunk on the wire');
+    for (let c = 1; c <= 4; c++) await stream.write(chunk(c));
+    // 10 in flight + 40 queued = the look-ahead (2 × 25): the next write waits for the wire.
+    let fifthWritten = false;
+    const fifth = stream.write(chunk(5)).then(() => (fifthWritten = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fifthWritten).toBe(false);
+    release();
+    await fifth;
+    expect(await stream.finish()).toEqual({ complete: true, error: null });
+    expect(fusion.applied.map((r) => r.paths.length)).toEqual([10, 20, 20, 10]);
+    expect(fusion.applied.flatMap((r) => r.paths)).toEqual([0, 1, 2, 3, 4, 5].flatMap(chunk).map((e) => e.path));
+    expect(fusion.applied.map((r) => r.seq)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('413 on a merged scan batch resends its chunks in smaller batches, in order', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    fusion.script = async (req, res, n) => {
+      if (n === 1) await gate;
+      if ((req.body as { events: unknown[] }).events.length <= 15) return false;
+      res.status(413).json({ code: 41301, message: 'body over server.max_body_mb' });
+      return true;
+    };
+    const chunk = (c: number) => Array.from({ length: 10 }, (_, i) => upsert(`/m${c}/f${i}`));
+    const { ob } = outbox({ scanBatchMax: 40 });
+    const stream = ob.stream('audit');
+    await stream.write(chunk(0));
+    await waitFor(() => fusion.received.length === 1, 'first chunk on the wire');
+    for (let c = 1; c <= 4; c++) await stream.write(chunk(c));
+    release();
+    expect(await stream.finish()).toEqual({ complete: true, error: null });
+    expect(fusion.applied.flatMap((r) => r.paths)).toEqual([0, 1, 2, 3, 4].flatMap(chunk).map((e) => e.path));
+    expect(fusion.applied.every((r) => r.paths.length <= 15)).toBe(true);
+    expect(fusion.applied.map((r) => r.seq)).toEqual(fusion.applied.map((_, i) => i));
   });
 
   it('413 (body too large) splits the batch instead of dropping it, keeping order and numbering', async () => {

@@ -19,6 +19,23 @@ function num(n: number): string {
   return Number.isFinite(n) ? '' + n : 'null';
 }
 
+// A directory's files share observed_at_ms, parent_path and parent_mtime_ms: their JSON is made
+// once per run of equal values (double-to-string is the dearest part of encoding a number).
+let tailObserved = NaN;
+let tailParent = '';
+let tailParentMtime = NaN;
+let tailJson = '';
+
+function tail(observed: number, parent: string, parentMtime: number): string {
+  if (observed !== tailObserved || parent !== tailParent || parentMtime !== tailParentMtime) {
+    tailObserved = observed;
+    tailParent = parent;
+    tailParentMtime = parentMtime;
+    tailJson = ',"observed_at_ms":' + num(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + num(parentMtime) + '}';
+  }
+  return tailJson;
+}
+
 function val(v: unknown): string {
   switch (typeof v) {
     case 'string':
@@ -40,15 +57,12 @@ export function encodeEvent(e: FileEvent): string {
     typeof u.path === 'string' && typeof u.parent_path === 'string' && typeof u.mtime_ms === 'number'
     && typeof u.observed_at_ms === 'number' && typeof u.parent_mtime_ms === 'number'
     && u.is_atomic_write === undefined && u.audit_skipped === undefined && e.op === 'upsert'
-    && PLAIN.test(u.path) && PLAIN.test(u.parent_path)
+    && PLAIN.test(u.path) && (u.parent_path === tailParent || PLAIN.test(u.parent_path))
   ) {
     const head = u.is_dir === false && typeof u.size === 'number'
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
-    if (head !== null) {
-      return head + ',"mtime_ms":' + num(u.mtime_ms) + ',"observed_at_ms":' + num(u.observed_at_ms)
-        + ',"parent_path":"' + u.parent_path + '","parent_mtime_ms":' + num(u.parent_mtime_ms) + '}';
-    }
+    if (head !== null) return head + ',"mtime_ms":' + num(u.mtime_ms) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
   }
   let s = '';
   if (u.op !== undefined) s += ',"op":' + val(u.op);

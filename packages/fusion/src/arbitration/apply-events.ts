@@ -18,11 +18,17 @@ export type Outcome = typeof ACCEPTED | typeof IGNORED;
  * (a session's batches apply strictly in order), so it is a re-creation whatever its mtime: the
  * watermark-based logical time can run ahead of the storage clock by up to the event delivery
  * delay plus the skew rounding, and `rm f; echo > f` would otherwise be dropped.
+ *
+ * A path that exists as a node never has a tombstone (a realtime delete removes the node; anything
+ * that creates a node — at the path or, implicitly, as an ancestor — first passes this check, which
+ * drops the tombstones it outdates). So prefixes up to `existsUpTo` characters, known to exist, are
+ * skipped: an update of an existing file checks nothing, a new file in an existing directory only
+ * its own path, instead of every ancestor (a substring and a Map lookup each) on every event.
  */
-export function isTombstoneEcho(st: ViewState, path: string, mtime: number, realtimeSession: string | null = null): boolean {
+export function isTombstoneEcho(st: ViewState, path: string, mtime: number, realtimeSession: string | null = null, existsUpTo = 0): boolean {
   if (st.tombstones.size === 0) return false;
   let hit: string[] | null = null;
-  for (let p: string | null = path; p !== null; p = parentPath(p)) {
+  for (let p: string | null = path; p !== null && p.length > existsUpTo; p = parentPath(p)) {
     const ts = st.tombstones.get(p);
     if (ts === undefined) continue;
     const sameStream = realtimeSession !== null && ts.session === realtimeSession;
@@ -124,7 +130,10 @@ function putEvent(st: ViewState, ev: UpsertEvent, createFlags: number, confirmed
 
 export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null): Outcome {
   if (ev.path === '/') return applyRootUpsert(st, source, ev);
-  if (isTombstoneEcho(st, ev.path, ev.mtime_ms, source === 'realtime' ? session : null)) return IGNORED;
+  if (st.tombstones.size !== 0) {
+    resolve(st, ev.path);
+    if (isTombstoneEcho(st, ev.path, ev.mtime_ms, source === 'realtime' ? session : null, resolvedAt)) return IGNORED;
+  }
   switch (source) {
     case 'realtime':
       return realtimeUpsert(st, ev, now);

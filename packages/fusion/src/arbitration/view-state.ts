@@ -122,7 +122,8 @@ export class ViewState {
 
   dropBlindMarks(id: number, path: string): void {
     if (id !== NO_NODE) this.tree.setFlag(id, F_BLIND, false);
-    if (this.blindDels.delete(path)) this.j.blind.add(path);
+    // Called for every realtime event: skip hashing the path when there is nothing to drop.
+    if (this.blindDels.size !== 0 && this.blindDels.delete(path)) this.j.blind.add(path);
   }
 
   addBlindDeletion(path: string): void {

@@ -18,7 +18,9 @@ export interface KeysOptions {
 async function withStore<T>(opts: KeysOptions, fn: (store: ViewStore, viewIds: string[]) => T): Promise<T> {
   const config = loadConfig(opts);
   const open = await loadOpenViewStore();
-  const store = open({ path: config.storage.path, views: config.views, synchronous: config.storage.synchronous });
+  // Keys live in the settings table: loading no view keeps this fast and light beside a running
+  // daemon that holds a 1M-file view in memory.
+  const store = open({ path: config.storage.path, views: [], synchronous: config.storage.synchronous });
   try {
     return fn(store, config.views.map((v) => v.id));
   } finally {

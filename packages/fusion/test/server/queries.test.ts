@@ -23,6 +23,16 @@ afterAll(async () => {
 });
 
 describe('queries', () => {
+  it('success envelopes are written directly: JSON content type, exact length, no body for HEAD', async () => {
+    const r = await f.client.get('/api/v1/views', KEYS.read);
+    expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(r.body)));
+    expect(r.body.code).toBe(0);
+    const head = await f.client.call('HEAD', '/api/v1/views', { key: KEYS.read });
+    expect(head.status).toBe(200);
+    expect(head.body).toEqual({ raw: '' });
+  });
+
   it('GET /views summarizes each readable view with its leader', async () => {
     const r = await f.client.get('/api/v1/views', KEYS.read);
     expect(r.body.data.items).toEqual([
