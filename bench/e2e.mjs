@@ -376,6 +376,15 @@ async function benchP4(work) {
   }
 }
 
+/** `rm -rf` is several times faster than fs.rmSync on a million small files (minutes otherwise). */
+function removeTree(path) {
+  try {
+    execFileSync('rm', ['-rf', '--', path], { stdio: 'ignore' });
+  } catch {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'fustor-bench-e2e-'));
   const result = {};
@@ -388,7 +397,7 @@ async function main() {
         failed = err;
         result.p3_snapshot_end_to_end = { error: err.message };
       }
-      rmSync(join(work, 'tree'), { recursive: true, force: true });
+      removeTree(join(work, 'tree'));
     }
     if (only !== 'p3') {
       try {
@@ -399,7 +408,7 @@ async function main() {
       }
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeTree(work);
   }
   console.log(`RESULT ${JSON.stringify(result)}`);
   if (failed) {

@@ -211,6 +211,29 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
     expect(fusion.applied.map((r) => r.seq)).toEqual([0, 1, 2, 3]);
   });
 
+  it('a rejected merged scan batch is resent chunk by chunk, so only the chunk with the bad event is dropped', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    fusion.script = async (req, res, n) => {
+      if (n === 1) await gate;
+      if (!(req.body as { events: Array<{ path: string }> }).events.some((e) => e.path === '/bad')) return false;
+      res.status(400).json({ code: 40001, message: 'events[3].path: invalid' });
+      return true;
+    };
+    const chunk = (c: number) => Array.from({ length: 5 }, (_, i) => upsert(c === 2 && i === 3 ? '/bad' : `/k${c}/f${i}`));
+    const { ob } = outbox({ scanBatchMax: 100 });
+    const stream = ob.stream('snapshot');
+    await stream.write(chunk(0));
+    await waitFor(() => fusion.received.length === 1, 'first chunk on the wire');
+    for (let c = 1; c <= 3; c++) await stream.write(chunk(c));
+    release();
+    const outcome = await stream.finish();
+    expect(outcome.complete).toBe(false);
+    expect(outcome.error).toContain('invalid');
+    expect(fusion.applied.flatMap((r) => r.paths)).toEqual([0, 1, 3].flatMap(chunk).map((e) => e.path));
+    expect(fusion.applied.map((r) => r.seq)).toEqual([0, 1, 2]);
+  });
+
   it('413 on a merged scan batch resends its chunks in smaller batches, in order', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));

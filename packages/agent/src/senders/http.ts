@@ -1,11 +1,10 @@
-// HTTP transport over node:http(s) with keep-alive: JSON envelope in and out, errors mapped to FusionError / TransportError.
+// undici transport: JSON envelope in and out, errors mapped to FusionError / TransportError.
 //
-// node:http rather than undici: undici's import and its llhttp WebAssembly compile cost ~0.2–0.3 s
-// of agent start (on the path to the first snapshot batch); node:http is built in, uses the native
-// parser, and honours the server's Keep-Alive timeout hint when reusing idle sockets.
+// undici (the project's chosen agent → Fusion client) keeps sockets alive and disables Nagle, so a
+// small realtime batch is not held back by the server's delayed ACK. Bodies may arrive already
+// encoded (senders/encode.ts) as a string or Buffer and are sent as they are.
 
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent, request } from 'undici';
 import { FusionError, TransportError } from '../errors.js';
 import type { HttpCall, HttpRequest } from './types.js';
 
@@ -31,69 +30,38 @@ export interface HttpTransport {
   close(): Promise<void>;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingMessage['headers'];
-  text: string;
-}
-
 export function createHttpTransport(opts: HttpOptions): HttpTransport {
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: Math.min(opts.timeoutMs, 10_000) } });
   const base = opts.endpoint.replace(/\/+$/, '');
-  const secure = base.startsWith('https:');
-  // noDelay: headers and body leave as two writes; with Nagle on, the body of a small realtime
-  // batch would wait for the server's delayed ACK (up to 40 ms on Linux) — undici disables it too.
-  const agentOpts = { keepAlive: true, maxSockets: 8, noDelay: true };
-  const agent = secure ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
-  const send = secure ? httpsRequest : httpRequest;
-
-  /** One exchange; rejects with the raw error (abort, socket, timeout). */
-  const exchange = (url: string, req: HttpRequest): Promise<Answer> => {
-    const timeout = req.timeoutMs ?? opts.timeoutMs;
-    const body = req.json !== undefined
-      ? (typeof req.json === 'string' ? Buffer.from(req.json, 'utf8') : req.json)
-      : req.body !== undefined ? Buffer.from(JSON.stringify(req.body), 'utf8') : undefined;
-    const headers: Record<string, string | number> = {
-      'x-api-key': opts.credential,
-      'user-agent': opts.userAgent ?? 'fustor-agent',
-      accept: 'application/json',
-    };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = body.length;
-    }
-    const ro: RequestOptions = { method: req.method, agent, headers, timeout };
-    if (req.signal) ro.signal = req.signal;
-    return new Promise<Answer>((resolve, reject) => {
-      let cr: ClientRequest;
-      try {
-        cr = send(url, ro, (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (c: Buffer) => parts.push(c));
-          res.once('error', reject);
-          res.once('aborted', () => reject(new Error('the answer was cut off')));
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(parts).toString('utf8') }));
-        });
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      // Idle socket time, as undici's headers/body timeouts: no byte for `timeout` ms ends the exchange.
-      cr.once('timeout', () => cr.destroy(new Error(`no answer within ${timeout} ms`)));
-      cr.once('error', reject);
-      cr.end(body);
-    });
-  };
-
   const call: HttpCall = async (req: HttpRequest) => {
     const url = `${base}${req.path}`;
-    let ans: Answer;
+    const timeout = req.timeoutMs ?? opts.timeoutMs;
+    const body = req.json !== undefined ? req.json : req.body !== undefined ? JSON.stringify(req.body) : undefined;
+    let status: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
     try {
-      ans = await exchange(url, req);
+      const res = await request(url, {
+        method: req.method,
+        dispatcher,
+        headers: {
+          'x-api-key': opts.credential,
+          'user-agent': opts.userAgent ?? 'fustor-agent',
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: req.signal,
+      });
+      status = res.statusCode;
+      headers = res.headers;
+      text = await res.body.text();
     } catch (err) {
       if (req.signal?.aborted) throw abortError(req.signal, err);
       throw new TransportError(url, err);
     }
-    const { status, text } = ans;
     let env: { code?: number; message?: string; data?: unknown; details?: Record<string, unknown> } | undefined;
     try {
       env = text ? JSON.parse(text) : undefined;
@@ -101,7 +69,7 @@ export function createHttpTransport(opts: HttpOptions): HttpTransport {
       env = undefined;
     }
     if (status >= 200 && status < 300 && (env?.code ?? 0) === 0) return env?.data;
-    const retryAfter = parseRetryAfter(ans.headers['retry-after']);
+    const retryAfter = parseRetryAfter(headers['retry-after']);
     throw new FusionError(
       status,
       typeof env?.code === 'number' ? env.code : status * 100 + 1,
@@ -110,12 +78,7 @@ export function createHttpTransport(opts: HttpOptions): HttpTransport {
       retryAfter,
     );
   };
-  return {
-    call,
-    close: async () => {
-      agent.destroy();
-    },
-  };
+  return { call, close: () => dispatcher.close() };
 }
 
 /** The error an aborted exchange rejects with: always named AbortError (see isAbort). */

@@ -145,6 +145,8 @@ export class SessionOutbox {
   /** Scan batch bound (merged chunks); halved for the rest of the session when Fusion answers 413. */
   #scanBatchMax: number;
   #scans: ScanJob[] = [];
+  /** Chunks still to be sent one per batch after a merged batch was rejected (isolates the bad one). */
+  #unmerged = 0;
   #lastWasRealtime = false;
   #online = true;
   #wake: (() => void) | null = null;
@@ -219,6 +221,7 @@ export class SessionOutbox {
   #close(err: Error): void {
     this.#closed = err;
     this.#scans = [];
+    this.#unmerged = 0;
     const streams = this.#streams;
     this.#streams = new Set();
     for (const st of streams) st.fail(err);
@@ -240,6 +243,10 @@ export class SessionOutbox {
     const first = this.#scans[0]!;
     let n = first.count;
     let k = 1;
+    if (this.#unmerged > 0) {
+      this.#unmerged--;
+      return this.#scans.splice(0, 1);
+    }
     while (k < this.#scans.length) {
       const next = this.#scans[k]!;
       if (next.stream !== first.stream || n + next.count > this.#scanBatchMax) break;
@@ -353,6 +360,14 @@ export class SessionOutbox {
               );
             }
           }
+          return;
+        }
+        if (err instanceof FusionError && !isRetryable(err) && scans.length > 1) {
+          // Merging must not widen a rejection: resend the chunks one per batch so only the chunk
+          // holding the bad event is dropped, as before merging (the number is not consumed).
+          this.#o.hooks.error(err, `merged ${source} batch of ${count} events rejected; resending its ${scans.length} chunks one by one`);
+          this.#scans.unshift(...scans);
+          this.#unmerged = scans.length;
           return;
         }
         if (err instanceof FusionError && !isRetryable(err)) {
