@@ -1,6 +1,5 @@
 // Files the agent keeps in FUSTOR_HOME: pid, console port (actual port, also for port 0), log, state.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface AgentFiles {
@@ -22,19 +21,4 @@ export function agentFiles(home: string): AgentFiles {
   };
 }
 
-export function writePortFile(path: string, port: number): void {
-  writeFileSync(path, `${port}\n`);
-}
-
-export function readPortFile(path: string): number | null {
-  try {
-    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
-}
-
-export function removePortFile(path: string): void {
-  rmSync(path, { force: true });
-}
+export { readPortFile, removePortFile, writePortFile } from '@fustor/protocol';

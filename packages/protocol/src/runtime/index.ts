@@ -3,3 +3,4 @@
 export * from './logger.js';
 export * from './pid-file.js';
 export * from './daemon.js';
+export * from './port-file.js';
