@@ -3,8 +3,9 @@
 // Design (measured, see docs/source-fs.md): directories are visited breadth-first. Each directory
 // is lstat()ed on the main thread right before its listing starts; up to `concurrency` listings
 // run ahead — in stat workers (readdir + lstat of the children with sync calls, on the other
-// core) when a pool is given, else as async readdir with sync lstat of the children here, which
-// on this machine kind is several times cheaper than per-file fs.promises. The event loop gets a
+// core) when a pool is given, the main thread taking one only instead of waiting for a worker;
+// else as async readdir with sync lstat of the children here, which on this kind of machine is
+// several times cheaper than per-file fs.promises. The event loop gets a
 // turn at least every BREATH_MS. Memory holds the pending directory paths, the read-ahead listings
 // and one batch — never the tree.
 
@@ -24,8 +25,8 @@ import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool
 const BREATH_MS = 15;
 const PROGRESS_EVERY_MS = 250;
 const MAX_VIEW_BYTES = 4096;
-/** Directories queued per stat worker at once. */
-const JOBS_PER_WORKER = 4;
+/** Directories queued per stat worker at once (bounded by the read-ahead window). */
+const JOBS_PER_WORKER = 12;
 
 export interface WalkStart {
   local: LocalPath;
@@ -93,7 +94,9 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   let isStart = true;
   let finished = false;
 
-  const startItem = (it: DirItem): void => {
+  /** Directories the workers may take (string paths; byte paths stay on this thread). */
+  const forWorker = (it: DirItem): boolean => pool !== undefined && typeof it.local === 'string';
+  const startItem = (it: DirItem, inWorker: boolean): void => {
     it.started = true;
     let st: Stats | undefined;
     try {
@@ -115,10 +118,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       it.cached = audit.lookup(it.view, st.mtimeMs);
       if (it.cached) return;
     }
-    // Work sharing: keep each worker a few directories ahead; the rest is done on this thread, so
-    // both cores work on a quiet machine and the scan degrades gracefully on a busy one.
-    if (pool && typeof it.local === 'string' && pool.pending < pool.size * JOBS_PER_WORKER) {
-      it.job = pool.run(it.local);
+    if (inWorker) {
+      it.job = pool!.run(it.local as string);
       it.job.then(() => (it.ready = true));
     } else it.listing = listDir(fs, it.local, issues);
   };
@@ -156,17 +157,28 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
         break;
       }
       // Read ahead: stat + start listing the next few directories while this one is processed.
+      // Work sharing: the workers get every directory they can queue (this thread also encodes and
+      // sends what the scan yields); this thread lists one itself only instead of waiting for a
+      // worker, so both cores stay busy on a quiet machine and the scan degrades gracefully on a
+      // busy one. A directory is lstat()ed when its listing starts, never earlier.
       const end = Math.min(queue.length, head + ctx.concurrency);
-      for (let i = head; i < end; i++) if (!queue[i]!.started) startItem(queue[i]!);
-      if (queue[head]!.job && !queue[head]!.ready) {
-        // The next directory is still in a worker: do one that is ours meanwhile.
+      const cap = pool ? pool.size * JOBS_PER_WORKER : 0;
+      for (let i = head; i < end; i++) {
+        const c = queue[i]!;
+        if (c.started) continue;
+        if (!forWorker(c)) startItem(c, false);
+        else if (pool!.pending < cap) startItem(c, true);
+      }
+      if (!queue[head]!.started) startItem(queue[head]!, false);
+      else if (queue[head]!.job && !queue[head]!.ready) {
+        // The next directory is still in a worker: do one meanwhile (read ahead or not yet started).
         for (let j = head + 1; j < end; j++) {
           const c = queue[j]!;
-          if (c.started && !c.job) {
-            queue[j] = queue[head]!;
-            queue[head] = c;
-            break;
-          }
+          if (!c.started) startItem(c, false);
+          else if (c.job) continue;
+          queue[j] = queue[head]!;
+          queue[head] = c;
+          break;
         }
       }
       const it = queue[head]!;
@@ -207,7 +219,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
         if (job && !job.redo) {
           // Fast path: names and stats came from a stat worker.
           listed = true;
-          const { names, types, st } = job as Required<DirJobResult>;
+          const { types, st } = job as Required<DirJobResult>;
+          const names = types.length === 0 ? [] : job.names!.split('\0');
           const local = it.local as string;
           const prefix = local === '/' ? '/' : local + '/';
           for (let i = 0; i < names.length; i++) {

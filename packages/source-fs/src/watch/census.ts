@@ -32,10 +32,23 @@ export async function census(
   const rootSt = fs.lstatSync(root);
   if (rootSt === undefined || !rootSt.isDirectory()) return { dirs: out, complete: false };
   out.push({ local: root, view: '/', mtimeMs: rootSt.mtimeMs });
+  // Leaf skipping: where st_nlink counts subdirectories (ext4, xfs, tmpfs: 2 + subdirs), a directory
+  // with nlink 2 has none and need not be read — most directories of a big tree are leaves, and
+  // reading them was two thirds of start(). Not every file system counts (btrfs says 1, some NFS
+  // servers anything), so it is trusted only after the root's nlink matched its listed subdirectories,
+  // and only on the root's device (a mount below may behave differently).
+  let trustNlink = false;
+  /** nlink of out[i] when it may be a leaf on the root's device, else 0. */
+  const links: number[] = [0];
   let lastBreath = performance.now();
   // `out` doubles as the breadth-first queue: entries after `next` are still to be listed.
   let next = 0;
   while (next < out.length && out.length < limit && !signal?.aborted) {
+    const isRoot = next === 0;
+    if (trustNlink && links[next] === 2) {
+      next++;
+      continue;
+    }
     const dir = out[next++]!;
     let entries: Dirent[] | Dirent<Buffer>[];
     try {
@@ -48,6 +61,11 @@ export async function census(
     } catch (err) {
       issues.fromError(err, dir.local, 'read directory');
       continue;
+    }
+    if (isRoot && rootSt.nlink >= 2) {
+      let subdirs = 0;
+      for (const d of entries) if (d.isDirectory()) subdirs++;
+      trustNlink = rootSt.nlink === 2 + subdirs;
     }
     for (const d of entries) {
       if (!d.isDirectory()) continue;
@@ -65,6 +83,7 @@ export async function census(
       }
       if (st === undefined || !st.isDirectory()) continue;
       out.push({ local, view, mtimeMs: st.mtimeMs });
+      links.push(st.dev === rootSt.dev ? st.nlink : 0);
       if (out.length >= limit) break;
     }
     if (performance.now() - lastBreath > 15) {
