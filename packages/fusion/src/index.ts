@@ -5,6 +5,6 @@ export * from './config/index.js';
 export * from './auth/index.js';
 export * from './sessions/index.js';
 export * from './server/index.js';
-export * from './views/contract.js';
+export * from './contract.js';
 export { openViewStore } from './views/open-view-store.js';
 export { main } from './cli/main.js';

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './paths.js';
 export * from './schemas.js';
 export * from './queries.js';
+export * from './responses.js';
 export * from './validate.js';
 export * from './runtime/index.js';
 export * from './admin.js';

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { normalizeViewPath } from './paths.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TREE_DEPTH, MAX_WAIT_MS, type SessionRole } from './schemas.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PRINCIPAL_ID, MAX_TREE_DEPTH, MAX_WAIT_MS, NODE_KINDS } from './schemas.js';
 
 const queryPath = z
   .string()
@@ -76,6 +76,36 @@ export type TreeQuery = z.infer<typeof treeQuerySchema>;
 export const statsQuerySchema = z.object({ path: queryPath });
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
 
+/** true / false / absent (no filter). */
+const queryOptBool = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    ctx.issues.push({ code: 'custom', message: "must be 'true' or 'false'", input: v });
+    return z.NEVER;
+  });
+
+/** A numeric uid/gid in a query string. */
+const queryId = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!/^[0-9]{1,10}$/.test(v) || n > MAX_PRINCIPAL_ID) {
+      ctx.issues.push({ code: 'custom', message: `must be a numeric id from 0 to ${MAX_PRINCIPAL_ID}`, input: v });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const queryName = z.string().min(1).max(256).optional();
+
+export const SEARCH_SORT_KEYS = ['path', 'size', 'mtime'] as const;
+
 export const searchQuerySchema = pageQuerySchema.extend({
   pattern: z.string().min(1).max(1024).default('*'),
   path: queryPath,
@@ -84,12 +114,47 @@ export const searchQuerySchema = pageQuerySchema.extend({
   max_size: queryNumber,
   modified_after_ms: queryNumber,
   modified_before_ms: queryNumber,
+  // consumers.md §2
+  owner: queryName,
+  uid: queryId,
+  group: queryName,
+  gid: queryId,
+  kind: z.enum(NODE_KINDS).optional(),
+  suspect: queryOptBool,
+  blind_spot: z.enum(['addition', 'deletion', 'none']).optional(),
+  /** Absent: node-id order (stable while the tree is unchanged). */
+  sort_by: z.enum(SEARCH_SORT_KEYS).optional(),
+  sort_order: z.enum(['asc', 'desc']).default('asc'),
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
+// ---- reports (consumers.md §2) --------------------------------------------------------------
+
+export const usageQuerySchema = pageQuerySchema.extend({
+  path: queryPath,
+  by: z.enum(['owner', 'group']).default('owner'),
+});
+export type UsageQuery = z.infer<typeof usageQuerySchema>;
+
+export const MAX_TOP_LIMIT = 1000;
+export const topQuerySchema = z.object({
+  path: queryPath,
+  by: z.enum(['size', 'mtime']).default('size'),
+  order: z.enum(['desc', 'asc']).default('desc'),
+  type: z.enum(['file', 'dir']).default('file'),
+  limit: queryInt(1, MAX_TOP_LIMIT, 100),
+});
+export type TopQuery = z.infer<typeof topQuerySchema>;
+
+export const histogramQuerySchema = z.object({
+  path: queryPath,
+  of: z.enum(['size', 'age']).default('size'),
+});
+export type HistogramQuery = z.infer<typeof histogramQuerySchema>;
+
 export const commandsWaitQuerySchema = z.object({ wait_ms: queryInt(0, MAX_WAIT_MS, 25_000) });
 
-// ---- response shapes ------------------------------------------------------------------------
+// Response shapes live in responses.ts (zod schemas, types inferred from them).
 
 export interface Page<T> {
   items: T[];
@@ -102,56 +167,6 @@ export interface Page<T> {
 
 export function pageOf<T>(items: T[], total: number, page: number, pageSize: number): Page<T> {
   return { items, total, page, page_size: pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) };
-}
-
-export type BlindSpotKind = 'addition' | 'deletion';
-
-export interface TreeNode {
-  path: string;
-  name: string;
-  is_dir: boolean;
-  size: number;
-  mtime_ms: number;
-  integrity_suspect: boolean;
-  blind_spot: BlindSpotKind | null;
-  known_by_agent: boolean;
-  audit_skipped?: boolean;
-  children?: Page<TreeNode>;
-}
-
-export interface ViewSummary {
-  id: string;
-  file_count: number;
-  dir_count: number;
-  total_size: number;
-  leader: { session_id: string; agent_id: string } | null;
-  session_count: number;
-  has_blind_spot: boolean;
-  suspect_count: number;
-  last_event_at_ms: number | null;
-}
-
-export interface ViewStats {
-  path: string;
-  file_count: number;
-  dir_count: number;
-  total_size: number;
-  latest_mtime_ms: number | null;
-  suspect_count: number;
-  blind_spot_count: number;
-  stable: boolean;
-  watermark_ms: number;
-}
-
-export interface SessionInfo {
-  session_id: string;
-  agent_id: string;
-  pipe_id: string;
-  role: SessionRole;
-  created_at_ms: number;
-  last_heartbeat_ms: number;
-  can_realtime: boolean;
-  client_ip: string | null;
 }
 
 /** Every JSON response of Fusion. */

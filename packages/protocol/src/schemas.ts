@@ -31,6 +31,16 @@ const id = z
 const timeMs = z.number().finite('must be a finite number');
 const nonNegInt = z.number().int('must be an integer').nonnegative('must be >= 0');
 
+/** What an entry is, from its own lstat (symlinks are never followed); `is_dir` equals `kind == 'dir'`. */
+export const NODE_KINDS = ['file', 'dir', 'symlink', 'fifo', 'socket', 'device'] as const;
+export type NodeKind = (typeof NODE_KINDS)[number];
+
+/** uid/gid as the storage reports them; 2^32-1 is (uid_t)-1, "no owner", reserved. */
+export const MAX_PRINCIPAL_ID = 0xfffffffe;
+const principalId = z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_PRINCIPAL_ID, `must be at most ${MAX_PRINCIPAL_ID}`);
+/** Permission bits: st_mode & 0o7777. */
+export const MAX_MODE = 0o7777;
+
 // ---- events ---------------------------------------------------------------------------------
 
 export const upsertEventSchema = z.strictObject({
@@ -44,6 +54,12 @@ export const upsertEventSchema = z.strictObject({
   parent_path: viewPath.optional(),
   parent_mtime_ms: timeMs.optional(),
   audit_skipped: z.boolean().optional(),
+  // consumers.md §1: optional on the wire (older agents omit them: stored as null, never invented).
+  kind: z.enum(NODE_KINDS).optional(),
+  uid: principalId.optional(),
+  gid: principalId.optional(),
+  mode: z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_MODE, 'must be permission bits (st_mode & 0o7777)').optional(),
+  ctime_ms: timeMs.optional(),
 });
 
 export const deleteEventSchema = z.strictObject({
@@ -88,6 +104,10 @@ export const eventBatchSchema = z
       }
       if (e.is_atomic_write !== undefined && b.message_source !== 'realtime') {
         ctx.issues.push({ code: 'custom', path: ['events', i, 'is_atomic_write'], message: 'is allowed only in realtime batches', input: e });
+        return;
+      }
+      if (e.kind !== undefined && (e.kind === 'dir') !== e.is_dir) {
+        ctx.issues.push({ code: 'custom', path: ['events', i, 'kind'], message: `'${e.kind}' contradicts is_dir: ${e.is_dir}`, input: e });
         return;
       }
       if ((e.parent_path === undefined) !== (e.parent_mtime_ms === undefined)) {
@@ -165,6 +185,22 @@ export const commandDoneSchema = z.object({
   error: z.string().max(4096).nullable().optional(),
 });
 export type CommandDoneRequest = z.infer<typeof commandDoneSchema>;
+
+// ---- principals (consumers.md §1) ----------------------------------------------------------
+
+/** Largest principals map accepted in one request. */
+export const MAX_PRINCIPALS = 10_000;
+const principalMap = z
+  .record(z.string().regex(/^(0|[1-9][0-9]{0,9})$/, 'keys must be numeric ids'), z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters'))
+  .check((ctx) => {
+    if (Object.keys(ctx.value).length > MAX_PRINCIPALS) ctx.issues.push({ code: 'custom', message: `must hold at most ${MAX_PRINCIPALS} entries`, input: ctx.value });
+  });
+/** Names for the ids an agent reports, from its system's user and group database (getent). */
+export const principalsSchema = z.strictObject({
+  users: principalMap.optional(),
+  groups: principalMap.optional(),
+});
+export type PrincipalsRequest = z.infer<typeof principalsSchema>;
 
 // ---- sentinel -------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // One view's complete in-memory state (tree + marks + clock + audit context) and the journal of what changed since the last commit.
 
-import type { EngineClocks } from '../views/contract.js';
+import type { EngineClocks } from '../contract.js';
 import { F_BLIND, F_LIVE, F_SEEN, F_SUSPECT, NO_NODE, NodeTable, ROOT } from '../tree/node-table.js';
 import { TreeIndex } from '../tree/tree-index.js';
 import { SkewClock } from './skew-clock.js';
@@ -19,6 +19,22 @@ export interface AuditContext {
   startedAt: number;
   /** Directories whose own entry came with audit_skipped:false in this audit. */
   listed: Set<string>;
+}
+
+/** consumers.md §3: what a reader needs to judge how complete and how fresh the view is. Persisted per view. */
+export interface FreshnessState {
+  /** A leader finished a complete snapshot since the view last had none (reset clears it). */
+  snapshotComplete: boolean;
+  lastSnapshotEnd: number | null;
+  lastAuditEnd: number | null;
+  /** Complete audits ended. */
+  auditCount: number;
+  /** Fusion physical time of the last realtime batch. */
+  lastRealtimeAt: number | null;
+}
+
+export function freshState(): FreshnessState {
+  return { snapshotComplete: false, lastSnapshotEnd: null, lastAuditEnd: null, auditCount: 0, lastRealtimeAt: null };
 }
 
 export interface Thresholds {
@@ -58,6 +74,7 @@ export class ViewState {
   clock = new SkewClock();
   audit: AuditContext | null = null;
   lastEventAt: number | null = null;
+  fresh: FreshnessState = freshState();
   readonly j = new Journal();
   /** The parent directory of the last path resolved (see resolve() in apply-events.ts). */
   readonly dirHint = { path: '', id: NO_NODE, gen: -1 };

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyRole } from '@fustor/protocol';
 import type { ConfigApiKey } from '../config/types.js';
-import type { ViewStore } from '../views/contract.js';
+import type { ViewStore } from '../contract.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 
 /** Setting under which created keys live in the store. */

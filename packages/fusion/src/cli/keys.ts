@@ -4,7 +4,7 @@ import { KEY_ROLES, type KeyRole } from '@fustor/protocol';
 import { createStoredKey, STORED_KEYS_SETTING, type StoredApiKey } from '../auth/key-registry.js';
 import { loadConfig } from '../config/load.js';
 import { CliError } from '../errors.js';
-import type { ViewStore } from '../views/contract.js';
+import type { ViewStore } from '../contract.js';
 import { loadOpenViewStore } from './open-store.js';
 
 export interface KeysOptions {

@@ -1,7 +1,7 @@
 // fusion-config.yaml: the user-facing shape (everything optional) and the resolved, frozen shape.
 
 import type { KeyRole } from '@fustor/protocol';
-import type { ViewConfig } from '../views/contract.js';
+import type { ViewConfig } from '../contract.js';
 import type { LogLevel } from '@fustor/protocol';
 
 export interface UserFusionConfig {

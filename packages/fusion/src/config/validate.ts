@@ -6,7 +6,7 @@ import { KEY_ROLES, isLogLevel, type KeyRole } from '@fustor/protocol';
 import { ConfigError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
 import type { ConfigApiKey, FusionConfig } from './types.js';
-import type { ViewConfig } from '../views/contract.js';
+import type { ViewConfig } from '../contract.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 

@@ -8,7 +8,7 @@ import type { FusionConfig } from '../config/types.js';
 import type { JobTracker } from '../sessions/jobs.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { Metrics } from '../server/metrics.js';
-import type { ViewStore } from '../views/contract.js';
+import type { ViewStore } from '../contract.js';
 import { UnauthenticatedError } from '../errors.js';
 
 /** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */

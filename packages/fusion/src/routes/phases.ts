@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { commandDoneSchema, parseOrThrow, phaseEndSchema, sentinelFeedbackSchema } from '@fustor/protocol';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
-import type { ViewEngine } from '../views/contract.js';
+import type { ViewEngine } from '../contract.js';
 import { sendOk } from '../server/envelope.js';
 import { param, type RouteContext } from './context.js';
 import { ingestSession } from './sessions.js';

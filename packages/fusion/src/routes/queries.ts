@@ -17,7 +17,7 @@ import {
 import { mayAccessView, requireRole, requireView } from '../auth/access.js';
 import { NotFoundError } from '../errors.js';
 import { SessionManager } from '../sessions/session-manager.js';
-import type { ViewEngine } from '../views/contract.js';
+import type { ViewEngine } from '../contract.js';
 import { sendOk } from '../server/envelope.js';
 import { authenticate, param, type RouteContext } from './context.js';
 
@@ -44,6 +44,14 @@ export function summarize(ctx: RouteContext, engine: ViewEngine): ViewSummary {
     has_blind_spot: c.blind_spot_count > 0,
     suspect_count: c.suspect_count,
     last_event_at_ms: c.last_event_at_ms,
+    snapshot_complete: c.snapshot_complete,
+    last_snapshot_end_ms: c.last_snapshot_end_ms,
+    last_audit_end_ms: c.last_audit_end_ms,
+    audit_count: c.audit_count,
+    is_auditing: c.is_auditing,
+    can_realtime: ctx.sessions.canRealtime(engine.id),
+    staleness_ms: c.staleness_ms,
+    partial: !c.snapshot_complete,
   };
 }
 
@@ -84,7 +92,8 @@ export function queryRoutes(ctx: RouteContext): Router {
       only_path: q.only_path,
     });
     if (!node) throw new NotFoundError(`path '${q.path}' not found in view '${engine.id}'`);
-    sendOk(res, job ? { node, job } : { node });
+    const partial = !engine.freshness().snapshot_complete;
+    sendOk(res, job ? { node, job, partial } : { node, partial });
   });
 
   r.get('/views/:view/stats', (req, res) => {
@@ -92,14 +101,14 @@ export function queryRoutes(ctx: RouteContext): Router {
     const q = parseOrThrow(statsQuerySchema, req.query);
     const stats = engine.stats(q.path);
     if (!stats) throw new NotFoundError(`path '${q.path}' not found in view '${engine.id}'`);
-    sendOk(res, stats);
+    sendOk(res, { ...stats, can_realtime: ctx.sessions.canRealtime(engine.id) });
   });
 
   r.get('/views/:view/search', (req, res) => {
     const engine = readView(ctx, req);
     const q = parseOrThrow(searchQuerySchema, req.query);
     if (!engine.search) throw new NotFoundError('search is not available in this build');
-    sendOk(res, engine.search(q));
+    sendOk(res, { ...engine.search(q), partial: !engine.freshness().snapshot_complete });
   });
 
   r.get('/views/:view/suspects', (req, res) => {

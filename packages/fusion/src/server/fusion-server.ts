@@ -11,7 +11,7 @@ import { NotFoundError, NotReadyError } from '../errors.js';
 import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
-import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../views/contract.js';
+import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
 import { jsonBody } from './body.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';

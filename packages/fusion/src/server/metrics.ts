@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import type { SessionManager } from '../sessions/session-manager.js';
-import type { ViewStore } from '../views/contract.js';
+import type { ViewStore } from '../contract.js';
 
 const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Command, CommandsResponse, CreateSessionRequest, HeartbeatRequest, HeartbeatResponse, SessionCreated, SessionInfo } from '@fustor/protocol';
-import type { SessionRecord, ViewStore } from '../views/contract.js';
+import type { SessionRecord, ViewStore } from '../contract.js';
 import { SessionExpiredError } from '../errors.js';
 import { CommandQueue } from './command-queue.js';
 
@@ -243,6 +243,12 @@ export class SessionManager {
     return [...this.#sessions.values()];
   }
 
+  /** consumers.md §3: every live session of the view reports full realtime coverage (false with none). */
+  canRealtime(view: string): boolean {
+    const all = this.sessionsOf(view);
+    return all.length > 0 && all.every((s) => s.rec.can_realtime);
+  }
+
   static info(s: LiveSession): SessionInfo {
     const r = s.rec;
     return {
@@ -254,6 +260,8 @@ export class SessionManager {
       last_heartbeat_ms: r.last_heartbeat_ms,
       can_realtime: r.can_realtime,
       client_ip: r.client_ip,
+      phase: s.phase,
+      stats: s.stats,
     };
   }
 }

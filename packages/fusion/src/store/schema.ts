@@ -3,8 +3,25 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-/** 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write).
+ * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown).
+ */
+export const SCHEMA_VERSION = 3;
+
+/** Columns added after a table was first created: [table, column, declaration]. Applied in place on open. */
+const ADDED_VIEW_COLUMNS: Array<[string, string]> = [
+  ['snapshot_complete', 'INTEGER NOT NULL DEFAULT 0'],
+  ['last_snapshot_end', 'REAL'],
+  ['last_audit_end', 'REAL'],
+  ['audit_count', 'INTEGER NOT NULL DEFAULT 0'],
+  ['last_realtime_at', 'REAL'],
+];
+
+function addMissingColumns(db: Database.Database, table: string, cols: ReadonlyArray<[string, string]>): void {
+  const have = new Set(db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
+  for (const [name, decl] of cols) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${decl}`);
+}
 
 /** Shared tables; each view also gets its own node tables (see chunkTable, logTable). */
 const DDL = `
@@ -14,7 +31,12 @@ CREATE TABLE IF NOT EXISTS views (
   id TEXT NOT NULL UNIQUE,
   config TEXT NOT NULL,
   last_event_at REAL,
-  audit_started_at REAL
+  audit_started_at REAL,
+  snapshot_complete INTEGER NOT NULL DEFAULT 0,
+  last_snapshot_end REAL,
+  last_audit_end REAL,
+  audit_count INTEGER NOT NULL DEFAULT 0,
+  last_realtime_at REAL
 );
 CREATE TABLE IF NOT EXISTS tombstones (
   view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,
@@ -114,6 +136,7 @@ export function migrate(db: Database.Database): void {
   const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]);
   if (tables.size > 0) checkExisting(db, tables);
   db.exec(DDL);
+  addMissingColumns(db, 'views', ADDED_VIEW_COLUMNS);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
   if (row === undefined || Number(row.value) < SCHEMA_VERSION) {
     // 1 -> 2 needs nothing here: DDL created clock_state, and ViewRepo moves a view's histogram rows on its first write.

@@ -1,7 +1,7 @@
 // Sessions and key/value settings rows: a Fusion restart is invisible to agents and admins.
 
 import type Database from 'better-sqlite3';
-import type { SessionRecord } from '../views/contract.js';
+import type { SessionRecord } from '../contract.js';
 
 interface SessionRow {
   session_id: string;

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { F_DIR, F_KNOWN, F_LIVE, F_SEEN, NO_NODE, ROOT } from '../tree/node-table.js';
 import { ViewState, type Thresholds } from '../arbitration/view-state.js';
-import type { EngineClocks } from '../views/contract.js';
+import type { EngineClocks } from '../contract.js';
 import { NodeStore } from './node-codec.js';
 
 type Stmt = Database.Statement;
@@ -41,7 +41,9 @@ export class ViewRepo {
       wipeSeen: p(`DELETE FROM audit_seen WHERE view = ?`),
       wipeListed: p(`DELETE FROM audit_listed WHERE view = ?`),
       setAudit: p(`UPDATE views SET audit_started_at = ? WHERE num = ?`),
-      setLastEvent: p(`UPDATE views SET last_event_at = ? WHERE num = ?`),
+      setLastEvent: p(
+        `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ? WHERE num = ?`,
+      ),
       setSeq: p(`UPDATE sessions SET last_batch_seq = max(last_batch_seq, ?) WHERE session_id = ?`),
     };
   }
@@ -79,7 +81,8 @@ export class ViewRepo {
       }
       for (const p of j.listed) s.addListed!.run(v, p);
     }
-    if (st.lastEventAt !== null) s.setLastEvent!.run(st.lastEventAt, v);
+    const f = st.fresh;
+    s.setLastEvent!.run(st.lastEventAt, f.snapshotComplete ? 1 : 0, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, v);
     if (session) s.setSeq!.run(session.seq, session.id);
   }
 
@@ -166,10 +169,29 @@ export class ViewRepo {
       st.blindDels.add(r[0]);
     }
     st.clock.load(this.#readClock());
-    const vrow = db.prepare(`SELECT last_event_at, audit_started_at FROM views WHERE num = ?`).get(v) as
-      | { last_event_at: number | null; audit_started_at: number | null }
+    const vrow = db
+      .prepare(
+        `SELECT last_event_at, audit_started_at, snapshot_complete, last_snapshot_end, last_audit_end, audit_count, last_realtime_at FROM views WHERE num = ?`,
+      )
+      .get(v) as
+      | {
+          last_event_at: number | null;
+          audit_started_at: number | null;
+          snapshot_complete: number | null;
+          last_snapshot_end: number | null;
+          last_audit_end: number | null;
+          audit_count: number | null;
+          last_realtime_at: number | null;
+        }
       | undefined;
     st.lastEventAt = vrow?.last_event_at ?? null;
+    st.fresh = {
+      snapshotComplete: vrow?.snapshot_complete === 1,
+      lastSnapshotEnd: vrow?.last_snapshot_end ?? null,
+      lastAuditEnd: vrow?.last_audit_end ?? null,
+      auditCount: vrow?.audit_count ?? 0,
+      lastRealtimeAt: vrow?.last_realtime_at ?? null,
+    };
     if (vrow?.audit_started_at != null) {
       const listed = new Set<string>();
       for (const r of db.prepare(`SELECT path FROM audit_listed WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string]>) listed.add(r[0]);

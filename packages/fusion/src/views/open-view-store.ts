@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { closeDatabase, openDatabase } from '../store/database.js';
 import { SessionRepo } from '../store/session-repo.js';
-import type { EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from './contract.js';
+import type { EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
 import { ViewEngineImpl, type LogFn } from './view-engine.js';
 
 const DEFAULT_CLOCKS: EngineClocks = { physical: () => Date.now(), monotonic: () => performance.now() };

@@ -1,12 +1,12 @@
 // ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
 
 import type Database from 'better-sqlite3';
-import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode, ViewStats } from '@fustor/protocol';
+import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode } from '@fustor/protocol';
 import { pageOf } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
 import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
-import { ViewState, type Thresholds } from '../arbitration/view-state.js';
+import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
 import { searchTree } from '../tree/search.js';
@@ -15,11 +15,13 @@ import type {
   ApplyContext,
   ApplyResult,
   EngineClocks,
+  EngineFreshness,
+  EngineStats,
   TreeListOptions,
   ViewConfig,
   ViewCounters,
   ViewEngine,
-} from './contract.js';
+} from '../contract.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -97,6 +99,7 @@ export class ViewEngineImpl implements ViewEngine {
           if (r !== ACCEPTED) ignored++;
         }
         st.lastEventAt = now;
+        if (source === 'realtime') st.fresh.lastRealtimeAt = now;
         expireSuspects(st);
         return { accepted: events.length - ignored, ignored };
       },
@@ -111,6 +114,11 @@ export class ViewEngineImpl implements ViewEngine {
 
   snapshotEnd(complete: boolean): void {
     this.#log('debug', 'snapshot ended', { view: this.id, complete });
+    if (!complete) return;
+    this.#commit((st) => {
+      st.fresh.snapshotComplete = true;
+      st.fresh.lastSnapshotEnd = this.#clocks.physical();
+    });
   }
 
   auditStart(): void {
@@ -121,7 +129,15 @@ export class ViewEngineImpl implements ViewEngine {
     if (this.#st.audit === null) {
       throw new ConflictError(`view '${this.id}' has no audit in progress`, { view: this.id });
     }
-    const deleted = this.#commit((st) => endAudit(st, complete, this.#clocks.physical()));
+    const deleted = this.#commit((st) => {
+      const now = this.#clocks.physical();
+      const n = endAudit(st, complete, now);
+      if (complete) {
+        st.fresh.lastAuditEnd = now;
+        st.fresh.auditCount++;
+      }
+      return n;
+    });
     return { deleted };
   }
 
@@ -146,6 +162,8 @@ export class ViewEngineImpl implements ViewEngine {
       const fresh = new ViewState(this.#clocks, st.th);
       fresh.clock = st.clock;
       fresh.lastEventAt = st.lastEventAt;
+      // The view has no snapshot any more: answers are partial until the next complete one.
+      fresh.fresh = { ...freshState(), lastRealtimeAt: st.fresh.lastRealtimeAt };
       fresh.j.wipe = true;
       this.#st = fresh;
       return undefined;
@@ -170,7 +188,21 @@ export class ViewEngineImpl implements ViewEngine {
     return listTree(this.#st.tree, id, path, opts);
   }
 
-  stats(path: string): ViewStats | null {
+  /** consumers.md §3, except can_realtime (a property of the live sessions, added by the server). */
+  freshness(): EngineFreshness {
+    const f = this.#st.fresh;
+    const newest = Math.max(f.lastRealtimeAt ?? -Infinity, f.lastAuditEnd ?? -Infinity);
+    return {
+      snapshot_complete: f.snapshotComplete,
+      last_snapshot_end_ms: f.lastSnapshotEnd,
+      last_audit_end_ms: f.lastAuditEnd,
+      audit_count: f.auditCount,
+      is_auditing: this.#st.audit !== null,
+      staleness_ms: newest === -Infinity ? null : Math.max(0, this.#clocks.physical() - newest),
+    };
+  }
+
+  stats(path: string): EngineStats | null {
     this.tick();
     const st = this.#st;
     const t = st.t;
@@ -193,8 +225,12 @@ export class ViewEngineImpl implements ViewEngine {
       blind = t.flags[id]! & F_BLIND ? 1 : 0;
     }
     const latest_mtime_ms = latest === -Infinity ? null : latest;
-    const stable = suspect_count === 0 && (latest_mtime_ms === null || watermark - latest_mtime_ms > st.th.hotMs);
+    const fresh = this.freshness();
+    // Before the first complete snapshot the counts may be incomplete: never call that stable.
+    const stable = fresh.snapshot_complete && suspect_count === 0 && (latest_mtime_ms === null || watermark - latest_mtime_ms > st.th.hotMs);
     return {
+      ...fresh,
+      partial: !fresh.snapshot_complete,
       path,
       file_count,
       dir_count,
@@ -228,6 +264,7 @@ export class ViewEngineImpl implements ViewEngine {
       blind_spot_count: st.blindAdditionCount() + st.blindDels.size,
       tombstone_count: st.tombstones.size,
       last_event_at_ms: st.lastEventAt,
+      ...this.freshness(),
     };
   }
 

@@ -17,7 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileEvent, MessageSource } from '@fustor/protocol';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import type { ViewConfig, ViewEngine, ViewStore } from '../../src/views/contract.js';
+import type { ViewConfig, ViewEngine, ViewStore } from '../../src/contract.js';
 import { checkAggregates, dumpView } from '../engine/dump.js';
 import { Client, openSession, waitFor } from '../server/helpers.js';
 import { readPort, requireBuild, runCli, spawnForeground } from './helpers.js';
@@ -162,6 +162,7 @@ class Reference {
     if (op.kind === 'batch') this.v.applyBatch(op.source, op.events, { session_id: sessionId, batch_seq: op.seq });
     else if (op.name === 'audit/start') this.v.auditStart();
     else if (op.name === 'audit/end') this.v.auditEnd(true);
+    else if (op.name === 'snapshot/end') this.v.snapshotEnd(true);
   }
 }
 
@@ -171,7 +172,8 @@ function canonical(v: ViewEngine) {
   let mode: number | null = null;
   let best = -1;
   for (const [b, c] of d.histogram) if (c > best) [mode, best] = [b, c];
-  const { last_event_at_ms: _, ...counters } = d.counters;
+  // Times differ between the process and the reference (their clocks); the freshness flags and counts must not.
+  const { last_event_at_ms: _, last_audit_end_ms: _a, last_snapshot_end_ms: _s, staleness_ms: _st, ...counters } = d.counters;
   return {
     nodes: Object.fromEntries(Object.entries(d.nodes).map(([p, [flags, size, mtime, , seen]]) => [p, [flags, size, mtime, seen]])),
     tombstones: Object.keys(d.tombstones).sort(),
@@ -266,7 +268,7 @@ async function apiState(c: Client) {
     return out.sort();
   };
   const stats = (await c.get(`/api/v1/views/v/stats?path=/`, READ)).body.data;
-  const { watermark_ms, stable: _, ...counts } = stats;
+  const { watermark_ms, stable: _, can_realtime: _c, last_audit_end_ms: _a, last_snapshot_end_ms: _s, staleness_ms: _st, ...counts } = stats;
   return { state: { nodes, suspects: await all('suspects'), blind: await all('blind-spots'), counts }, skewSec: Math.round((Date.now() - watermark_ms) / 1000) };
 }
 
@@ -276,7 +278,7 @@ function refApiState(v: ViewEngine) {
   for (const n of page.items) nodes[n.path] = [n.is_dir, n.size, n.mtime_ms, n.integrity_suspect, n.blind_spot, n.known_by_agent, n.audit_skipped ?? null];
   const suspects = v.suspects(1, 10_000_000).items.map((i) => [i.path, i.mtime_ms]).sort();
   const blind = v.blindSpots(undefined, 1, 10_000_000).items.map((i) => [i.path, i.kind]).sort();
-  const { watermark_ms: _w, stable: _, ...counts } = v.stats('/')!;
+  const { watermark_ms: _w, stable: _, last_audit_end_ms: _a, last_snapshot_end_ms: _s, staleness_ms: _st, ...counts } = v.stats('/')!;
   return { nodes, suspects, blind, counts };
 }
 

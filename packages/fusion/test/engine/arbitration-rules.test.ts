@@ -10,6 +10,7 @@ type Step =
   | { auditEnd: boolean }
   | { advance: { phys?: number; mono?: number } }
   | { snapshotStart: boolean }
+  | { snapshotEnd: boolean }
   | { sentinel: SentinelResult[] }
   | { tick: true };
 
@@ -40,6 +41,7 @@ const audit = (...ev: FileEvent[]): Step => ({ src: 'audit', ev });
 const onDemand = (...ev: FileEvent[]): Step => ({ src: 'on_demand', ev });
 const AUDIT_START: Step = { audit: 'start' };
 const AUDIT_END: Step = { auditEnd: true };
+const snapEnd: Step = { snapshotEnd: true };
 const advance = (phys = 0, mono = 0): Step => ({ advance: { phys, mono } });
 
 const rows: Row[] = [
@@ -408,6 +410,12 @@ const rows: Row[] = [
   },
   // ---- stats -----------------------------------------------------------------------------------
   {
+    name: 'stats stable verdict: never stable before the first complete snapshot (partial)',
+    given: [rt(up('/d/f', T0))],
+    when: [advance(H + 1000), { snapshotEnd: false }],
+    stats: { '/d': { stable: false, partial: true, snapshot_complete: false }, '/': { stable: false, partial: true } },
+  },
+  {
     name: 'stats stable verdict: a recent write is unstable until the threshold passes',
     given: [rt(up('/d/f', T0))],
     when: [],
@@ -415,7 +423,7 @@ const rows: Row[] = [
   },
   {
     name: 'stats stable verdict: stable after the threshold',
-    given: [rt(up('/d/f', T0))],
+    given: [snapEnd, rt(up('/d/f', T0))],
     when: [advance(H + 1000)],
     stats: { '/d': { stable: true }, '/': { stable: true } },
   },
@@ -458,6 +466,7 @@ describe('arbitration rules (consistency.md §4–§6)', () => {
             hh.phys += s.advance.phys ?? 0;
             hh.mono += s.advance.mono ?? 0;
           } else if ('snapshotStart' in s) hh.v.snapshotStart(s.snapshotStart);
+          else if ('snapshotEnd' in s) hh.v.snapshotEnd(s.snapshotEnd);
           else if ('sentinel' in s) sentinel = hh.sentinel(s.sentinel);
           else hh.v.tick();
         }

@@ -1,6 +1,6 @@
 // Test helpers: a canonical dump of a view's whole state, and a brute-force recomputation of directory aggregates.
 
-import type { ViewEngine } from '../../src/views/contract.js';
+import type { ViewEngine } from '../../src/contract.js';
 import type { ViewEngineImpl } from '../../src/views/view-engine.js';
 import { F_DIR, F_SEEN, PERSISTED_FLAGS, ROOT } from '../../src/tree/node-table.js';
 

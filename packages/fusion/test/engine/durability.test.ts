@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, OLD, T0, del, dir, session, up } from './harness.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import type { ViewConfig } from '../../src/views/contract.js';
+import type { ViewConfig } from '../../src/contract.js';
 
 function openStore(h: Harness, views: ViewConfig[]) {
   return openViewStore({ path: h.path, views, clocks: { physical: () => h.phys, monotonic: () => h.mono } });

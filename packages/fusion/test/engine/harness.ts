@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileEvent, MessageSource, SentinelResult, TreeNode } from '@fustor/protocol';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import type { SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../../src/views/contract.js';
+import type { SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../../src/contract.js';
 
 export const T0 = 1_700_000_000_000;
 export const HOT_SEC = 60;

@@ -2,7 +2,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TreeNode } from '@fustor/protocol';
-import type { TreeListOptions } from '../../src/views/contract.js';
+import type { TreeListOptions } from '../../src/contract.js';
 import { Harness, OLD, dir, up } from './harness.js';
 
 const opts = (over: Partial<TreeListOptions> = {}): TreeListOptions => ({

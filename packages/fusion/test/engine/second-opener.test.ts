@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileEvent } from '@fustor/protocol';
 import { NodeStore } from '../../src/store/node-codec.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import type { ViewStore } from '../../src/views/contract.js';
+import type { ViewStore } from '../../src/contract.js';
 import { checkAggregates, dumpView } from './dump.js';
 
 const VIEWS = [{ id: 'v', hot_file_threshold_sec: 600, tombstone_ttl_sec: 3600 }];

@@ -10,7 +10,7 @@ import type { FileEvent } from '@fustor/protocol';
 import { StoreError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import type { ViewConfig } from '../../src/views/contract.js';
+import type { ViewConfig } from '../../src/contract.js';
 import { dumpView } from './dump.js';
 
 const V = (id: string): ViewConfig => ({ id, hot_file_threshold_sec: 600, tombstone_ttl_sec: 3600 });

@@ -4,6 +4,7 @@
 
 import type {
   BlindSpotKind,
+  Freshness,
   FileEvent,
   MessageSource,
   Page,
@@ -61,7 +62,12 @@ export interface TreeListOptions {
   only_path: boolean;
 }
 
-export interface ViewCounters {
+/** Freshness as the engine knows it; can_realtime is a property of the live sessions. */
+export type EngineFreshness = Omit<Freshness, 'can_realtime'>;
+/** stats() of the engine: ViewStats without can_realtime (the server adds it). */
+export type EngineStats = Omit<ViewStats, 'can_realtime'>;
+
+export interface ViewCounters extends EngineFreshness {
   file_count: number;
   dir_count: number;
   total_size: number;
@@ -94,7 +100,8 @@ export interface ViewEngine {
 
   /** null when the path does not exist. */
   tree(path: string, opts: TreeListOptions): TreeNode | null;
-  stats(path: string): ViewStats | null;
+  stats(path: string): EngineStats | null;
+  freshness(): EngineFreshness;
   counters(): ViewCounters;
   /** Logical "now" in the storage clock domain. */
   watermark(): number;
