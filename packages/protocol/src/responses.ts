@@ -2,6 +2,7 @@
 // OpenAPI document is generated from the same objects, so the contract has one source of truth.
 
 import { z } from 'zod';
+import type { Page } from './queries.js';
 import { MESSAGE_SOURCES, NODE_KINDS, ROLES } from './schemas.js';
 
 const ms = z.number();
@@ -27,7 +28,7 @@ export type BlindSpotKind = z.infer<typeof blindSpotKindSchema>;
  * One node of a view. With `only_path=true` only path, name and is_dir are present. Metadata an agent
  * did not send (older agents) is null, never invented.
  */
-export const treeNodeSchema = z.object({
+const treeNodeBase = z.object({
   path: z.string(),
   name: z.string(),
   is_dir: z.boolean(),
@@ -46,11 +47,13 @@ export const treeNodeSchema = z.object({
   group: z.string().nullable().optional(),
   last_agent_id: z.string().nullable().optional(),
   last_source: z.enum(MESSAGE_SOURCES).nullable().optional(),
+});
+export type TreeNode = z.infer<typeof treeNodeBase> & { children?: Page<TreeNode> };
+export const treeNodeSchema: z.ZodType<TreeNode> = treeNodeBase.extend({
   get children() {
     return pageSchema(treeNodeSchema).optional();
   },
 });
-export type TreeNode = z.infer<typeof treeNodeSchema>;
 
 /** consumers.md §3: how complete and how fresh a view's picture is. */
 export const freshnessSchema = z.object({
@@ -125,7 +128,7 @@ export const usageItemSchema = z.object({
 });
 export type UsageItem = z.infer<typeof usageItemSchema>;
 
-export const topItemSchema = treeNodeSchema.extend({
+export const topItemSchema = treeNodeBase.extend({
   /** Directories: their subtree's counts. */
   file_count: count.optional(),
   dir_count: count.optional(),

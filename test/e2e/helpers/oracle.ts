@@ -93,7 +93,7 @@ export async function walkFusion(client: FusionClient, view: string, opts: { dep
 
   const record = (n: TreeNode): void => {
     if (n.path === '/') return;
-    out.set(n.path, { path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : n.size, mtime_ms: n.is_dir ? 0 : n.mtime_ms });
+    out.set(n.path, { path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : (n.size ?? 0), mtime_ms: n.is_dir ? 0 : (n.mtime_ms ?? 0) });
   };
   // Returns true when this node's subtree down to the limit was fully present in the answer.
   const absorb = (n: TreeNode, isRequestRoot: boolean): void => {

@@ -49,7 +49,7 @@ export function makeSpec(over: { pipe?: Partial<PipeSpec['pipe']>; batchMax?: nu
       id: 's1', type: 'fs',
       config: { uri: '/fake', driver_params: { file_pattern: '*', exclude: [], write_settle_ms: 0, max_watched_dirs: 1000, realtime: true } },
     },
-    sender: { id: 'f1', type: 'fusion', config: { endpoint: 'http://fake', credential: 'k', view: 'v', batch_max_events: over.batchMax ?? 1000, timeout_ms: 1000 } },
+    sender: { id: 'f1', type: 'fusion', config: { endpoint: 'http://fake', credential: 'k', view: 'v', batch_max_events: over.batchMax ?? 1000, scan_batch_max_events: over.batchMax ?? 1000, timeout_ms: 1000 } },
     spool: { max_mb: 16, segment_mb: 1, fsync: 'rotate' },
   };
 }
