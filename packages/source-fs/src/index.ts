@@ -5,3 +5,4 @@ export { createFsSource } from './fs-source.js';
 export { SourceRootError, OutsideRootError, SourceOptionsError, SourceNotStartedError, SOURCE_ERROR_CODES } from './errors.js';
 export { encodeNameBytes, decodeSegment } from './names.js';
 export { estimateDrift } from './clock/drift.js';
+export { kindOf, kindOfMode, metaOf, type EntryMeta } from './meta.js';

@@ -1,9 +1,13 @@
 // Fast acceptance check for event batches on the ingest hot path; anything it does not clearly accept goes to zod,
 // which then produces the exact error (so messages stay identical and this check may only be stricter, never looser).
 
-import { MAX_EVENTS_PER_BATCH, MESSAGE_SOURCES, viewPathProblem, type EventBatch } from '@fustor/protocol';
+import { MAX_EVENTS_PER_BATCH, MAX_MODE, MAX_PRINCIPAL_ID, MESSAGE_SOURCES, NODE_KINDS, viewPathProblem, type EventBatch } from '@fustor/protocol';
 
-const UPSERT_KEYS = new Set(['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped']);
+const UPSERT_KEYS = new Set([
+  'op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped',
+  'kind', 'uid', 'gid', 'mode', 'ctime_ms',
+]);
+const KINDS = new Set<string>(NODE_KINDS);
 const DELETE_KEYS = new Set(['op', 'path', 'is_dir', 'observed_at_ms']);
 const BATCH_KEYS = new Set(['message_source', 'batch_seq', 'command_id', 'events']);
 const SOURCES = new Set<string>(MESSAGE_SOURCES);
@@ -11,6 +15,7 @@ const SOURCES = new Set<string>(MESSAGE_SOURCES);
 const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 const optFinite = (v: unknown): boolean => v === undefined || finite(v);
 const optBool = (v: unknown): boolean => v === undefined || typeof v === 'boolean';
+const optId = (v: unknown): boolean => v === undefined || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_PRINCIPAL_ID);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function onlyKeys(o: Record<string, unknown>, allowed: Set<string>): boolean {
@@ -27,6 +32,9 @@ function upsertOk(e: Record<string, unknown>, source: string): boolean {
   if (e.is_atomic_write !== undefined && (typeof e.is_atomic_write !== 'boolean' || source !== 'realtime')) return false;
   if (e.audit_skipped !== undefined && (typeof e.audit_skipped !== 'boolean' || !e.is_dir || source !== 'audit')) return false;
   if (e.parent_path !== undefined && (typeof e.parent_path !== 'string' || viewPathProblem(e.parent_path) !== null)) return false;
+  if (e.kind !== undefined && (typeof e.kind !== 'string' || !KINDS.has(e.kind) || (e.kind === 'dir') !== e.is_dir)) return false;
+  if (!optId(e.uid) || !optId(e.gid) || !optFinite(e.ctime_ms)) return false;
+  if (e.mode !== undefined && !(Number.isInteger(e.mode) && (e.mode as number) >= 0 && (e.mode as number) <= MAX_MODE)) return false;
   return (e.parent_path === undefined) === (e.parent_mtime_ms === undefined);
 }
 

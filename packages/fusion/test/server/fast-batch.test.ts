@@ -9,8 +9,8 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, '', 'x', '/a', '/a/', '//a', '/a/../b', '/ok/p', true, false, [], {}, 'realtime', 'snapshot', 'audit', 'on_demand', 'upsert', 'delete', Number.MAX_SAFE_INTEGER];
-const KEYS = ['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped', 'bogus', 'message_source', 'batch_seq', 'command_id', 'events'];
+const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, 0o7777, 0o10000, 4294967294, 4294967295, 'file', 'dir', 'symlink', 'fifo', 'bogus-kind', '', 'x', '/a', '/a/', '//a', '/a/../b', '/ok/p', true, false, [], {}, 'realtime', 'snapshot', 'audit', 'on_demand', 'upsert', 'delete', Number.MAX_SAFE_INTEGER];
+const KEYS = ['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped', 'kind', 'uid', 'gid', 'mode', 'ctime_ms', 'bogus', 'message_source', 'batch_seq', 'command_id', 'events'];
 
 function base(r: () => number): any {
   const sources = ['realtime', 'snapshot', 'audit', 'on_demand'];
@@ -18,7 +18,11 @@ function base(r: () => number): any {
   const events = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) =>
     r() < 0.2 && source !== 'snapshot'
       ? { op: 'delete', path: `/d${i}`, observed_at_ms: 5 }
-      : { op: 'upsert', path: `/a/f${i}`, is_dir: r() < 0.3, size: 10, mtime_ms: 1.5, ...(source === 'audit' ? { parent_path: '/a', parent_mtime_ms: 1 } : {}) },
+      : (() => {
+          const dir = r() < 0.3;
+          const meta = r() < 0.5 ? { kind: dir ? 'dir' : 'file', uid: 1000, gid: 100, mode: 0o644, ctime_ms: 2.5 } : {};
+          return { op: 'upsert', path: `/a/f${i}`, is_dir: dir, size: 10, mtime_ms: 1.5, ...meta, ...(source === 'audit' ? { parent_path: '/a', parent_mtime_ms: 1 } : {}) };
+        })(),
   );
   return { message_source: source, batch_seq: Math.floor(r() * 10), ...(source === 'on_demand' ? { command_id: 'c1' } : {}), events };
 }
