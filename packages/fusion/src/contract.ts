@@ -43,6 +43,8 @@ export interface SessionRecord {
 
 export interface ApplyContext {
   session_id: string;
+  /** The sending session's agent: recorded as last_agent_id on the nodes the batch changes. */
+  agent_id?: string;
   /** batch_seq to record for the session in the same transaction as the events. */
   batch_seq: number;
   command_id?: string | null;
@@ -95,6 +97,8 @@ export interface ViewEngine {
   sentinelFeedback(results: readonly SentinelResult[]): { cleared: number; renewed: number; deleted: number };
   /** Processes due suspect expirations (called by a timer; also safe to call any time). */
   tick(): void;
+  /** Owner/group names an agent resolved for the ids it reports (consumers.md §1); returns how many were new or renamed. */
+  setPrincipals(users: Readonly<Record<string, string>>, groups: Readonly<Record<string, string>>): { users: number; groups: number };
   /** Empties the tree and all marks (admin reset). */
   reset(): void;
 

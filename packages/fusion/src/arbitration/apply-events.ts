@@ -2,6 +2,7 @@
 
 import type { DeleteEvent, MessageSource, UpsertEvent } from '@fustor/protocol';
 import { F_AUDIT_SKIPPED, F_DIR, F_KNOWN, NO_NODE, ROOT } from '../tree/node-table.js';
+import { kindCode, sourceCode } from '../tree/node-meta.js';
 import type { ViewState } from './view-state.js';
 
 /** Outcome of one event: applied (possibly changing nothing) or discarded by a rule. */
@@ -45,8 +46,12 @@ function parentPath(p: string): string | null {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
-/** Set by put(): whether its node was created (not updated in place). Avoids an object per event. */
+/** Set by put(): whether its node was created (not updated in place), and whether it changed at all. Avoids an object per event. */
 let putCreated = false;
+let putChanged = false;
+/** Provenance stamped on every node the current event creates or changes (source code, agent index; see node-meta.ts). */
+let provSource = 0;
+let provAgent = 0;
 /** Set by resolve(): how much of the path its returned node covers (path.length: all of it). */
 let resolvedAt = 0;
 
@@ -97,7 +102,7 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
   let at = resolvedAt;
   if (at === path.length) {
     if (t.isDir(id) === isDir) {
-      st.tree.setAttrs(id, isDir ? 0 : size, mtime);
+      putChanged = st.tree.setAttrs(id, isDir ? 0 : size, mtime);
       putCreated = false;
       return id;
     }
@@ -117,18 +122,35 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
   for (let i = from; i < path.length; i++) {
     if (path.charCodeAt(i) !== 47) continue;
     id = tree.createChild(id, path.slice(from, i), true, 0, 0, createFlags, confirmed);
+    tree.setProvenance(id, provSource, provAgent);
     from = i + 1;
   }
   if (from > at + 1) rememberDir(st, path.slice(0, from - 1), id);
   putCreated = true;
+  putChanged = true;
   return tree.createChild(id, path.slice(from), isDir, isDir ? 0 : size, mtime, createFlags, confirmed);
 }
 
+/** Applies the event's size, mtime and metadata to its node; stamps provenance when anything changed. */
 function putEvent(st: ViewState, ev: UpsertEvent, createFlags: number, confirmed: number): number {
-  return put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
+  const id = put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
+  applyMeta(st, id, ev, putChanged);
+  return id;
 }
 
-export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null): Outcome {
+function applyMeta(st: ViewState, id: number, ev: UpsertEvent, changed: boolean): boolean {
+  const metaChanged = st.tree.setMeta(id, kindCode(ev.kind), ev.uid, ev.gid, ev.mode, ev.ctime_ms);
+  if (changed || metaChanged) st.tree.setProvenance(id, provSource, provAgent);
+  return metaChanged;
+}
+
+/**
+ * `agent` is the view's index of the sending agent (Labels.agentIndex); every node the event creates or
+ * changes records it with the message source (consumers.md §1, provenance).
+ */
+export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null, agent = 0): Outcome {
+  provSource = sourceCode(source);
+  provAgent = agent;
   if (ev.path === '/') return applyRootUpsert(st, source, ev);
   if (st.tombstones.size !== 0) {
     resolve(st, ev.path);
@@ -172,6 +194,8 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
   const covered = resolvedAt;
   const existing = covered === ev.path.length ? deepest : NO_NODE;
   if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
+    // Content is not newer, but a newer ctime says the scan saw a chown/chmod Fusion missed: take the metadata only.
+    if (ev.ctime_ms !== undefined && !(t.ctime[existing]! >= ev.ctime_ms)) applyMeta(st, existing, ev, false);
     if (isAudit) noteAuditEntry(st, existing, ev);
     return ACCEPTED;
   }
@@ -204,7 +228,9 @@ function noteAuditEntry(st: ViewState, id: number, ev: UpsertEvent): void {
 function applyRootUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
   if (!ev.is_dir) return IGNORED;
   const t = st.t;
-  if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) st.tree.setAttrs(ROOT, 0, ev.mtime_ms);
+  if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) {
+    applyMeta(st, ROOT, ev, st.tree.setAttrs(ROOT, 0, ev.mtime_ms));
+  }
   if (source === 'audit') noteAuditEntry(st, ROOT, ev);
   return ACCEPTED;
 }

@@ -53,8 +53,11 @@ export class Journal {
   auditChanged = false;
   /** Set by reset(): the store wipes the view's rows before writing the rest. */
   wipe = false;
+  /** Owner/group names learned in this commit. */
+  principals: Array<['user' | 'group', number, string]> = [];
 
   clear(): void {
+    this.principals = [];
     this.tombstones.clear();
     this.blind.clear();
     this.seen.clear();

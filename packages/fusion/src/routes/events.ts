@@ -49,6 +49,7 @@ export function eventRoutes(ctx: RouteContext): Router {
     if (!engine) throw new NotFoundError(`view '${session.rec.view}' is no longer configured`);
     const result = engine.applyBatch(src, batch.events, {
       session_id: session.rec.session_id,
+      agent_id: session.rec.agent_id,
       batch_seq: batch.batch_seq,
       command_id: batch.command_id ?? null,
     });

@@ -2,28 +2,38 @@
 
 import type Database from 'better-sqlite3';
 import { F_LIVE, F_SUSPECT, NO_NODE, NodeTable, PERSISTED_FLAGS } from '../tree/node-table.js';
+import { NO_ID, NO_MODE } from '../tree/node-meta.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
+
+const COLS = 'parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names, ks, uid, gid, mode, ctime, agent';
 
 export const CHUNK_SHIFT = 12;
 export const CHUNK = 1 << CHUNK_SHIFT;
 
+type Column = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
+
 /** A view of `count` elements of typed array `a` from `start` as a Buffer (no copy). */
-function bytes(a: Int32Array | Uint8Array | Float64Array, start: number, count: number): Buffer {
+function bytes(a: Column, start: number, count: number): Buffer {
   return Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, count * a.BYTES_PER_ELEMENT);
 }
 
 /** Copies a blob into typed array `a` at element `start` (blobs need not be aligned, so copy bytes). */
-function into(blob: Buffer, a: Int32Array | Uint8Array | Float64Array, start: number): void {
+function into(blob: Buffer, a: Column, start: number): void {
   blob.copy(Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, blob.length));
 }
 
-function aligned<T extends Int32Array | Float64Array>(blob: Buffer, C: (new (n: number) => T) & { BYTES_PER_ELEMENT: number }): T {
+function aligned<T extends Int32Array | Uint32Array | Uint16Array | Float64Array>(blob: Buffer, C: (new (n: number) => T) & { BYTES_PER_ELEMENT: number }): T {
   const a = new C(blob.length / C.BYTES_PER_ELEMENT);
   into(blob, a, 0);
   return a;
 }
 
 type Stmt = Database.Statement;
+type Blob = Buffer | null;
+/** count, ids, then COLS (metadata blobs are null in rows written before schema 3). */
+type LogRow = [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string, Blob, Blob, Blob, Blob, Blob, Blob];
+/** chunk, count, then COLS. */
+type ChunkRow = [number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string, Blob, Blob, Blob, Blob, Blob, Blob];
 
 /**
  * Writes: every commit appends one log row with the touched nodes' records; when the log holds more
@@ -61,10 +71,10 @@ export class NodeStore {
     this.#num = num;
     createNodeTables(db, num);
     this.#insLog = db.prepare(
-      `INSERT INTO ${logTable(num)} (count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+      `INSERT INTO ${logTable(num)} (count, ids, ${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.#upChunk = db.prepare(
-      `INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+      `INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, ${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.#delChunk = db.prepare(`DELETE FROM ${chunkTable(num)} WHERE chunk = ?`);
     this.#clearLog = db.prepare(`DELETE FROM ${logTable(num)}`);
@@ -100,6 +110,12 @@ export class NodeStore {
     const sRem = new Float64Array(n);
     const sMtime = new Float64Array(n);
     const names: string[] = new Array(n);
+    const ks = new Uint8Array(n);
+    const uid = new Uint32Array(n).fill(NO_ID);
+    const gid = new Uint32Array(n).fill(NO_ID);
+    const mode = new Uint16Array(n).fill(NO_MODE);
+    const ctime = new Float64Array(n).fill(NaN);
+    const agent = new Uint16Array(n);
     for (let i = 0; i < n; i++) {
       const x = list[i]!;
       id[i] = x;
@@ -115,6 +131,12 @@ export class NodeStore {
           sMtime[i] = t.sMtime[x]!;
         }
         names[i] = t.names[x]!;
+        ks[i] = t.ks[x]!;
+        uid[i] = t.uid[x]!;
+        gid[i] = t.gid[x]!;
+        mode[i] = t.mode[x]!;
+        ctime[i] = t.ctime[x]!;
+        agent[i] = t.agent[x]!;
       } else {
         parent[i] = NO_NODE;
         names[i] = '';
@@ -131,6 +153,12 @@ export class NodeStore {
       bytes(sRem, 0, n),
       bytes(sMtime, 0, n),
       names.join('\0'),
+      bytes(ks, 0, n),
+      bytes(uid, 0, n),
+      bytes(gid, 0, n),
+      bytes(mode, 0, n),
+      bytes(ctime, 0, n),
+      bytes(agent, 0, n),
     );
     this.#lastSeq = Number(info.lastInsertRowid);
     this.#appended = true;
@@ -185,6 +213,12 @@ export class NodeStore {
         bytes(sRem, 0, count),
         bytes(t.sMtime, start, count),
         names.join('\0'),
+        bytes(t.ks, start, count),
+        bytes(t.uid, start, count),
+        bytes(t.gid, start, count),
+        bytes(t.mode, start, count),
+        bytes(t.ctime, start, count),
+        bytes(t.agent, start, count),
       );
     }
     this.#clearLog.run();
@@ -222,9 +256,9 @@ export class NodeStore {
     this.#appended = false;
     const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm, count(*) AS chunks FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
     const logs = db
-      .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${logTable(this.#num)} ORDER BY seq`)
+      .prepare(`SELECT count, ids, ${COLS} FROM ${logTable(this.#num)} ORDER BY seq`)
       .raw(true)
-      .all() as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string][];
+      .all() as LogRow[];
     let hwm = meta.hwm ?? 0;
     const decoded = logs.map((r) => {
       const ids = aligned(r[1], Int32Array);
@@ -236,9 +270,9 @@ export class NodeStore {
     const names = t.names;
     if (hwm > 0) names.length = hwm;
     const rows = db
-      .prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${chunkTable(this.#num)} ORDER BY chunk`)
+      .prepare(`SELECT chunk, count, ${COLS} FROM ${chunkTable(this.#num)} ORDER BY chunk`)
       .raw(true);
-    for (const r of rows.iterate() as IterableIterator<[number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string]>) {
+    for (const r of rows.iterate() as IterableIterator<ChunkRow>) {
       const start = r[0] << CHUNK_SHIFT;
       into(r[2], t.parent, start);
       into(r[3], t.flags, start);
@@ -249,6 +283,15 @@ export class NodeStore {
       into(r[8], t.sMtime, start);
       const parts = r[9].split('\0');
       for (let k = 0; k < r[1]; k++) names[start + k] = parts[k]!;
+      // Null in a schema-2 row: the columns keep their "not reported" fill.
+      if (r[10] !== null) {
+        into(r[10], t.ks, start);
+        into(r[11]!, t.uid, start);
+        into(r[12]!, t.gid, start);
+        into(r[13]!, t.mode, start);
+        into(r[14]!, t.ctime, start);
+        into(r[15]!, t.agent, start);
+      }
     }
     this.#dirty.clear();
     this.#logRecords = 0;
@@ -263,8 +306,23 @@ export class NodeStore {
       const sRem = aligned(r[7], Float64Array);
       const sMtime = aligned(r[8], Float64Array);
       const parts = r[9].split('\0');
+      const hasMeta = r[10] !== null;
+      const ks = r[10];
+      const uid = hasMeta ? aligned(r[11]!, Uint32Array) : null;
+      const gid = hasMeta ? aligned(r[12]!, Uint32Array) : null;
+      const mode = hasMeta ? aligned(r[13]!, Uint16Array) : null;
+      const ctime = hasMeta ? aligned(r[14]!, Float64Array) : null;
+      const agent = hasMeta ? aligned(r[15]!, Uint16Array) : null;
       for (let i = 0; i < n; i++) {
         const x = ids[i]!;
+        if (hasMeta) {
+          t.ks[x] = ks![i]!;
+          t.uid[x] = uid![i]!;
+          t.gid[x] = gid![i]!;
+          t.mode[x] = mode![i]!;
+          t.ctime[x] = ctime![i]!;
+          t.agent[x] = agent![i]!;
+        } else t.clearMeta(x);
         t.parent[x] = parent[i]!;
         t.flags[x] = flags[i]!;
         t.size[x] = size[i]!;

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS sessions (
   snapshot_started INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS view_agents (
+  view INTEGER NOT NULL, idx INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (view, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS principals (
+  view INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('user','group')), id INTEGER NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (view, kind, id)) WITHOUT ROWID;
 `;
 
 /**
@@ -84,15 +89,26 @@ export function logTable(num: number): string {
   return `nodes_log_${num}`;
 }
 
+/**
+ * Schema 3 metadata columns (consumers.md §1), nullable: a row written before they existed reads as "not
+ * reported". ks = kind + last source (1 byte), uid/gid (u32), mode (u16), ctime (f64), agent index (u16).
+ */
+export const META_COLUMNS = ['ks', 'uid', 'gid', 'mode', 'ctime', 'agent'] as const;
+const META_DDL = META_COLUMNS.map((c) => `, ${c} BLOB`).join('');
+
 export function createNodeTables(db: Database.Database, num: number): void {
   db.exec(`CREATE TABLE IF NOT EXISTS ${chunkTable(num)} (
     chunk INTEGER PRIMARY KEY, count INTEGER NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL${META_DDL})`);
   db.exec(`CREATE TABLE IF NOT EXISTS ${logTable(num)} (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, ids BLOB NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL${META_DDL})`);
+  // Upgrade in place: a schema-2 table gains the columns; its rows read as "not reported".
+  const meta = META_COLUMNS.map((c) => [c, 'BLOB'] as [string, string]);
+  addMissingColumns(db, chunkTable(num), meta);
+  addMissingColumns(db, logTable(num), meta);
 }
 
 const NODE_COLUMNS = 'parent,flags,size,mtime,confirmed,s_remaining,s_mtime,names';
@@ -100,6 +116,10 @@ const EXPECTED_COLUMNS: Array<[RegExp, string]> = [
   [/^nodes_chunk_\d+$/, `chunk,count,${NODE_COLUMNS}`],
   [/^nodes_log_\d+$/, `seq,count,ids,${NODE_COLUMNS}`],
 ];
+/** The schema-2 columns, optionally followed by the schema-3 ones (added in place by createNodeTables). */
+function knownLayout(have: string, v2: string): boolean {
+  return have === v2 || have === `${v2},${META_COLUMNS.join(',')}`;
+}
 const MOVE_ASIDE =
   'move fusion.db (with its -wal and -shm files) aside and restart (Fusion starts empty and agents re-send their snapshot), or run the Fusion version that wrote it';
 
@@ -121,7 +141,7 @@ function checkExisting(db: Database.Database, tables: Set<string>): void {
     const want = EXPECTED_COLUMNS.find(([re]) => re.test(t))?.[1];
     if (want === undefined) continue;
     const have = (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).join(',');
-    if (have !== want) throw new StoreError(`fusion.db table ${t} has columns (${have}), expected (${want}): written by an incompatible Fusion build; ${MOVE_ASIDE}`);
+    if (!knownLayout(have, want)) throw new StoreError(`fusion.db table ${t} has columns (${have}), expected (${want}): written by an incompatible Fusion build; ${MOVE_ASIDE}`);
   }
   if (tables.has('views')) {
     for (const r of db.prepare(`SELECT num, id FROM views WHERE last_event_at IS NOT NULL`).all() as Array<{ num: number; id: string }>) {

@@ -45,6 +45,8 @@ export class ViewRepo {
         `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ? WHERE num = ?`,
       ),
       setSeq: p(`UPDATE sessions SET last_batch_seq = max(last_batch_seq, ?) WHERE session_id = ?`),
+      addAgent: p(`INSERT OR REPLACE INTO view_agents (view, idx, agent_id) VALUES (?,?,?)`),
+      upPrincipal: p(`INSERT OR REPLACE INTO principals (view, kind, id, name) VALUES (?,?,?,?)`),
     };
   }
 
@@ -66,6 +68,9 @@ export class ViewRepo {
       else s.delBlind!.run(v, p);
     }
     if (st.clock.changed) this.#writeClock(st);
+    const labels = st.tree.labels;
+    for (const i of labels.newAgents) s.addAgent!.run(v, i, labels.agents[i]);
+    for (const [kind, id, name] of j.principals) s.upPrincipal!.run(v, kind, id, name);
     if (j.auditChanged) {
       s.wipeSeen!.run(v);
       s.wipeListed!.run(v);
@@ -128,6 +133,7 @@ export class ViewRepo {
   /** Called after a successful commit: the journal's content is now on disk. */
   static committed(st: ViewState): void {
     st.tree.touched.clear();
+    st.tree.labels.newAgents = [];
     st.j.clear();
     st.clock.changed = false;
   }
@@ -169,6 +175,13 @@ export class ViewRepo {
       st.blindDels.add(r[0]);
     }
     st.clock.load(this.#readClock());
+    const labels = st.tree.labels;
+    for (const [idx, agent] of db.prepare(`SELECT idx, agent_id FROM view_agents WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[number, string]>) {
+      labels.loadAgent(idx, agent);
+    }
+    for (const [kind, id, name] of db.prepare(`SELECT kind, id, name FROM principals WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, string]>) {
+      (kind === 'user' ? labels.users : labels.groups).set(id, name);
+    }
     const vrow = db
       .prepare(
         `SELECT last_event_at, audit_started_at, snapshot_complete, last_snapshot_end, last_audit_end, audit_count, last_realtime_at FROM views WHERE num = ?`,

@@ -94,8 +94,9 @@ export class ViewEngineImpl implements ViewEngine {
       (st) => {
         const now = this.#clocks.physical();
         let ignored = 0;
+        const agent = ctx.agent_id ? st.tree.labels.agentIndex(ctx.agent_id) : 0;
         for (const ev of events) {
-          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id) : applyDelete(st, source, ev, now, ctx.session_id);
+          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
           if (r !== ACCEPTED) ignored++;
         }
         st.lastEventAt = now;
@@ -157,11 +158,33 @@ export class ViewEngineImpl implements ViewEngine {
     this.#commit((st) => expireSuspects(st));
   }
 
+  setPrincipals(users: Readonly<Record<string, string>>, groups: Readonly<Record<string, string>>): { users: number; groups: number } {
+    const labels = this.#st.tree.labels;
+    const fresh = (map: Map<number, string>, from: Readonly<Record<string, string>>) =>
+      Object.entries(from).filter(([id, name]) => map.get(Number(id)) !== name);
+    const u = fresh(labels.users, users);
+    const g = fresh(labels.groups, groups);
+    if (u.length === 0 && g.length === 0) return { users: 0, groups: 0 };
+    this.#commit((st) => {
+      const l = st.tree.labels;
+      for (const [id, name] of u) {
+        l.users.set(Number(id), name);
+        st.j.principals.push(['user', Number(id), name]);
+      }
+      for (const [id, name] of g) {
+        l.groups.set(Number(id), name);
+        st.j.principals.push(['group', Number(id), name]);
+      }
+    });
+    return { users: u.length, groups: g.length };
+  }
+
   reset(): void {
     this.#commit((st) => {
       const fresh = new ViewState(this.#clocks, st.th);
       fresh.clock = st.clock;
       fresh.lastEventAt = st.lastEventAt;
+      fresh.tree.labels = st.tree.labels;
       // The view has no snapshot any more: answers are partial until the next complete one.
       fresh.fresh = { ...freshState(), lastRealtimeAt: st.fresh.lastRealtimeAt };
       fresh.j.wipe = true;
