@@ -15,6 +15,8 @@ import type {
   TreeNode,
   ViewStats,
 } from '@fustor/protocol';
+import type { ChangeRecord, CommittedChanges } from './changes/committed.js';
+import type { Labels } from './tree/node-meta.js';
 
 export interface ViewConfig {
   id: string;
@@ -79,6 +81,24 @@ export interface ViewCounters extends EngineFreshness {
   last_event_at_ms: number | null;
 }
 
+/**
+ * Told about every commit that wrote feed entries. `inTransaction` runs inside the commit's transaction
+ * (synchronous; throwing aborts the commit), so what it writes is exactly as durable as the batch;
+ * `committed` runs once the commit is durable (fan-out to live readers).
+ */
+export interface CommitListener {
+  inTransaction?(view: ViewEngine, changes: CommittedChanges): void;
+  committed?(view: ViewEngine, changes: CommittedChanges): void;
+}
+
+/** Reading the change feed (consumers.md §4). */
+export interface FeedBounds {
+  /** Smallest `since` still answerable: every entry after it is kept. */
+  oldest_since: number;
+  /** Cursor of the newest entry (0 when none was ever written). */
+  latest: number;
+}
+
 /** One view's materialized state. All mutating methods persist before returning. */
 export interface ViewEngine {
   readonly id: string;
@@ -111,6 +131,11 @@ export interface ViewEngine {
   watermark(): number;
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }>;
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }>;
+  /** Entries after `since`, at most `limit` accepted by `keep`, examining at most `maxScan`; `next` resumes past all examined. */
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number };
+  feedBounds(): FeedBounds;
+  /** Names the feed's codes (agent ids, owner/group names) with the view's labels. */
+  readonly labels: Labels;
   /** Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404). */
   search?(query: SearchQuery): Page<TreeNode>;
 }
@@ -127,6 +152,8 @@ export interface ViewStore {
   /** Key/value for runtime settings and API keys created through the admin API. */
   getSetting<T>(key: string): T | undefined;
   setSetting(key: string, value: unknown): void;
+  /** Adds a listener to every view's commits (present and future); returns its removal. */
+  addCommitListener(l: CommitListener): () => void;
   /** Checkpoints WAL and closes the database. */
   close(): void;
 }
@@ -146,6 +173,8 @@ export interface OpenViewStoreOptions {
   clocks?: EngineClocks;
   /** 'full' fsyncs every commit (survives power loss); 'normal' survives process crashes only. */
   synchronous?: 'full' | 'normal';
+  /** Change-feed retention (fusion-config.yaml `feed:`); default 10,000,000 entries and 720 hours per view. */
+  feedRetention?: { entries: number; hours: number };
   /** Structured log hook; the engine never writes to stdout/stderr itself. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }

@@ -6,6 +6,7 @@ import { adminRoutes } from './admin.js';
 import { eventRoutes } from './events.js';
 import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
+import { changeRoutes } from './changes.js';
 import { queryRoutes } from './queries.js';
 import { sessionRoutes } from './sessions.js';
 
@@ -19,6 +20,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(phaseRoutes(ctx));
   r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
+  r.use(changeRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

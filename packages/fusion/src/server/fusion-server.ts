@@ -15,6 +15,7 @@ import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.
 import { jsonBody } from './body.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
+import { FeedHub } from '../feed/feed-hub.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
 
@@ -29,6 +30,15 @@ export interface FusionServerOptions {
   sessionSweepMs?: number;
   /** Drain deadline on stop before open connections are cut. */
   stopDeadlineMs?: number;
+  /** Comment period on idle SSE streams (tests shorten it). */
+  feedKeepaliveMs?: number;
+}
+
+/** feed: of fusion-config.yaml (consumers.md §4), when the config carries it. */
+function feedRetentionOf(c: FusionConfig): { entries: number; hours: number } | undefined {
+  const feed = (c as { feed?: { retention_entries?: number; retention_hours?: number } }).feed;
+  if (!feed) return undefined;
+  return { entries: feed.retention_entries ?? 10_000_000, hours: feed.retention_hours ?? 720 };
 }
 
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
@@ -38,6 +48,7 @@ export class FusionServer {
   readonly #log: Logger;
   readonly #metrics = new Metrics();
   readonly #jobs = new JobTracker();
+  readonly #feed: FeedHub;
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -51,6 +62,7 @@ export class FusionServer {
   constructor(opts: FusionServerOptions) {
     this.#opts = opts;
     this.#config = opts.config;
+    this.#feed = new FeedHub(opts.feedKeepaliveMs);
     this.#log = opts.log ?? createLogger({ level: opts.config.logging.level });
   }
 
@@ -106,9 +118,11 @@ export class FusionServer {
       views: c.views,
       clocks: this.#opts.clocks,
       synchronous: c.storage.synchronous,
+      feedRetention: feedRetentionOf(c),
       log: (level, msg, fields) => this.#log.log(level, msg, fields),
     });
     this.#store = store;
+    store.addCommitListener(this.#feed);
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
     this.#applyRuntime({ ...DEFAULT_RUNTIME, log_level: c.logging.level, ...saved });
     this.#keys = new KeyRegistry(store, c.api_keys);
@@ -146,6 +160,8 @@ export class FusionServer {
         return self.#rateLimiter;
       },
       jobs: this.#jobs,
+      feed: this.#feed,
+      feedMaxLag: () => (this.#config as { feed?: { max_lag?: number } }).feed?.max_lag ?? 100_000,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,
@@ -196,7 +212,11 @@ export class FusionServer {
     if (store && this.#sessions && this.#keys) {
       store.configureViews(next.views);
       const keep = new Set(next.views.map((v) => v.id));
-      for (const v of prev.views) if (!keep.has(v.id)) this.#sessions.dropView(v.id);
+      for (const v of prev.views) {
+        if (keep.has(v.id)) continue;
+        this.#sessions.dropView(v.id);
+        this.#feed.closeAll(v.id);
+      }
       this.#sessions.defaultTimeoutSec = next.session.timeout_sec;
       this.#keys.reload(next.api_keys);
     }
@@ -211,6 +231,8 @@ export class FusionServer {
       const http = this.#http;
       this.#sessions?.stop();
       this.#jobs.cancelAll();
+      // Streams never end by themselves: end them so the server can close.
+      this.#feed.closeAll();
       if (http) {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();

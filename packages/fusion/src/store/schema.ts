@@ -5,7 +5,8 @@ import { StoreError } from '../errors.js';
 
 /**
  * 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write).
- * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown).
+ * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown),
+ *    the change feed (`feed_<n>` per view) and subscriptions.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -16,6 +17,7 @@ const ADDED_VIEW_COLUMNS: Array<[string, string]> = [
   ['last_audit_end', 'REAL'],
   ['audit_count', 'INTEGER NOT NULL DEFAULT 0'],
   ['last_realtime_at', 'REAL'],
+  ['feed_next', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 function addMissingColumns(db: Database.Database, table: string, cols: ReadonlyArray<[string, string]>): void {
@@ -36,7 +38,8 @@ CREATE TABLE IF NOT EXISTS views (
   last_snapshot_end REAL,
   last_audit_end REAL,
   audit_count INTEGER NOT NULL DEFAULT 0,
-  last_realtime_at REAL
+  last_realtime_at REAL,
+  feed_next INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS tombstones (
   view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,

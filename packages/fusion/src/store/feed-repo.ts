@@ -1,0 +1,180 @@
+// One view's change log in fusion.db: one row per commit holding its entries as column blobs, cursors numbered per view.
+
+import type Database from 'better-sqlite3';
+import type { ChangeBuffer } from '../changes/change-buffer.js';
+import { CommittedChanges, type ChangeRecord } from '../changes/committed.js';
+
+export function feedTable(num: number): string {
+  return `feed_${num}`;
+}
+
+export function createFeedTable(db: Database.Database, num: number): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${feedTable(num)} (
+    first INTEGER PRIMARY KEY, count INTEGER NOT NULL, at REAL NOT NULL,
+    ops BLOB NOT NULL, bits BLOB NOT NULL, srcs BLOB NOT NULL, agents BLOB NOT NULL,
+    sizes BLOB NOT NULL, mtimes BLOB NOT NULL, ks BLOB NOT NULL, uids BLOB NOT NULL, gids BLOB NOT NULL,
+    modes BLOB NOT NULL, ctimes BLOB NOT NULL, paths TEXT NOT NULL)`);
+}
+
+export interface FeedRetention {
+  /** Entries kept per view (older rows are dropped whole). */
+  entries: number;
+  /** Entries older than this are dropped. */
+  hours: number;
+}
+
+type Row = [number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string];
+
+const buf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+function f64(b: Buffer): Float64Array {
+  const a = new Float64Array(b.length >> 3);
+  b.copy(Buffer.from(a.buffer));
+  return a;
+}
+function u32(b: Buffer): Uint32Array {
+  const a = new Uint32Array(b.length >> 2);
+  b.copy(Buffer.from(a.buffer));
+  return a;
+}
+function u16(b: Buffer): Uint16Array {
+  const a = new Uint16Array(b.length >> 1);
+  b.copy(Buffer.from(a.buffer));
+  return a;
+}
+
+/** Prune at most this often: a retention check is two range deletes, not worth paying on every commit. */
+const PRUNE_EVERY_COMMITS = 256;
+const PRUNE_EVERY_MS = 10_000;
+/** Rows one age prune looks at: bounded work per commit that prunes, and it runs far more often than rows age out. */
+const PRUNE_MAX_ROWS = 10_000;
+
+/**
+ * Rows are written inside the batch's transaction, so the feed and the tree can never disagree after a
+ * crash. A row is one commit: P1's 1,000-event batches cost one insert of a dozen blobs. `next` (the cursor
+ * the next entry gets) is persisted in `views.feed_next` so cursors stay monotonic even when every row aged out.
+ */
+export class FeedRepo {
+  readonly #db: Database.Database;
+  readonly #num: number;
+  readonly #ins: Database.Statement;
+  readonly #range: Database.Statement;
+  readonly #oldest: Database.Statement;
+  #next: number;
+  #commitsSincePrune = 0;
+  #lastPrune = 0;
+
+  constructor(db: Database.Database, num: number, next: number) {
+    this.#db = db;
+    this.#num = num;
+    createFeedTable(db, num);
+    const t = feedTable(num);
+    this.#ins = db.prepare(`INSERT INTO ${t} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    // From the row holding cursor ?+1 on: two seeks on the primary key, however long the log.
+    this.#range = db
+      .prepare(`SELECT * FROM ${t} WHERE first >= (SELECT coalesce(max(first), 0) FROM ${t} WHERE first <= ? + 1) ORDER BY first LIMIT ?`)
+      .raw(true);
+    this.#oldest = db.prepare(`SELECT min(first) FROM ${t}`).pluck();
+    const top = db.prepare(`SELECT max(first + count) FROM ${t}`).pluck().get() as number | null;
+    this.#next = Math.max(next, top ?? 1, 1);
+  }
+
+  /** After a failed (rolled back) commit: the cursor counter goes back to what the database holds. */
+  resync(): void {
+    const stored = this.#db.prepare(`SELECT feed_next FROM views WHERE num = ?`).pluck().get(this.#num) as number | undefined;
+    const top = this.#db.prepare(`SELECT max(first + count) FROM ${feedTable(this.#num)}`).pluck().get() as number | null;
+    this.#next = Math.max(stored ?? 1, top ?? 1, 1);
+  }
+
+  /** Cursor the next entry will get. */
+  get next(): number {
+    return this.#next;
+  }
+
+  /** Smallest `since` a reader may ask for: entries after it are all still kept. */
+  oldestSince(): number {
+    const first = this.#oldest.get() as number | null;
+    return (first ?? this.#next) - 1;
+  }
+
+  /** Writes the buffer's entries (call inside the commit's transaction); returns them with cursors, taking the buffer's columns. */
+  write(b: ChangeBuffer, at: number, retention: FeedRetention): CommittedChanges | null {
+    const n = b.length;
+    if (n === 0) return null;
+    const first = this.#next;
+    this.#ins.run(
+      first, n, at,
+      buf(Uint8Array.from(b.ops)), buf(Uint8Array.from(b.bits)), buf(Uint8Array.from(b.srcs)), buf(Uint16Array.from(b.agents)),
+      buf(Float64Array.from(b.sizes)), buf(Float64Array.from(b.mtimes)), buf(Uint8Array.from(b.ks)),
+      buf(Uint32Array.from(b.uids)), buf(Uint32Array.from(b.gids)), buf(Uint16Array.from(b.modes)), buf(Float64Array.from(b.ctimes)),
+      b.paths.join('\0'),
+    );
+    this.#next = first + n;
+    if (++this.#commitsSincePrune >= PRUNE_EVERY_COMMITS || at - this.#lastPrune > PRUNE_EVERY_MS) this.prune(at, retention);
+    return CommittedChanges.take(b, first, at);
+  }
+
+  /** Drops rows past either retention bound (whole rows: a row holds one commit). */
+  prune(now: number, r: FeedRetention): void {
+    const t = feedTable(this.#num);
+    const keepFrom = this.#next - r.entries;
+    // Both deletes walk the primary key from the oldest row (commit times grow with it), never the whole log.
+    this.#db.prepare(`DELETE FROM ${t} WHERE first < ? AND first + count <= ?`).run(keepFrom, keepFrom);
+    this.#db
+      .prepare(`DELETE FROM ${t} WHERE first IN (SELECT first FROM ${t} ORDER BY first LIMIT ${PRUNE_MAX_ROWS}) AND at < ?`)
+      .run(now - r.hours * 3_600_000);
+    this.#commitsSincePrune = 0;
+    this.#lastPrune = now;
+  }
+
+  /**
+   * Entries with cursor > `since` in order, at most `limit` accepted by `keep`, examining at most `maxScan`
+   * entries. `next` is the cursor to resume from: past everything examined, accepted or not, so a filter
+   * never breaks paging.
+   */
+  read(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number } {
+    const out: ChangeRecord[] = [];
+    let next = since;
+    let scanned = 0;
+    let from = since;
+    for (;;) {
+      const rows = (this.#range.all(from, 64) as Row[]).filter((r) => r[0] + r[1] - 1 > from);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const c = decodeRow(r);
+        for (let i = Math.max(0, since + 1 - c.first); i < c.length; i++) {
+          const rec = c.record(i);
+          next = rec.cursor;
+          scanned++;
+          if (keep(rec)) out.push(rec);
+          if (out.length >= limit || scanned >= maxScan) return { records: out, next };
+        }
+        from = c.last;
+      }
+    }
+    return { records: out, next: Math.max(next, since) };
+  }
+
+  /** Empties the log (tests); cursors keep counting. */
+  clear(): void {
+    this.#db.prepare(`DELETE FROM ${feedTable(this.#num)}`).run();
+  }
+}
+
+function decodeRow(r: Row): CommittedChanges {
+  const n = r[1];
+  const u8 = (b: Buffer) => Array.from(b.subarray(0, n));
+  return new CommittedChanges(r[0], r[2], {
+    ops: u8(r[3]),
+    bits: u8(r[4]),
+    srcs: u8(r[5]),
+    agents: Array.from(u16(r[6])),
+    sizes: Array.from(f64(r[7])),
+    mtimes: Array.from(f64(r[8])),
+    ks: u8(r[9]),
+    uids: Array.from(u32(r[10])),
+    gids: Array.from(u32(r[11])),
+    modes: Array.from(u16(r[12])),
+    ctimes: Array.from(f64(r[13])),
+    paths: r[14].split('\0'),
+  });
+}
