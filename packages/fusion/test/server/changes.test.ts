@@ -64,11 +64,11 @@ describe('polling', () => {
     const r = await poll('since=1');
     expect(r.status).toBe(409);
     expect(r.body.code).toBe(40901);
-    expect(r.body.details.oldest_cursor).toBeGreaterThan(1);
-    expect((await poll(`since=${r.body.details.oldest_cursor}`)).status).toBe(200);
+    expect(r.body.details!.oldest_cursor).toBeGreaterThan(1);
+    expect((await poll(`since=${r.body.details!.oldest_cursor}`)).status).toBe(200);
     const future = await poll('since=999999');
     expect(future.status).toBe(409);
-    expect(future.body.details.latest_cursor).toBe(300);
+    expect(future.body.details!.latest_cursor).toBe(300);
   });
 });
 
