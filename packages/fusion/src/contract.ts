@@ -16,6 +16,7 @@ import type {
   ViewStats,
 } from '@fustor/protocol';
 import type { ChangeRecord, CommittedChanges } from './changes/committed.js';
+import type { SubscriptionEvent } from '@fustor/protocol';
 import type { Labels } from './tree/node-meta.js';
 
 export interface ViewConfig {
@@ -140,6 +141,68 @@ export interface ViewEngine {
   search?(query: SearchQuery): Page<TreeNode>;
 }
 
+// ---- subscriptions storage (consumers.md §5) --------------------------------------------------
+
+export interface SubscriptionRow {
+  id: string;
+  view: string;
+  name: string;
+  path: string;
+  pattern: string | null;
+  on: SubscriptionEvent[];
+  granularity: 'child' | 'path';
+  url: string;
+  secret: string;
+  retry_hours: number;
+  created_at: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  sub_id: string;
+  event: string;
+  path: string;
+  /** JSON of the body without delivered_at_ms (stamped per attempt). */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_at: number;
+  created_at: number;
+  expires_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  done_at: number | null;
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** Durable subscriptions, pending subtrees and the delivery queue. addPending/enqueue run inside batch transactions. */
+export interface SubscriptionStore {
+  all(): SubscriptionRow[];
+  insert(r: SubscriptionRow): void;
+  delete(id: string): boolean;
+  addPending(subId: string, path: string, cursor: number): void;
+  dropPending(subId: string, path: string): void;
+  pending(): Array<{ sub_id: string; path: string; cursor: number }>;
+  enqueue(d: Pick<DeliveryRow, 'id' | 'sub_id' | 'event' | 'path' | 'payload' | 'next_at' | 'created_at' | 'expires_at'>): void;
+  due(now: number, limit: number): DeliveryRow[];
+  nextDue(): number | null;
+  get(id: string): DeliveryRow | undefined;
+  recordAttempt(d: DeliveryRow, a: AttemptRow): void;
+  recent(subId: string, limit: number, offset: number): { items: DeliveryRow[]; total: number };
+  attemptsOf(deliveryId: string): AttemptRow[];
+  pendingDeliveries(subId?: string): number;
+  pendingSubtrees(subId: string): number;
+  /** Runs `fn` in one transaction (a stable verdict's enqueue + pending drop). */
+  atomically(fn: () => void): void;
+}
+
 /** Owns the database and every view engine; also persists sessions. */
 export interface ViewStore {
   view(id: string): ViewEngine | undefined;
@@ -152,6 +215,7 @@ export interface ViewStore {
   /** Key/value for runtime settings and API keys created through the admin API. */
   getSetting<T>(key: string): T | undefined;
   setSetting(key: string, value: unknown): void;
+  readonly subscriptions: SubscriptionStore;
   /** Adds a listener to every view's commits (present and future); returns its removal. */
   addCommitListener(l: CommitListener): () => void;
   /** Checkpoints WAL and closes the database. */

@@ -11,6 +11,7 @@ import type { Metrics } from '../server/metrics.js';
 import type { ViewStore } from '../contract.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { FeedHub } from '../feed/feed-hub.js';
+import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 /** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */
 export interface RuntimeSettings {
@@ -31,6 +32,8 @@ export interface RouteContext {
   readonly log: Logger;
   /** SSE fan-out of the change feed. */
   readonly feed: FeedHub;
+  /** Webhook subscriptions (consumers.md §5). */
+  readonly subscriptions: SubscriptionService;
   /** feed.max_lag of fusion-config.yaml. */
   feedMaxLag(): number;
   config(): FusionConfig;

@@ -7,6 +7,7 @@ import { eventRoutes } from './events.js';
 import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
 import { changeRoutes } from './changes.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { queryRoutes } from './queries.js';
 import { sessionRoutes } from './sessions.js';
 
@@ -21,6 +22,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
   r.use(changeRoutes(ctx));
+  r.use(subscriptionRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

@@ -16,6 +16,8 @@ import { jsonBody } from './body.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
+import { DEFAULT_ALLOWED_HOSTS } from '../subscriptions/allowed-hosts.js';
+import { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
 
@@ -32,6 +34,8 @@ export interface FusionServerOptions {
   stopDeadlineMs?: number;
   /** Comment period on idle SSE streams (tests shorten it). */
   feedKeepaliveMs?: number;
+  /** Webhook retry backoff: first delay and cap (tests shorten them). */
+  webhookRetryMs?: { base: number; max: number };
 }
 
 /** feed: of fusion-config.yaml (consumers.md §4), when the config carries it. */
@@ -39,6 +43,12 @@ function feedRetentionOf(c: FusionConfig): { entries: number; hours: number } | 
   const feed = (c as { feed?: { retention_entries?: number; retention_hours?: number } }).feed;
   if (!feed) return undefined;
   return { entries: feed.retention_entries ?? 10_000_000, hours: feed.retention_hours ?? 720 };
+}
+
+/** webhooks: of fusion-config.yaml (consumers.md §5), with its defaults when the config does not carry it. */
+function webhookSettings(c: FusionConfig): { allowed_hosts: readonly string[]; timeout_ms: number; max_concurrency: number } {
+  const w = (c as { webhooks?: { allowed_hosts?: string[]; timeout_ms?: number; max_concurrency?: number } }).webhooks;
+  return { allowed_hosts: w?.allowed_hosts ?? DEFAULT_ALLOWED_HOSTS, timeout_ms: w?.timeout_ms ?? 10_000, max_concurrency: w?.max_concurrency ?? 4 };
 }
 
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
@@ -49,6 +59,7 @@ export class FusionServer {
   readonly #metrics = new Metrics();
   readonly #jobs = new JobTracker();
   readonly #feed: FeedHub;
+  #subs: SubscriptionService | null = null;
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -123,6 +134,20 @@ export class FusionServer {
     });
     this.#store = store;
     store.addCommitListener(this.#feed);
+    const hooks = webhookSettings(c);
+    this.#subs = new SubscriptionService({
+      store,
+      allowedHosts: () => webhookSettings(this.#config).allowed_hosts,
+      timeoutMs: hooks.timeout_ms,
+      concurrency: hooks.max_concurrency,
+      ...(this.#opts.webhookRetryMs ? { retryBaseMs: this.#opts.webhookRetryMs.base, retryMaxMs: this.#opts.webhookRetryMs.max } : {}),
+      outcome: (kind) => this.#metrics.countDelivery(kind),
+      log: (level, msg, fields) => this.#log.log(level, msg, fields),
+    });
+    store.addCommitListener(this.#subs);
+    this.#subs.start();
+    const subs = this.#subs;
+    this.#metrics.feedSource = () => ({ clients: this.#feed.counts(), pendingDeliveries: subs.pendingDeliveries(), pendingSubtrees: subs.pendingSubtrees });
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
     this.#applyRuntime({ ...DEFAULT_RUNTIME, log_level: c.logging.level, ...saved });
     this.#keys = new KeyRegistry(store, c.api_keys);
@@ -161,6 +186,10 @@ export class FusionServer {
       },
       jobs: this.#jobs,
       feed: this.#feed,
+      get subscriptions() {
+        if (!self.#subs) throw new NotReadyError();
+        return self.#subs;
+      },
       feedMaxLag: () => (this.#config as { feed?: { max_lag?: number } }).feed?.max_lag ?? 100_000,
       metrics: this.#metrics,
       log: this.#log,
@@ -233,6 +262,7 @@ export class FusionServer {
       this.#jobs.cancelAll();
       // Streams never end by themselves: end them so the server can close.
       this.#feed.closeAll();
+      await this.#subs?.stop();
       if (http) {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();

@@ -3,7 +3,8 @@
 import type Database from 'better-sqlite3';
 import { closeDatabase, openDatabase } from '../store/database.js';
 import { SessionRepo } from '../store/session-repo.js';
-import type { CommitListener, EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
+import { SubscriptionRepo } from '../store/subscription-repo.js';
+import type { CommitListener, SubscriptionStore, EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
 import type { FeedRetention } from '../store/feed-repo.js';
 import { ViewEngineImpl, type LogFn } from './view-engine.js';
 
@@ -14,6 +15,7 @@ const TICK_MS = 1000;
 class ViewStoreImpl implements ViewStore {
   readonly #db: Database.Database;
   readonly #sessions: SessionRepo;
+  readonly subscriptions: SubscriptionStore;
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
   readonly #views = new Map<string, ViewEngineImpl>();
@@ -28,6 +30,7 @@ class ViewStoreImpl implements ViewStore {
     this.#db = openDatabase(opts.path, opts.synchronous ?? 'full');
     try {
       this.#sessions = new SessionRepo(this.#db);
+      this.subscriptions = new SubscriptionRepo(this.#db);
       this.configureViews(opts.views);
     } catch (err) {
       this.#db.close();

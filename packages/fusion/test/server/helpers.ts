@@ -92,7 +92,13 @@ export const quietLogger = (): Logger => createLogger({ level: 'error', sink: ()
 
 /** Starts Fusion on port 0 with a fresh temp home; `restart` reopens the same database. */
 export async function startFusion(
-  opts: { raw?: Record<string, unknown>; sweepMs?: number; patch?: (c: FusionConfig) => FusionConfig; feedKeepaliveMs?: number } = {},
+  opts: {
+    raw?: Record<string, unknown>;
+    sweepMs?: number;
+    patch?: (c: FusionConfig) => FusionConfig;
+    feedKeepaliveMs?: number;
+    webhookRetryMs?: { base: number; max: number };
+  } = {},
 ): Promise<TestFusion> {
   const dir = mkdtempSync(join(tmpdir(), 'fustor-fusion-test-'));
   const resolved = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
@@ -101,6 +107,7 @@ export async function startFusion(
     new FusionServer({
       config, openStore: openViewStore, log: quietLogger(), sessionSweepMs: opts.sweepMs ?? 50, stopDeadlineMs: 2000,
       ...(opts.feedKeepaliveMs !== undefined ? { feedKeepaliveMs: opts.feedKeepaliveMs } : {}),
+      ...(opts.webhookRetryMs !== undefined ? { webhookRetryMs: opts.webhookRetryMs } : {}),
     });
   const t: TestFusion = {
     server: make(),
