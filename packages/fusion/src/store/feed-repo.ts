@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeBuffer } from '../changes/change-buffer.js';
 import { CommittedChanges, type ChangeRecord } from '../changes/committed.js';
+import { collectFromRows, encodeFeedBlobs, type FeedRow } from './codec/feed-blobs.js';
 
 export function feedTable(num: number): string {
   return `feed_${num}`;
@@ -21,25 +22,6 @@ export interface FeedRetention {
   entries: number;
   /** Entries older than this are dropped. */
   hours: number;
-}
-
-type Row = [number, number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string];
-
-const buf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-function f64(b: Buffer): Float64Array {
-  const a = new Float64Array(b.length >> 3);
-  b.copy(Buffer.from(a.buffer));
-  return a;
-}
-function u32(b: Buffer): Uint32Array {
-  const a = new Uint32Array(b.length >> 2);
-  b.copy(Buffer.from(a.buffer));
-  return a;
-}
-function u16(b: Buffer): Uint16Array {
-  const a = new Uint16Array(b.length >> 1);
-  b.copy(Buffer.from(a.buffer));
-  return a;
 }
 
 /** Prune at most this often: a retention check is two range deletes, not worth paying on every commit. */
@@ -102,12 +84,7 @@ export class FeedRepo {
     if (n === 0) return null;
     const first = this.#next;
     this.#ins.run(
-      first, n, at,
-      buf(Uint8Array.from(b.ops)), buf(Uint8Array.from(b.bits)), buf(Uint8Array.from(b.srcs)), buf(Uint16Array.from(b.agents)),
-      buf(Float64Array.from(b.sizes)), buf(Float64Array.from(b.mtimes)), buf(Uint8Array.from(b.ks)),
-      buf(Uint32Array.from(b.uids)), buf(Uint32Array.from(b.gids)), buf(Uint16Array.from(b.modes)), buf(Float64Array.from(b.ctimes)),
-      b.paths.join('\0'),
-    );
+      first, n, at, ...encodeFeedBlobs(b));
     this.#next = first + n;
     if (++this.#commitsSincePrune >= PRUNE_EVERY_COMMITS || at - this.#lastPrune > PRUNE_EVERY_MS) this.prune(at, retention);
     return CommittedChanges.take(b, first, at);
@@ -132,49 +109,19 @@ export class FeedRepo {
    * never breaks paging.
    */
   read(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number } {
-    const out: ChangeRecord[] = [];
-    let next = since;
-    let scanned = 0;
-    let from = since;
-    for (;;) {
-      const rows = (this.#range.all(from, 64) as Row[]).filter((r) => r[0] + r[1] - 1 > from);
+    const acc = { records: [] as ChangeRecord[], next: since, scanned: 0 };
+    for (let from = since; ; ) {
+      const rows = (this.#range.all(from, 64) as FeedRow[]).filter((r) => r[0] + r[1] - 1 > from);
       if (rows.length === 0) break;
-      for (const r of rows) {
-        const c = decodeRow(r);
-        for (let i = Math.max(0, since + 1 - c.first); i < c.length; i++) {
-          const rec = c.record(i);
-          next = rec.cursor;
-          scanned++;
-          if (keep(rec)) out.push(rec);
-          if (out.length >= limit || scanned >= maxScan) return { records: out, next };
-        }
-        from = c.last;
-      }
+      if (collectFromRows(rows, since, limit, keep, maxScan, acc)) break;
+      const last = rows[rows.length - 1]!;
+      from = last[0] + last[1] - 1;
     }
-    return { records: out, next: Math.max(next, since) };
+    return { records: acc.records, next: Math.max(acc.next, since) };
   }
 
   /** Empties the log (tests); cursors keep counting. */
   clear(): void {
     this.#db.prepare(`DELETE FROM ${feedTable(this.#num)}`).run();
   }
-}
-
-function decodeRow(r: Row): CommittedChanges {
-  const n = r[1];
-  const u8 = (b: Buffer) => Array.from(b.subarray(0, n));
-  return new CommittedChanges(r[0], r[2], {
-    ops: u8(r[3]),
-    bits: u8(r[4]),
-    srcs: u8(r[5]),
-    agents: Array.from(u16(r[6])),
-    sizes: Array.from(f64(r[7])),
-    mtimes: Array.from(f64(r[8])),
-    ks: u8(r[9]),
-    uids: Array.from(u32(r[10])),
-    gids: Array.from(u32(r[11])),
-    modes: Array.from(u16(r[12])),
-    ctimes: Array.from(f64(r[13])),
-    paths: r[14].split('\0'),
-  });
 }
