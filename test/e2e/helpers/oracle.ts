@@ -198,7 +198,7 @@ export function isEmptyDiff(d: OracleDiff): boolean {
 const fmt = (e: OracleEntry, withMeta = false): string => {
   const mode = e.mode === null || e.mode === undefined ? e.mode : '0o' + e.mode.toString(8);
   const meta = withMeta ? ` kind=${e.kind} uid=${e.uid} gid=${e.gid} mode=${mode}` : '';
-  return e.is_dir ? `${e.path}/ (dir) mtime_ms=${e.mtime_ms}${meta}` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}${meta}`;
+  return e.is_dir ? `${e.path === '/' ? '' : e.path}/ (dir) mtime_ms=${e.mtime_ms}${meta}` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}${meta}`;
 };
 
 export function formatDiff(d: OracleDiff, limit = 25, withMeta = false): string {
