@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WATCHER_KINDS, type FileEvent, type FsSourceOptions } from '@fustor/source-fs';
+import { SourceOptionsError, WATCHER_KINDS, createFsSource, type FileEvent, type FsSourceOptions } from '@fustor/source-fs';
 import { collect, harness as baseHarness, has, makeTree, tempDir, waitFor } from './helpers.js';
 
 describe.each(WATCHER_KINDS)('realtime (%s backend)', (watcher) => {
@@ -154,5 +154,23 @@ describe.each(WATCHER_KINDS)('realtime (%s backend)', (watcher) => {
     await waitFor(() => issues.some((i) => i.kind === 'root_lost' && i.path === root), 'root_lost issue');
     expect(src.coverage().canRealtime).toBe(false);
     expect(realtime.filter((e) => e.op === 'delete').map((e) => e.path)).toEqual(['/f']);
+  });
+});
+
+describe('realtime backend choice (driver_params.watcher)', () => {
+  it('an unknown backend is refused before anything starts, naming the choices', () => {
+    expect(() => createFsSource({ root: tempDir(), watcher: 'inotify' as never })).toThrow(SourceOptionsError);
+    expect(() => createFsSource({ root: tempDir(), watcher: 'polling' as never })).toThrow(/native, chokidar/);
+  });
+
+  it.runIf(process.platform === 'linux')('the Linux default is the native backend (it keeps to the watch budget; chokidar watches everything)', async () => {
+    const root = tempDir();
+    makeTree(root, { 'a/': '', 'b/': '' });
+    const native = baseHarness({ root, maxWatchedDirs: 1 });
+    await native.src.start();
+    expect(native.src.coverage()).toMatchObject({ watchedDirs: 1, knownDirs: 3, canRealtime: false });
+    const chokidar = baseHarness({ root, maxWatchedDirs: 1, watcher: 'chokidar' });
+    await chokidar.src.start();
+    expect(chokidar.src.coverage()).toMatchObject({ watchedDirs: 3, knownDirs: 3, canRealtime: true });
   });
 });
