@@ -7,6 +7,7 @@ import { eventRoutes } from './events.js';
 import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
 import { queryRoutes } from './queries.js';
+import { reportRoutes } from './reports.js';
 import { sessionRoutes } from './sessions.js';
 
 export * from './context.js';
@@ -19,6 +20,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(phaseRoutes(ctx));
   r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
+  r.use(reportRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }
