@@ -92,7 +92,7 @@ async function* columnScan(ix: TreeIndex, scopeId: number, scopePath: string, bu
       if ((flags[id]! & F_LIVE) === 0) continue;
       if (!all) {
         const p = parent[id]!;
-        const m = p < under.length ? under[p]! : 0;
+        const m = p >= 0 && p < under.length ? under[p]! : 0;
         if (m === 2 || (m === 0 && !isUnder(p))) continue;
       }
       buf[n++] = id;
