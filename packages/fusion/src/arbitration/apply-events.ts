@@ -3,6 +3,7 @@
 import type { DeleteEvent, MessageSource, UpsertEvent } from '@fustor/protocol';
 import { F_AUDIT_SKIPPED, F_DIR, F_KNOWN, NO_NODE, ROOT } from '../tree/node-table.js';
 import { kindCode, sourceCode } from '../tree/node-meta.js';
+import { OP_UPSERT } from '../changes/change-buffer.js';
 import type { ViewState } from './view-state.js';
 
 /** Outcome of one event: applied (possibly changing nothing) or discarded by a rule. */
@@ -123,6 +124,7 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
     if (path.charCodeAt(i) !== 47) continue;
     id = tree.createChild(id, path.slice(from, i), true, 0, 0, createFlags, confirmed);
     tree.setProvenance(id, provSource, provAgent);
+    st.changes.node(OP_UPSERT, t, id, path.slice(0, i), true);
     from = i + 1;
   }
   if (from > at + 1) rememberDir(st, path.slice(0, from - 1), id);
@@ -134,13 +136,17 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
 /** Applies the event's size, mtime and metadata to its node; stamps provenance when anything changed. */
 function putEvent(st: ViewState, ev: UpsertEvent, createFlags: number, confirmed: number): number {
   const id = put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
-  applyMeta(st, id, ev, putChanged);
+  applyMeta(st, id, ev, putChanged, putCreated);
   return id;
 }
 
-function applyMeta(st: ViewState, id: number, ev: UpsertEvent, changed: boolean): boolean {
+/** Metadata of the event onto node `id`; anything changed (attrs before, or metadata now) stamps provenance and is a feed entry. */
+function applyMeta(st: ViewState, id: number, ev: UpsertEvent, changed: boolean, created: boolean): boolean {
   const metaChanged = st.tree.setMeta(id, kindCode(ev.kind), ev.uid, ev.gid, ev.mode, ev.ctime_ms);
-  if (changed || metaChanged) st.tree.setProvenance(id, provSource, provAgent);
+  if (changed || metaChanged) {
+    st.tree.setProvenance(id, provSource, provAgent);
+    st.changes.node(OP_UPSERT, st.t, id, ev.path, created);
+  }
   return metaChanged;
 }
 
@@ -172,8 +178,8 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
   st.tree.setFlag(id, F_KNOWN, true);
   st.dropBlindMarks(id, ev.path);
   if (!ev.is_dir) {
-    if (ev.is_atomic_write === false) st.setSuspect(id, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms);
-    else st.clearSuspect(id);
+    if (ev.is_atomic_write === false) st.setSuspect(id, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms, ev.path);
+    else st.clearSuspect(id, ev.path);
     st.clock.sample(now, ev.mtime_ms);
   }
   return ACCEPTED;
@@ -182,7 +188,7 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
 function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
   const id = putEvent(st, ev, F_KNOWN, 0);
   st.tree.setFlag(id, F_KNOWN, true);
-  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms, ev.path);
   return ACCEPTED;
 }
 
@@ -195,7 +201,7 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
   const existing = covered === ev.path.length ? deepest : NO_NODE;
   if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
     // Content is not newer, but a newer ctime says the scan saw a chown/chmod Fusion missed: take the metadata only.
-    if (ev.ctime_ms !== undefined && !(t.ctime[existing]! >= ev.ctime_ms)) applyMeta(st, existing, ev, false);
+    if (ev.ctime_ms !== undefined && !(t.ctime[existing]! >= ev.ctime_ms)) applyMeta(st, existing, ev, false, false);
     if (isAudit) noteAuditEntry(st, existing, ev);
     return ACCEPTED;
   }
@@ -212,7 +218,7 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
     st.addBlindAddition(id, ev.path);
   }
   if (isAudit) noteAuditEntry(st, id, ev);
-  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms, ev.path);
   return ACCEPTED;
 }
 
@@ -229,7 +235,7 @@ function applyRootUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent):
   if (!ev.is_dir) return IGNORED;
   const t = st.t;
   if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) {
-    applyMeta(st, ROOT, ev, st.tree.setAttrs(ROOT, 0, ev.mtime_ms));
+    applyMeta(st, ROOT, ev, st.tree.setAttrs(ROOT, 0, ev.mtime_ms), false);
   }
   if (source === 'audit') noteAuditEntry(st, ROOT, ev);
   return ACCEPTED;

@@ -10,6 +10,8 @@ import type { SessionManager } from '../sessions/session-manager.js';
 import type { Metrics } from '../server/metrics.js';
 import type { ViewStore } from '../contract.js';
 import { UnauthenticatedError } from '../errors.js';
+import type { FeedHub } from '../feed/feed-hub.js';
+import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 /** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */
 export interface RuntimeSettings {
@@ -28,6 +30,12 @@ export interface RouteContext {
   readonly jobs: JobTracker;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** SSE fan-out of the change feed. */
+  readonly feed: FeedHub;
+  /** Webhook subscriptions (consumers.md §5). */
+  readonly subscriptions: SubscriptionService;
+  /** feed.max_lag of fusion-config.yaml. */
+  feedMaxLag(): number;
   config(): FusionConfig;
   runtime(): RuntimeSettings;
   setRuntime(next: RuntimeSettings): void;

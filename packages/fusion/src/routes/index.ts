@@ -6,6 +6,8 @@ import { adminRoutes } from './admin.js';
 import { eventRoutes } from './events.js';
 import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
+import { changeRoutes } from './changes.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { queryRoutes } from './queries.js';
 import { reportRoutes } from './reports.js';
 import { sessionRoutes } from './sessions.js';
@@ -21,6 +23,8 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
   r.use(reportRoutes(ctx));
+  r.use(changeRoutes(ctx));
+  r.use(subscriptionRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

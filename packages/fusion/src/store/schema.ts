@@ -5,7 +5,8 @@ import { StoreError } from '../errors.js';
 
 /**
  * 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write).
- * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown).
+ * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown),
+ *    the change feed (`feed_<n>` per view) and subscriptions.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -16,6 +17,7 @@ const ADDED_VIEW_COLUMNS: Array<[string, string]> = [
   ['last_audit_end', 'REAL'],
   ['audit_count', 'INTEGER NOT NULL DEFAULT 0'],
   ['last_realtime_at', 'REAL'],
+  ['feed_next', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 function addMissingColumns(db: Database.Database, table: string, cols: ReadonlyArray<[string, string]>): void {
@@ -36,7 +38,8 @@ CREATE TABLE IF NOT EXISTS views (
   last_snapshot_end REAL,
   last_audit_end REAL,
   audit_count INTEGER NOT NULL DEFAULT 0,
-  last_realtime_at REAL
+  last_realtime_at REAL,
+  feed_next INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS tombstones (
   view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,
@@ -70,6 +73,20 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS view_agents (
   view INTEGER NOT NULL, idx INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (view, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id TEXT PRIMARY KEY, view TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, pattern TEXT, on_events TEXT NOT NULL,
+  granularity TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL, retry_hours REAL NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sub_pending (
+  sub_id TEXT NOT NULL, path TEXT NOT NULL, cursor INTEGER NOT NULL, PRIMARY KEY (sub_id, path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+  id TEXT PRIMARY KEY, sub_id TEXT NOT NULL, event TEXT NOT NULL, path TEXT NOT NULL, payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')), attempts INTEGER NOT NULL, next_at REAL NOT NULL,
+  created_at REAL NOT NULL, expires_at REAL NOT NULL, last_status INTEGER, last_error TEXT, done_at REAL);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+CREATE INDEX IF NOT EXISTS deliveries_sub ON deliveries (sub_id, created_at);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  delivery_id TEXT NOT NULL, sub_id TEXT NOT NULL, at REAL NOT NULL, status_code INTEGER, error TEXT, duration_ms REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS delivery_attempts_sub ON delivery_attempts (sub_id, at);
 CREATE TABLE IF NOT EXISTS principals (
   view INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('user','group')), id INTEGER NOT NULL, name TEXT NOT NULL,
   PRIMARY KEY (view, kind, id)) WITHOUT ROWID;

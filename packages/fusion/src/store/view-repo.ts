@@ -5,6 +5,8 @@ import { F_DIR, F_KNOWN, F_LIVE, F_SEEN, NO_NODE, ROOT } from '../tree/node-tabl
 import { ViewState, type Thresholds } from '../arbitration/view-state.js';
 import type { EngineClocks } from '../contract.js';
 import { NodeStore } from './node-codec.js';
+import { FeedRepo, type FeedRetention } from './feed-repo.js';
+import type { CommittedChanges } from '../changes/committed.js';
 
 type Stmt = Database.Statement;
 
@@ -23,10 +25,16 @@ export class ViewRepo {
   /** The view's histogram still sits in the per-bucket table; the first write moves it. */
   #legacyClock = false;
 
-  constructor(db: Database.Database, num: number) {
+  readonly feed: FeedRepo;
+  readonly #retention: FeedRetention;
+
+  constructor(db: Database.Database, num: number, retention: FeedRetention) {
     this.#db = db;
     this.num = num;
+    this.#retention = retention;
     this.#nodes = new NodeStore(db, num);
+    const next = db.prepare(`SELECT feed_next FROM views WHERE num = ?`).pluck().get(num) as number | undefined;
+    this.feed = new FeedRepo(db, num, next ?? 1);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical, session) VALUES (?,?,?,?,?)`),
@@ -42,7 +50,7 @@ export class ViewRepo {
       wipeListed: p(`DELETE FROM audit_listed WHERE view = ?`),
       setAudit: p(`UPDATE views SET audit_started_at = ? WHERE num = ?`),
       setLastEvent: p(
-        `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ? WHERE num = ?`,
+        `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ?, feed_next = ? WHERE num = ?`,
       ),
       setSeq: p(`UPDATE sessions SET last_batch_seq = max(last_batch_seq, ?) WHERE session_id = ?`),
       addAgent: p(`INSERT OR REPLACE INTO view_agents (view, idx, agent_id) VALUES (?,?,?)`),
@@ -50,8 +58,8 @@ export class ViewRepo {
     };
   }
 
-  /** Writes everything the journal and the tree's touched set name. Call inside a transaction. */
-  flush(st: ViewState, session?: { id: string; seq: number }): void {
+  /** Writes everything the journal and the tree's touched set name, and the commit's feed entries. Call inside a transaction. */
+  flush(st: ViewState, session?: { id: string; seq: number }): CommittedChanges | null {
     const s = this.#s;
     const v = this.num;
     const j = st.j;
@@ -86,9 +94,11 @@ export class ViewRepo {
       }
       for (const p of j.listed) s.addListed!.run(v, p);
     }
+    const committed = this.feed.write(st.changes, st.clocks.physical(), this.#retention);
     const f = st.fresh;
-    s.setLastEvent!.run(st.lastEventAt, f.snapshotComplete ? 1 : 0, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, v);
+    s.setLastEvent!.run(st.lastEventAt, f.snapshotComplete ? 1 : 0, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, this.feed.next, v);
     if (session) s.setSeq!.run(session.seq, session.id);
+    return committed;
   }
 
   /**
@@ -133,6 +143,7 @@ export class ViewRepo {
   /** Called after a successful commit: the journal's content is now on disk. */
   static committed(st: ViewState): void {
     st.tree.touched.clear();
+    st.changes.clear();
     st.tree.labels.newAgents = [];
     st.j.clear();
     st.clock.changed = false;

@@ -35,6 +35,11 @@ export function sourceOfCode(ks: number): MessageSource | null {
   return SOURCES[(ks >> SOURCE_SHIFT) & 7] ?? null;
 }
 
+/** Name of a bare source code (as stored per feed entry), null for 0. */
+export function sourceName(code: number): MessageSource | null {
+  return SOURCES[code] ?? null;
+}
+
 export function withKind(ks: number, kind: number): number {
   return (ks & ~KIND_MASK) | kind;
 }

@@ -29,10 +29,15 @@ import { histogramReport } from '../reports/histogram.js';
 import { topReport } from '../reports/top.js';
 import { usageReport } from '../reports/usage.js';
 import { ViewRepo } from '../store/view-repo.js';
+import type { FeedRetention } from '../store/feed-repo.js';
+import type { ChangeRecord, CommittedChanges } from '../changes/committed.js';
+import { sourceCode, type Labels } from '../tree/node-meta.js';
 import type {
   ApplyContext,
   ApplyResult,
+  CommitListener,
   EngineClocks,
+  FeedBounds,
   EngineFreshness,
   EngineStats,
   HistogramAnswer,
@@ -62,13 +67,24 @@ export class ViewEngineImpl implements ViewEngine {
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
 
-  constructor(db: Database.Database, num: number, config: ViewConfig, clocks: EngineClocks, log: LogFn) {
+  readonly #listeners: ReadonlySet<CommitListener>;
+
+  constructor(
+    db: Database.Database,
+    num: number,
+    config: ViewConfig,
+    clocks: EngineClocks,
+    log: LogFn,
+    retention: FeedRetention,
+    listeners: ReadonlySet<CommitListener>,
+  ) {
     this.id = config.id;
     this.#config = Object.freeze({ ...config });
     this.#db = db;
     this.#clocks = clocks;
     this.#log = log;
-    this.#repo = new ViewRepo(db, num);
+    this.#listeners = listeners;
+    this.#repo = new ViewRepo(db, num, retention);
     this.#st = this.#load();
   }
 
@@ -88,23 +104,38 @@ export class ViewEngineImpl implements ViewEngine {
 
   /** Runs `mutate` on the state and commits what it touched; on any failure memory is reloaded from disk. */
   #commit<T>(mutate: (st: ViewState) => T, session?: { id: string; seq: number }): T {
+    let changes: CommittedChanges | null = null;
     try {
       let out!: T;
       this.#db.transaction(() => {
         out = mutate(this.#st);
         // mutate may swap the state (reset), so flush whatever is current now.
-        this.#repo.flush(this.#st, session);
+        changes = this.#repo.flush(this.#st, session);
+        if (changes !== null) for (const l of this.#listeners) l.inTransaction?.(this, changes);
       })();
       ViewRepo.committed(this.#st);
+      if (changes !== null) this.#notify(changes);
       return out;
     } catch (err) {
       this.#log('error', 'view change failed; reloading the view from the database', { view: this.id, error: String(err) });
       try {
+        this.#repo.feed.resync();
         this.#st = this.#load();
       } catch (reloadErr) {
         this.#log('error', 'reloading the view failed', { view: this.id, error: String(reloadErr) });
       }
       throw err;
+    }
+  }
+
+  /** Live readers must never break a commit that is already durable. */
+  #notify(changes: CommittedChanges): void {
+    for (const l of this.#listeners) {
+      try {
+        l.committed?.(this, changes);
+      } catch (err) {
+        this.#log('error', 'a change-feed listener failed', { view: this.id, error: String(err) });
+      }
     }
   }
 
@@ -114,12 +145,17 @@ export class ViewEngineImpl implements ViewEngine {
         const now = this.#clocks.physical();
         let ignored = 0;
         const agent = ctx.agent_id ? st.tree.labels.agentIndex(ctx.agent_id) : 0;
+        st.changes.src = sourceCode(source);
+        st.changes.agent = agent;
         for (const ev of events) {
           const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
           if (r !== ACCEPTED) ignored++;
         }
         st.lastEventAt = now;
         if (source === 'realtime') st.fresh.lastRealtimeAt = now;
+        // Expiries are Fusion's own doing, not the batch's.
+        st.changes.src = 0;
+        st.changes.agent = 0;
         expireSuspects(st);
         return { accepted: events.length - ignored, ignored };
       },
@@ -204,6 +240,7 @@ export class ViewEngineImpl implements ViewEngine {
       fresh.clock = st.clock;
       fresh.lastEventAt = st.lastEventAt;
       fresh.tree.labels = st.tree.labels;
+      fresh.changes.reset();
       // The view has no snapshot any more: answers are partial until the next complete one.
       fresh.fresh = { ...freshState(), lastRealtimeAt: st.fresh.lastRealtimeAt };
       fresh.j.wipe = true;
@@ -344,6 +381,19 @@ export class ViewEngineImpl implements ViewEngine {
     if (kind !== 'addition') for (const p of [...st.blindDels].sort(cmp)) items.push({ path: p, kind: 'deletion' });
     const from = (page - 1) * pageSize;
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
+  }
+
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number } {
+    return this.#repo.feed.read(since, limit, keep, maxScan);
+  }
+
+  feedBounds(): FeedBounds {
+    const feed = this.#repo.feed;
+    return { oldest_since: feed.oldestSince(), latest: feed.next - 1 };
+  }
+
+  get labels(): Labels {
+    return this.#st.tree.labels;
   }
 
   /** Glob search (protocol.md); a scope path that does not exist is a 404. */

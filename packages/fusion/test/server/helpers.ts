@@ -91,10 +91,24 @@ export interface TestFusion {
 export const quietLogger = (): Logger => createLogger({ level: 'error', sink: () => undefined });
 
 /** Starts Fusion on port 0 with a fresh temp home; `restart` reopens the same database. */
-export async function startFusion(opts: { raw?: Record<string, unknown>; sweepMs?: number } = {}): Promise<TestFusion> {
+export async function startFusion(
+  opts: {
+    raw?: Record<string, unknown>;
+    sweepMs?: number;
+    patch?: (c: FusionConfig) => FusionConfig;
+    feedKeepaliveMs?: number;
+    webhookRetryMs?: { base: number; max: number };
+  } = {},
+): Promise<TestFusion> {
   const dir = mkdtempSync(join(tmpdir(), 'fustor-fusion-test-'));
-  const config = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
-  const make = () => new FusionServer({ config, openStore: openViewStore, log: quietLogger(), sessionSweepMs: opts.sweepMs ?? 50, stopDeadlineMs: 2000 });
+  const resolved = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
+  const config = opts.patch ? opts.patch(resolved) : resolved;
+  const make = () =>
+    new FusionServer({
+      config, openStore: openViewStore, log: quietLogger(), sessionSweepMs: opts.sweepMs ?? 50, stopDeadlineMs: 2000,
+      ...(opts.feedKeepaliveMs !== undefined ? { feedKeepaliveMs: opts.feedKeepaliveMs } : {}),
+      ...(opts.webhookRetryMs !== undefined ? { webhookRetryMs: opts.webhookRetryMs } : {}),
+    });
   const t: TestFusion = {
     server: make(),
     client: new Client(''),
