@@ -6,13 +6,19 @@ import type {
   BlindSpotKind,
   Freshness,
   FileEvent,
+  HistogramBin,
+  HistogramQuery,
   MessageSource,
   Page,
   SearchQuery,
   SentinelResult,
   SessionRole,
   SortKey,
+  TopItem,
+  TopQuery,
   TreeNode,
+  UsageItem,
+  UsageQuery,
   ViewStats,
 } from '@fustor/protocol';
 import type { ChangeRecord, CommittedChanges } from './changes/committed.js';
@@ -144,6 +150,24 @@ export interface ViewEngine {
   readonly labels: Labels;
   /** Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404). */
   search?(query: SearchQuery): Page<TreeNode>;
+  // Reports (consumers.md §2). Each scans the subtree below `path` in slices and yields to the event
+  // loop between them, so it is async; a path that does not exist rejects with NotFoundError.
+  /** Files, directories, bytes and newest mtime per owner or group, by total_size descending. */
+  usage(query: UsageQuery): Promise<Page<UsageItem>>;
+  /** The `limit` largest / newest / oldest files, or directories by subtree size or newest change. */
+  top(query: TopQuery): Promise<TopItem[]>;
+  /** Log2 bins of file sizes or ages. */
+  histogram(query: HistogramQuery): Promise<HistogramAnswer>;
+}
+
+export interface HistogramAnswer {
+  path: string;
+  of: 'size' | 'age';
+  /** The storage-clock "now" ages are measured from. */
+  watermark_ms: number;
+  file_count: number;
+  total_size: number;
+  bins: HistogramBin[];
 }
 
 // ---- subscriptions storage (consumers.md §5) --------------------------------------------------
