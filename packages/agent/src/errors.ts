@@ -50,6 +50,23 @@ export class TransportError extends Error {
   }
 }
 
+/** The spool could not write (disk full, I/O error, permissions): the events are lost and the pipe re-snapshots. */
+export class SpoolWriteError extends Error {
+  readonly code = 'E_SPOOL_WRITE';
+  /** errno of the failed call (ENOSPC, EIO, EACCES…). */
+  readonly errno: string;
+  readonly fix: string;
+  constructor(dir: string, errno: string, cause: unknown) {
+    const fix = errno === 'ENOSPC' || errno === 'EDQUOT'
+      ? `free space on the filesystem holding ${dir} (the agent home); the spool resumes by itself`
+      : `check that ${dir} is writable; the spool retries with every new event`;
+    super(`spool write failed in ${dir} (${errno}): ${cause instanceof Error ? cause.message : String(cause)} — ${fix}`);
+    this.name = 'SpoolWriteError';
+    this.errno = errno;
+    this.fix = fix;
+  }
+}
+
 /** A second daemon for the same home, or a CLI command that needs a running daemon. */
 export class DaemonError extends Error {
   readonly code: string;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, pipeSpecs, resolveHome } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
-import { tempDir } from './helpers/fakes.js';
+import { tempTree, type TempTree } from '@fustor/test-helpers';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: TempTree;
 let data: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempTree();
   data = join(tmp.dir, 'data');
   mkdirSync(data);
   writeFileSync(join(tmp.dir, 'a-file'), 'x');

@@ -4,15 +4,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError } from '../src/errors.js';
 import { Pipe } from '../src/pipes/pipe.js';
-import { FakeSender, FakeSource, makeSpec, quietLogger, tempDir, upsert, waitFor } from './helpers/fakes.js';
+import { FakeSender, FakeSource, makeSpec, quietLogger, upsert } from './helpers/fakes.js';
+import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
 const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
 
 describe('Pipe', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let pipe: Pipe | null;
   beforeEach(() => {
-    tmp = tempDir();
+    tmp = tempTree();
     pipe = null;
   });
   afterEach(async () => {

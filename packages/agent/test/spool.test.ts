@@ -3,13 +3,14 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RealtimeQueue } from '../src/pipes/realtime-queue.js';
+import { RealtimeQueue } from '../src/spool/realtime-queue.js';
 import { Spool } from '../src/spool/spool.js';
-import { tempDir, upsert } from './helpers/fakes.js';
+import { upsert } from './helpers/fakes.js';
+import { tempTree, type TempTree } from '@fustor/test-helpers';
 
 describe('Spool', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  beforeEach(() => (tmp = tempDir()));
+  let tmp: TempTree;
+  beforeEach(() => (tmp = tempTree()));
   afterEach(() => tmp.cleanup());
 
   const open = (maxBytes = 1 << 20, segmentBytes = 512) => new Spool({ dir: join(tmp.dir, 'spool'), maxBytes, segmentBytes, fsync: 'rotate' });
@@ -75,13 +76,13 @@ describe('Spool', () => {
 });
 
 describe('RealtimeQueue', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  beforeEach(() => (tmp = tempDir()));
+  let tmp: TempTree;
+  beforeEach(() => (tmp = tempTree()));
   afterEach(() => tmp.cleanup());
 
   it('keeps one order across memory, spill to disk, and back', () => {
     const spool = new Spool({ dir: tmp.dir, maxBytes: 1 << 20, segmentBytes: 1024, fsync: 'rotate' });
-    const q = new RealtimeQueue({ spool, onOverflow: () => undefined });
+    const q = new RealtimeQueue({ spool, onLoss: () => undefined });
     q.push([upsert('/m0'), upsert('/m1')], true);
     const lease = q.peek(1)!; // in flight when Fusion goes away
     q.spill();
@@ -102,7 +103,7 @@ describe('RealtimeQueue', () => {
   it('overflow drops everything queued and reports how many events were lost', () => {
     const spool = new Spool({ dir: tmp.dir, maxBytes: 400, segmentBytes: 1024, fsync: 'rotate' });
     let lost = 0;
-    const q = new RealtimeQueue({ spool, onOverflow: (n) => (lost += n) });
+    const q = new RealtimeQueue({ spool, onLoss: (l) => (lost += l.lostEvents) });
     for (let i = 0; i < 20; i++) q.push([upsert(`/o${i}`)], false);
     expect(lost).toBeGreaterThan(0);
     expect(q.depth + lost).toBe(20);

@@ -1,8 +1,5 @@
 // Test doubles: an in-memory Sender (fake Fusion client) and a scripted FsSource.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type {
   Command, CommandsResponse, CreateSessionRequest, EventBatch, EventBatchResult, HeartbeatRequest, HeartbeatResponse,
   SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
@@ -13,24 +10,11 @@ import type { PipeSpec } from '../../src/config/types.js';
 import { FusionError, SessionExpiredError, TransportError } from '../../src/errors.js';
 import type { PhaseName, Sender } from '../../src/senders/types.js';
 
-export function tempDir(prefix = 'fustor-agent-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 export function quietLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', sink: (l) => lines.push(l) }) as Logger & { lines: string[] };
   log.lines = lines;
   return log;
-}
-
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export function upsert(path: string, extra: Partial<UpsertEvent> = {}): UpsertEvent {

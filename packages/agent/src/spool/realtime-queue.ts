@@ -2,36 +2,55 @@
 //
 // Invariant: at most one of (spool, memory) holds events. While the spool is non-empty every new
 // event is appended to it, so the head of the queue is always the oldest undelivered event.
+// Losing events (spool bound hit, or the disk refused a write) drops the whole backlog — the pipe
+// then re-snapshots, which covers it — and never throws into the caller (a watcher, or the outbox
+// going offline): a thrown spool error once killed the session's outbox for good.
 
 import type { FileEvent } from '@fustor/protocol';
-import type { Spool } from '../spool/spool.js';
+import { SpoolWriteError } from '../errors.js';
+import type { Spool } from './spool.js';
 
 export interface Lease {
   events: FileEvent[];
   generation: number;
 }
 
+/** Why queued events were dropped: the spool bound was hit, or the file system refused a write. */
+export interface SpoolLoss {
+  reason: 'overflow' | 'write_failed';
+  lostEvents: number;
+  /** For write_failed: the error (errno, fix). */
+  error: SpoolWriteError | null;
+  /** For write_failed: true for the first failure after the spool last wrote successfully. */
+  first: boolean;
+}
+
 export interface RealtimeQueueOptions {
   spool: Spool;
   /** Events kept in memory before spilling to disk even while online. */
   memoryLimit?: number;
-  /** Called when the spool bound was hit and everything queued was dropped. */
-  onOverflow: (lostEvents: number) => void;
+  /** Called when everything queued was dropped; the pipe must re-snapshot. */
+  onLoss: (loss: SpoolLoss) => void;
+  /** Called when the spool writes again after failed writes. */
+  onWritable?: () => void;
 }
 
 export class RealtimeQueue {
   readonly #spool: Spool;
   readonly #memoryLimit: number;
-  readonly #onOverflow: (lost: number) => void;
+  readonly #onLoss: (loss: SpoolLoss) => void;
+  readonly #onWritable: () => void;
   #memory: FileEvent[] = [];
-  /** Bumped on overflow so commits of leases taken before it are ignored. */
+  /** Bumped whenever queued events are dropped, so commits of leases taken before are ignored. */
   #generation = 0;
   #listener: (() => void) | null = null;
+  #writeFailing = false;
 
   constructor(opts: RealtimeQueueOptions) {
     this.#spool = opts.spool;
     this.#memoryLimit = opts.memoryLimit ?? 20_000;
-    this.#onOverflow = opts.onOverflow;
+    this.#onLoss = opts.onLoss;
+    this.#onWritable = opts.onWritable ?? (() => undefined);
   }
 
   get depth(): number {
@@ -42,6 +61,10 @@ export class RealtimeQueue {
   }
   get spooledBytes(): number {
     return this.#spool.bytes;
+  }
+  /** True while the last spool write failed (until one succeeds). */
+  get spoolFailing(): boolean {
+    return this.#writeFailing;
   }
 
   /** Adds events in observation order; `online=false` writes them straight to disk. */
@@ -83,11 +106,33 @@ export class RealtimeQueue {
   }
 
   #toSpool(events: readonly FileEvent[]): void {
-    if (this.#spool.append(events)) return;
-    const lost = this.#spool.drop() + this.#memory.length + events.length;
+    let written: boolean;
+    try {
+      written = this.#spool.append(events);
+    } catch (err) {
+      const error = err instanceof SpoolWriteError ? err : new SpoolWriteError(this.#spool.dir, 'EUNKNOWN', err);
+      const first = !this.#writeFailing;
+      this.#writeFailing = true;
+      this.#drop(events, { reason: 'write_failed', error, first });
+      return;
+    }
+    if (!written) {
+      this.#drop(events, { reason: 'overflow', error: null, first: false });
+      return;
+    }
+    if (this.#writeFailing) {
+      this.#writeFailing = false;
+      this.#onWritable();
+    }
+  }
+
+  #drop(events: readonly FileEvent[], why: Omit<SpoolLoss, 'lostEvents'>): void {
+    // The spool's own events go too: order past a gap is moot once a re-snapshot is owed, and on a
+    // full disk this frees the space the next write needs.
+    const lostEvents = this.#spool.drop() + this.#memory.length + events.length;
     this.#memory = [];
     this.#generation++;
-    this.#onOverflow(lost);
+    this.#onLoss({ ...why, lostEvents });
   }
 
   #wake(): void {
