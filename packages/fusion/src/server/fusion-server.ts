@@ -65,6 +65,10 @@ export class FusionServer {
     if (!this.#sessions) throw new NotReadyError();
     return this.#sessions;
   }
+  /** On-demand jobs and the queries waiting on them. */
+  get jobs(): JobTracker {
+    return this.#jobs;
+  }
   get port(): number {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
   }
