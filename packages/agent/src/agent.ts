@@ -111,7 +111,7 @@ export class Agent {
     // A restarted pipe reuses its spool directory, so the old one must be fully stopped first.
     await Promise.all(stops);
     this.#config = next;
-    this.#d.log.setLevel(next.log.level);
+    this.#d.log.setLevel(next.logging.level);
     const failed: string[] = [];
     for (const [id, spec] of toStart) {
       try {

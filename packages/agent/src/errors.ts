@@ -1,19 +1,7 @@
 // Agent error classes: stable codes and messages that say how to fix the problem.
 
-/** A problem in agent-config.yaml: names the file, the key path and the fix. */
-export class ConfigError extends Error {
-  readonly code = 'E_CONFIG';
-  readonly file: string;
-  readonly keyPath: string;
-  readonly fix: string;
-  constructor(file: string, keyPath: string, problem: string, fix: string) {
-    super(`${file}: ${keyPath ? `${keyPath}: ` : ''}${problem}${fix ? ` — ${fix}` : ''}`);
-    this.name = 'ConfigError';
-    this.file = file;
-    this.keyPath = keyPath;
-    this.fix = fix;
-  }
-}
+/** A problem in agent-config.yaml: names the file, the key path and the fix (shared with Fusion). */
+export { ConfigError } from '@fustor/protocol';
 
 /** A non-success answer from Fusion (envelope code != 0) or a non-JSON error status. */
 export class FusionError extends Error {
