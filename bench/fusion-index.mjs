@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../packages/test-helpers/dist/index.js';
 
 const here = fileURLToPath(import.meta.url);
 const { openViewStore } = await import(new URL('../packages/fusion/dist/views/open-view-store.js', import.meta.url).href);
@@ -15,18 +16,6 @@ const { openViewStore } = await import(new URL('../packages/fusion/dist/views/op
 const VIEW = { id: 'bench', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 };
 const args = process.argv.slice(2);
 const arg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,7 +85,7 @@ function layout(files) {
 
 /** Yields snapshot batches: every directory as its own entry, then its files (protocol.md scan order). */
 function* batches(L, now, batchSize, seed = 42) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let batch = [];
   const push = function* (e) {
     batch.push(e);
@@ -170,7 +159,7 @@ async function main() {
     result.dirs = c.dir_count;
 
     // P5: stats on the root and random directories, cost independent of subtree size.
-    const r = rng(7);
+    const r = seededRandom(7);
     const timeIt = (fn, n) => {
       const xs = [];
       for (let i = 0; i < n; i++) {

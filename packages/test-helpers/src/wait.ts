@@ -33,8 +33,11 @@ export interface WaitOptions {
   intervalMs?: number;
   /** Re-check at once when this fires (an event, a callback); polling stays as the fallback. */
   wake?: Wake;
-  /** A throwing check counts as "not yet" (a server still starting); its message is the last observation. */
-  retryErrors?: boolean;
+  /**
+   * A throwing check counts as "not yet" (a server still starting); its message is the last observation.
+   * A function decides per error (e.g. everything but a crashed process).
+   */
+  retryErrors?: boolean | ((err: unknown) => boolean);
 }
 
 export type Truthy<T> = Exclude<T, NotYet | false | null | undefined | 0 | ''>;
@@ -67,7 +70,8 @@ export async function waitFor<T>(
         if (v instanceof NotYet) last = v.why;
         else if (v) return v as Truthy<T>;
       } catch (err) {
-        if (!o.retryErrors) throw err;
+        const retry = typeof o.retryErrors === 'function' ? o.retryErrors(err) : o.retryErrors === true;
+        if (!retry) throw err;
         last = err instanceof Error ? err.message : String(err);
       }
       const left = deadline - Date.now();

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Client, waitFor } from '../server/helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { Client } from '../server/helpers.js';
 import { readPort, requireBuild, runCli } from './helpers.js';
 
 const ADMIN = 'fk_admin_cli_test_0123456789';

@@ -1,7 +1,8 @@
 // Leader election and commands over real HTTP: timeout failover, promotion by first heartbeat, replacement, delivery once.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, openSession, startFusion, testConfigRaw, upserts, waitFor, type TestFusion } from './helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { KEYS, openSession, startFusion, testConfigRaw, upserts, type TestFusion } from './helpers.js';
 
 let f: TestFusion | undefined;
 afterEach(async () => {
@@ -41,7 +42,7 @@ describe('leader election', () => {
     const f2 = await openSession(f.client, KEYS.ingest, { agent_id: 'c', pipe_id: 'p', view: 'research', session_timeout_sec: 60 });
     expect(lead.timeout_sec).toBe(1);
     // only read routes are called while waiting: expiry must come from Fusion's own timer
-    await waitFor(async () => (await sessionsOf()).items.every((s: any) => s.session_id !== lead.session_id), 'leader expiry', 10_000, 100);
+    await waitFor(async () => (await sessionsOf()).items.every((s: any) => s.session_id !== lead.session_id), 'leader expiry', { timeoutMs: 10_000, intervalMs: 100 });
     const research = (await f.client.get('/api/v1/views', KEYS.readAll)).body.data.items.find((v: any) => v.id === 'research');
     expect(research.leader).toBeNull();
     // f2 was opened later but heartbeats first: it leads
