@@ -89,7 +89,7 @@ describe('fustor-agent CLI (in-process)', () => {
     writeFileSync(join(tmp.dir, 'agent-config.yaml'), yaml(data, ['{ id: p1, source_id: s2, sender_id: f1 }']));
     await main(['node', 'fustor-agent', 'validate', '--home', tmp.dir]);
     expect(process.exitCode).toBe(1);
-    expect(stderr.join('')).toContain(`${join(tmp.dir, 'agent-config.yaml')}: pipes[0].source_id: no source with id 's2'`);
+    expect(stderr.join('')).toContain(`${join(tmp.dir, 'agent-config.yaml')}: pipes[0] (id 'p1').source_id: no source 's2'; defined sources: s1`);
   });
 
   it('reload with a broken file exits non-zero naming the problem and signals nothing', async () => {

@@ -276,6 +276,8 @@ describe('Pipe', () => {
     await waitFor(() => sender.count('snapshot/end true') === 2, 're-snapshot once Fusion is back');
     await waitFor(() => sender.count('audit/end true') === 1, 'a full audit after the re-snapshot (lost deletions)');
     await waitFor(() => pipe.state === 'leader' && !pipe.status().resnapshot_pending, 'healthy again without a restart');
+    // No event needed the spool since the space came back; the heartbeat's probe notices anyway.
+    await waitFor(() => pipe.status().spool.writable, 'the spool reported writable again');
     source.emit([upsert('/after-recovery')]);
     await waitFor(() => sender.paths('realtime').includes('/after-recovery'), 'realtime flows again');
     // The spool works again too: the next outage is spooled and replayed, not lost.

@@ -218,6 +218,9 @@ describe('Spool on a full disk', () => {
     q.commit(lease); // a lease taken before the loss must not remove anything now
     expect(q.depth).toBe(0);
     disk.full = false;
+    q.recheckSpool(); // space is back: a probe write works, before any event needs the spool
+    expect(writable).toBe(1);
+    expect(q.spoolFailing).toBe(false);
     q.push([upsert('/d1')], false);
     expect(writable).toBe(1);
     expect(q.spoolFailing).toBe(false);

@@ -281,11 +281,14 @@ export class Pipe {
           this.#lastAuditEnd = Date.now();
         }
       },
-      heartbeatBody: (): HeartbeatRequest => ({
-        can_realtime: this.#canRealtime(),
-        phase: this.#phase === 'idle' ? 'realtime' : this.#phase,
-        stats: this.#heartbeatStats(),
-      }),
+      heartbeatBody: (): HeartbeatRequest => {
+        this.#queue.recheckSpool();
+        return {
+          can_realtime: this.#canRealtime(),
+          phase: this.#phase === 'idle' ? 'realtime' : this.#phase,
+          stats: this.#heartbeatStats(),
+        };
+      },
       heartbeatAnswered: () => (this.#lastHeartbeatMs = Date.now()),
       requestResnapshot: () => this.#requestResnapshot(),
       error: (err, context) => this.#error(err, context),

@@ -67,6 +67,16 @@ export class RealtimeQueue {
     return this.#writeFailing;
   }
 
+  /**
+   * While spool writes are failing, checks whether a write works again (space freed) even though no
+   * event needed the spool since; called on the heartbeat's rhythm so the status does not stay stale.
+   */
+  recheckSpool(): void {
+    if (!this.#writeFailing || !this.#spool.probeWritable()) return;
+    this.#writeFailing = false;
+    this.#onWritable();
+  }
+
   /** Adds events in observation order; `online=false` writes them straight to disk. */
   push(events: readonly FileEvent[], online: boolean): void {
     if (events.length === 0) return;

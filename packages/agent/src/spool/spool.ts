@@ -119,6 +119,28 @@ export class Spool {
     return true;
   }
 
+  /** True when a small write works in the spool directory now (used to notice that space is back). */
+  probeWritable(): boolean {
+    const file = join(this.#opts.dir, '.probe');
+    try {
+      if (!this.#dirReady) {
+        this.#fs.mkdirSync(this.#opts.dir, { recursive: true });
+        this.#dirReady = true;
+      }
+      const fd = this.#fs.openSync(file, 'a');
+      try {
+        this.#fs.writeSync(fd, '{}\n');
+      } finally {
+        this.#fs.closeSync(fd);
+      }
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.#remove(file);
+    }
+  }
+
   /** Up to n events from the head, without removing them. */
   peek(n: number): FileEvent[] {
     // An empty head (a segment abandoned by a failed write) must not hide the segments behind it.
