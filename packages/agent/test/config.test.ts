@@ -15,26 +15,29 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-/** The original README's three blocks, quoted strings and all. */
+/** The original README's three blocks verbatim (comments, quoted strings, trailing spaces), with uri pointed at a real directory. */
 const readme = () => `
 sources:
   - id: "my-local-files"       # 唯一 ID
     type: "fs"                 # 驱动类型
     config:
-      uri: "${data}"
+      uri: "${data}"    # 监控的绝对路径
       driver_params:
-        file_pattern: "*"
+        # 可选：文件过滤模式
+        file_pattern: "*"      
 senders:
-  - id: "to-fusion"
-    type: "fusion"
+  - id: "to-fusion"            # 唯一 ID
+    type: "fusion"             # 驱动类型
     config:
+      # Fusion 服务的 Ingest API 基准地址
       endpoint: "http://localhost:8102"
+      # 从 Fusion 管理员处获取的 API Key，用于鉴权
       credential: "YOUR_API_KEY_HERE"
 pipes:
   - id: "phase-files-to-fusion"
     source_id: "my-local-files"
     sender_id: "to-fusion"
-    enabled: true
+    enabled: true              # 设置为 true 以自动启动
 `;
 
 const parse = (text: string) => parseConfig(text, { file: '/home/x/agent-config.yaml', home: '/home/x' });
