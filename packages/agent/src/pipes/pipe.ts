@@ -12,11 +12,12 @@ import type { Sender } from '../senders/types.js';
 import { RealtimeQueue, type SpoolLoss } from '../spool/realtime-queue.js';
 import { Spool } from '../spool/spool.js';
 import type { SpoolFs } from '../spool/spool-fs.js';
-import { PipeSession } from './pipe-session.js';
+import { PipeReport } from './pipe-report.js';
+import { PipeSession, type SessionHost } from './pipe-session.js';
 import { SnapshotDebt } from './roles.js';
 import { ScanQueue } from './scan-queue.js';
 import { sourceOptions } from './source-options.js';
-import { emptyCounts, heartbeatStats, progressOf, safely, type PipePhase, type PipeState, type PipeStatus, type RecentError } from './status.js';
+import { heartbeatStats, progressOf, safely, type PipePhase, type PipeState, type PipeStatus } from './status.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -37,8 +38,6 @@ export interface PipeDeps {
   spoolFs?: SpoolFs;
 }
 
-const MAX_RECENT_ERRORS = 20;
-
 export class Pipe {
   readonly spec: PipeSpec;
   readonly #d: PipeDeps;
@@ -49,6 +48,7 @@ export class Pipe {
   readonly #queue: RealtimeQueue;
   readonly #scans: ScanQueue;
   readonly #debt = new SnapshotDebt();
+  readonly #report: PipeReport;
   readonly #stopCtl = new AbortController();
   readonly #startedAt = Date.now();
   #run: Promise<void> | null = null;
@@ -60,19 +60,12 @@ export class Pipe {
   #connectAttempts = 0;
   #unsubscribe: (() => void) | null = null;
   #phase: PipePhase = 'idle';
-  #lastHeartbeatMs: number | null = null;
-  #counts = {
-    sent: emptyCounts(), batches: 0, batchesRejected: 0, eventsRejected: 0, ignored: 0, sessions: 0,
-    snapshots: 0, audits: 0, overflows: 0, writeFailures: 0, dropped: 0, errors: 0,
-  };
-  #lastSnapshotEnd: number | null = null;
-  #lastAuditEnd: number | null = null;
-  #recent: RecentError[] = [];
 
   constructor(spec: PipeSpec, deps: PipeDeps) {
     this.spec = spec;
     this.#d = deps;
     this.#log = deps.log.child({ pipe: spec.pipe.id });
+    this.#report = new PipeReport(this.#log);
     this.#source = deps.createSource(sourceOptions(spec, this.#log));
     this.#sender = deps.createSender(spec);
     this.#spool = new Spool({
@@ -126,7 +119,7 @@ export class Pipe {
     const s = this.#session;
     if (!s) {
       if (this.#sourceFailed) return 'degraded';
-      return this.#connectAttempts <= 1 && this.#counts.sessions === 0 ? 'starting' : 'reconnecting';
+      return this.#connectAttempts <= 1 && this.#report.sessions === 0 ? 'starting' : 'reconnecting';
     }
     if (!s.outbox.online || !s.heartbeatOk || this.#sourceFailed || !s.role) return 'degraded';
     return s.role;
@@ -145,35 +138,23 @@ export class Pipe {
       source_uri: this.spec.source.config.uri,
       endpoint: this.spec.sender.config.endpoint,
       started_at_ms: this.#startedAt,
-      last_heartbeat_ms: this.#lastHeartbeatMs,
       heartbeat_interval_sec: s ? s.heartbeatMs / 1000 : null,
       phase: this.#phase,
       progress,
       can_realtime: coverage,
-      events_sent: { ...this.#counts.sent },
-      batches_sent: this.#counts.batches,
-      batches_rejected: this.#counts.batchesRejected,
-      events_rejected: this.#counts.eventsRejected,
-      events_ignored: this.#counts.ignored,
       spool: {
         events: this.#spool.events,
         bytes: this.#spool.bytes,
         max_bytes: this.#spool.maxBytes,
-        overflows: this.#counts.overflows,
-        write_failures: this.#counts.writeFailures,
+        overflows: this.#report.overflows,
+        write_failures: this.#report.writeFailures,
         writable: !this.#queue.spoolFailing,
-        dropped_events: this.#counts.dropped,
+        dropped_events: this.#report.dropped,
       },
       queue_depth: this.#queue.depth,
       on_demand: this.#scans.stats(),
       resnapshot_pending: this.#debt.pending,
-      sessions_opened: this.#counts.sessions,
-      snapshots_completed: this.#counts.snapshots,
-      audits_completed: this.#counts.audits,
-      last_snapshot_end_ms: this.#lastSnapshotEnd,
-      last_audit_end_ms: this.#lastAuditEnd,
-      errors_total: this.#counts.errors,
-      recent_errors: [...this.#recent],
+      ...this.#report.fields(),
     };
   }
 
@@ -228,8 +209,8 @@ export class Pipe {
     const s = new PipeSession(this.#sessionHost(), created);
     this.#session = s;
     this.#lastView = s.view;
-    this.#counts.sessions++;
-    this.#lastHeartbeatMs = Date.now();
+    this.#report.sessions++;
+    this.#report.lastHeartbeatMs = Date.now();
     this.#log.info('session opened', { session_id: s.id, view: s.view, role: created.role, heartbeat_interval_sec: s.heartbeatMs / 1000 });
     // A new session starts with a cold audit cache: its first audit is full (consistency.md §1).
     this.#source.clearAuditCache();
@@ -257,7 +238,7 @@ export class Pipe {
 
   // ---- what a session uses of its pipe -----------------------------------------------------------
 
-  #sessionHost(): ConstructorParameters<typeof PipeSession>[0] {
+  #sessionHost(): SessionHost {
     return {
       spec: this.spec,
       source: this.#source,
@@ -272,15 +253,7 @@ export class Pipe {
       outboxHooks: this.#outboxHooks(),
       stopping: () => this.#stopping,
       setPhase: (phase) => (this.#phase = phase),
-      scanFinished: (kind, complete) => {
-        if (kind === 'snapshot') {
-          if (complete) this.#counts.snapshots++;
-          this.#lastSnapshotEnd = Date.now();
-        } else {
-          if (complete) this.#counts.audits++;
-          this.#lastAuditEnd = Date.now();
-        }
-      },
+      scanFinished: (kind, complete) => this.#report.scanFinished(kind, complete),
       heartbeatBody: (): HeartbeatRequest => {
         this.#queue.recheckSpool();
         return {
@@ -289,7 +262,7 @@ export class Pipe {
           stats: this.#heartbeatStats(),
         };
       },
-      heartbeatAnswered: () => (this.#lastHeartbeatMs = Date.now()),
+      heartbeatAnswered: () => (this.#report.lastHeartbeatMs = Date.now()),
       requestResnapshot: () => this.#requestResnapshot(),
       error: (err, context) => this.#error(err, context),
     };
@@ -305,16 +278,8 @@ export class Pipe {
           this.#log.info('Fusion accepts events again; delivering the spool in order', { spool_events: this.#spool.events });
         }
       },
-      sent: (source, n, result) => {
-        this.#counts.sent[source] += n;
-        this.#counts.batches++;
-        this.#counts.ignored += result?.ignored ?? 0;
-      },
-      rejected: (source, n, err) => {
-        this.#counts.batchesRejected++;
-        this.#counts.eventsRejected += n;
-        this.#error(err, `Fusion rejected a ${source} batch of ${n} events (dropped; its batch_seq is reused)`);
-      },
+      sent: (source, n, result) => this.#report.sent(source, n, result),
+      rejected: (source, n, err) => this.#report.rejected(source, n, err),
       error: (err, context) => this.#error(err, context),
     };
   }
@@ -323,9 +288,6 @@ export class Pipe {
 
   /** Spool bound hit, or the disk refused a write: count the loss, owe a snapshot and a full audit. */
   #onLoss(loss: SpoolLoss): void {
-    if (loss.reason === 'overflow') this.#counts.overflows++;
-    else this.#counts.writeFailures++;
-    this.#counts.dropped += loss.lostEvents;
     // Lost events may include deletions, which a snapshot cannot see: follow it with a full audit.
     this.#source.clearAuditCache();
     this.#requestResnapshot(true);
@@ -333,12 +295,7 @@ export class Pipe {
     const then = role === 'leader' || !role
       ? 'the pipe re-snapshots as soon as it is leader and connected'
       : "as follower: the leader's next audit covers the lost changes; this pipe snapshots if it becomes leader";
-    if (loss.reason === 'overflow') {
-      this.#error(new Error(`spool full (${this.spec.pipe.spool_max_mb} MB): dropped ${loss.lostEvents} undelivered realtime events`), `spool overflow: ${then}`);
-    } else if (loss.first) {
-      // Reported once per failing stretch; every further loss is still counted in dropped_events.
-      this.#error(loss.error, `spool write failed, dropped ${loss.lostEvents} undelivered realtime events: ${then}`);
-    }
+    this.#report.loss(loss, this.spec.pipe.spool_max_mb, then);
   }
 
   // ---- reporting -------------------------------------------------------------------------------
@@ -353,10 +310,6 @@ export class Pipe {
   }
 
   #error(err: unknown, context: string): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.#counts.errors++;
-    this.#recent.push({ at_ms: Date.now(), message, context });
-    if (this.#recent.length > MAX_RECENT_ERRORS) this.#recent.shift();
-    this.#log.warn(context, { error: message });
+    this.#report.error(err, context);
   }
 }
