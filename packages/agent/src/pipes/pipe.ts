@@ -1,6 +1,6 @@
 // One pipe's runtime: source → realtime queue/spool → session outbox. Opens sessions (pipe-session.ts:
-// heartbeat, commands, roles) one after another and keeps the pipe's counters and status. Never exits
-// on a data-plane error: it logs, reports and retries.
+// heartbeat, commands, roles) one after another, owes re-snapshots after lost events, and answers its
+// status (counters in pipe-report.ts). Never exits on a data-plane error: it logs, reports and retries.
 
 import { join } from 'node:path';
 import type { HeartbeatRequest, Logger, SessionCreated } from '@fustor/protocol';
