@@ -7,7 +7,7 @@ import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../common
 import { SessionExpiredError, TransportError } from '../errors.js';
 import type { SessionOutbox } from '../senders/outbox.js';
 import type { Sender } from '../senders/types.js';
-import type { ScanQueue, ScanResult, ScanRunner } from './scan-queue.js';
+import type { ScanQueue, ScanResult, ScanRunner, WalkDone } from './scan-queue.js';
 
 /** What a command needs of the session it arrived on. */
 export interface CommandSession {
@@ -88,17 +88,13 @@ export class CommandRunner implements ScanRunner {
     }
   }
 
-  /** ScanRunner: one on-demand walk → on_demand batches carrying command_id, delivered before it resolves. */
-  async scan(path: string, recursive: boolean, commandId: string): Promise<ScanResult | null> {
+  /**
+   * ScanRunner: one on-demand walk → on_demand batches carrying command_id. Resolves when the walk has
+   * produced everything (its look-ahead bounds what is still queued); `delivered` when Fusion took it all.
+   */
+  async walk(path: string, recursive: boolean, commandId: string): Promise<WalkDone> {
     const s = this.#s;
-    try {
-      const stream = s.outbox.stream('on_demand', commandId);
-      for await (const batch of this.#d.source.scanPath(path, { recursive, signal: s.signal })) {
-        await stream.write(batch);
-      }
-      const out = await stream.finish();
-      return out.complete ? { ok: true, error: null } : { ok: false, error: out.error };
-    } catch (err) {
+    const failed = (err: unknown): ScanResult | null => {
       if (err instanceof SessionExpiredError) {
         s.expired();
         return null;
@@ -106,7 +102,21 @@ export class CommandRunner implements ScanRunner {
       if (s.signal.aborted) return null;
       this.#d.error(err, `on-demand scan of ${path}`);
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    };
+    const stream = s.outbox.stream('on_demand', commandId);
+    try {
+      for await (const batch of this.#d.source.scanPath(path, { recursive, signal: s.signal })) {
+        await stream.write(batch);
+      }
+    } catch (err) {
+      // Wait for what was already written, so the answer still comes after those batches.
+      return { delivered: stream.finish().then(() => failed(err), () => failed(err)) };
     }
+    const delivered = stream.finish().then(
+      (out): ScanResult => (out.complete ? { ok: true, error: null } : { ok: false, error: out.error }),
+      failed,
+    );
+    return { delivered };
   }
 
   /** ScanRunner: commands/{id}/done for every command the walk answers. */

@@ -1,8 +1,10 @@
-// On-demand scans of one pipe, a few at a time (p-queue): each holds a tree walk and its look-ahead,
-// so 50 `force_real_time` queries must not become 50 concurrent walks. A command for a path that a
-// queued (not yet started) scan already covers joins that scan; a recursive command over queued
-// scans of its descendants takes the place of the first and absorbs the rest. A scan that already
-// started is never joined: it may have passed the directory before the command was sent.
+// On-demand scans of one pipe, a few walks at a time (p-queue): each walk holds a directory walk and
+// its look-ahead, so 50 `force_real_time` queries must not become 50 concurrent walks. A slot is held
+// while the walk produces; its last batches drain and its commands are answered after it freed the
+// slot, so the next walk overlaps that tail. A command for a path that a queued (not yet started)
+// scan already covers joins that scan; a recursive command over queued scans of its descendants takes
+// the place of the first and absorbs the rest. A scan that already started is never joined: it may
+// have passed the directory before the command was sent.
 
 import PQueue from 'p-queue';
 import { isWithin, normalizeViewPath } from '@fustor/protocol';
@@ -19,12 +21,17 @@ export interface ScanResult {
   error: string | null;
 }
 
+/** A walk that has produced all its batches; `delivered` settles once Fusion accepted them (null: session gone). */
+export interface WalkDone {
+  delivered: Promise<ScanResult | null>;
+}
+
 /** The session a request arrived on: runs the walk and answers the command ids. */
 export interface ScanRunner {
   readonly signal: AbortSignal;
-  /** One walk whose batches carry `commandId`; null when the session ended (nothing to answer). */
-  scan(path: string, recursive: boolean, commandId: string): Promise<ScanResult | null>;
-  /** Answers every id of a finished walk, after its events were delivered. */
+  /** One walk whose batches carry `commandId`; resolves when the walk has produced everything. */
+  walk(path: string, recursive: boolean, commandId: string): Promise<WalkDone>;
+  /** Answers every id of a walk, after its events were delivered. */
   answer(ids: readonly string[], result: ScanResult): Promise<void>;
 }
 
@@ -72,7 +79,11 @@ export class ScanQueue {
     const job: Job = { path: path ?? req.path, recursive: req.recursive, ids: [req.id], runner, merged: false, joinable: path !== null };
     this.#waiting.push(job);
     return this.#q
-      .add(() => this.#run(job), { signal: runner.signal })
+      .add(() => this.#walk(job), { signal: runner.signal })
+      .then(async (walked) => {
+        const result = await walked?.delivered;
+        if (result) await runner.answer(job.ids, result);
+      })
       .catch(() => {
         // Aborted while queued (session ended): Fusion fails the command with the session.
         this.#waiting = this.#waiting.filter((j) => j !== job);
@@ -105,11 +116,11 @@ export class ScanQueue {
     return Promise.resolve();
   }
 
-  async #run(job: Job): Promise<void> {
+  /** Holds the slot while the walk produces; null for a job absorbed by another (its ids answered there). */
+  async #walk(job: Job): Promise<WalkDone | null> {
     this.#waiting = this.#waiting.filter((j) => j !== job);
-    if (job.merged || job.runner.signal.aborted) return;
-    const result = await job.runner.scan(job.path, job.recursive, job.ids[0]!);
-    if (result) await job.runner.answer(job.ids, result);
+    if (job.merged || job.runner.signal.aborted) return null;
+    return job.runner.walk(job.path, job.recursive, job.ids[0]!);
   }
 }
 
