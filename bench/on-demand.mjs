@@ -4,7 +4,9 @@
 // `same_path` (50 queries of `/`) and `distinct_paths` (one query per top directory, 50 paths).
 //
 // FUSTOR_BENCH_BASELINE=<checkout>  also runs another checkout's built CLIs (e.g. a worktree of main)
-// in the same run, alternating rounds, and reports candidate/baseline ratios.
+// in the same run and reports candidate/baseline ratios.
+// FUSTOR_BENCH_CANDIDATE_FUSION=<checkout>  runs the candidate agent against that checkout's Fusion, to
+// separate the agent's scan queue from Fusion's joining of pending scans.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BASELINE = process.env.FUSTOR_BENCH_BASELINE ? resolve(process.env.FUSTOR_BENCH_BASELINE) : null;
+const CANDIDATE_FUSION = process.env.FUSTOR_BENCH_CANDIDATE_FUSION ? resolve(process.env.FUSTOR_BENCH_CANDIDATE_FUSION) : REPO;
 const quick = process.argv.includes('--quick');
 const TOP = 50;
 const SUB = quick ? 4 : 20;
@@ -97,7 +100,7 @@ function resetPeak(pid) {
 }
 
 /** Fusion + agent of one checkout on `dir`; resolves once the snapshot is in Fusion. */
-async function startStack(checkout, work, dir, label) {
+async function startStack(checkout, fusionCheckout, work, dir, label) {
   const home = join(work, `home-${label}`);
   mkdirSync(join(home, 'logs'), { recursive: true });
   const fusionPort = await freePort();
@@ -118,7 +121,7 @@ async function startStack(checkout, work, dir, label) {
   }));
   const url = `http://127.0.0.1:${fusionPort}`;
   const stack = { home, url, readKey, fusion: null, agent: null };
-  stack.fusion = launch(join(checkout, 'packages/fusion/bin/fustor-fusion.js'), home, join(home, 'logs', 'fusion.out'));
+  stack.fusion = launch(join(fusionCheckout, 'packages/fusion/bin/fustor-fusion.js'), home, join(home, 'logs', 'fusion.out'));
   await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { what: 'fusion /readyz', timeoutMs: 60_000, retryErrors: true, intervalMs: 50 });
   stack.agent = launch(join(checkout, 'packages/agent/bin/fustor-agent.js'), home, join(home, 'logs', 'agent.out'));
   await waitFor(async () => {
@@ -190,11 +193,11 @@ function summarize(rounds) {
   };
 }
 
-async function measure(checkout, work, dir, label) {
+async function measure(checkout, fusionCheckout, work, dir, label) {
   const out = {};
   for (const [name, paths] of Object.entries(SCENARIOS)) {
     // A fresh stack per scenario: the peak of one must not carry into the next.
-    const stack = await startStack(checkout, work, dir, `${label}-${name}`);
+    const stack = await startStack(checkout, fusionCheckout, work, dir, `${label}-${name}`);
     try {
       const rounds = [];
       for (let r = 0; r < ROUNDS; r++) {
@@ -227,10 +230,10 @@ async function main() {
     const dir = join(work, 'tree');
     generate(dir);
     console.log(`on-demand: ${FILES} files in ${TOP} top directories; ${QUERIES} concurrent queries, ${ROUNDS} round(s) per scenario`);
-    const result = { files: FILES, queries: QUERIES, candidate: await measure(REPO, work, dir, 'candidate') };
+    const result = { files: FILES, queries: QUERIES, candidate_fusion: CANDIDATE_FUSION, candidate: await measure(REPO, CANDIDATE_FUSION, work, dir, 'candidate') };
     if (BASELINE) {
       result.baseline_checkout = BASELINE;
-      result.baseline = await measure(BASELINE, work, dir, 'baseline');
+      result.baseline = await measure(BASELINE, BASELINE, work, dir, 'baseline');
       result.ratios = {};
       for (const name of Object.keys(SCENARIOS)) {
         const c = result.candidate[name];
