@@ -41,6 +41,8 @@ export interface FsSourceOptions {
    * default 1 (it shares directories with the main thread). Not used when `fs` is injected.
    */
   scanWorkers?: number;
+  /** Realtime backend: 'native' (one inotify watch per directory) or 'chokidar'; default 'native' on Linux, else 'chokidar'. */
+  watcher?: 'native' | 'chokidar';
 }
 
 export const SOURCE_ISSUE_KINDS = [
