@@ -16,7 +16,35 @@ const realtime: FileEvent = { op: 'upsert', path: '/a/b.dat', is_dir: false, siz
 const del: FileEvent = { op: 'delete', path: '/a/old.dat', observed_at_ms: 9 };
 const delDir: FileEvent = { op: 'delete', path: '/a', is_dir: true };
 
+// consumers.md §1 metadata, as the scanner appends it (scan/scan-entry.ts).
+const meta = { kind: 'file', uid: 1001, gid: 100, mode: 0o644, ctime_ms: 1763750000999.25 } as const;
+const scanFileMeta: FileEvent = { ...scanFile, ...meta };
+const scanDirMeta: FileEvent = { ...scanDir, kind: 'dir', uid: 0, gid: 0, mode: 0o2775, ctime_ms: 1763750000000 };
+const auditDirMeta: FileEvent = {
+  op: 'upsert', path: '/a', is_dir: true, mtime_ms: 5, observed_at_ms: 6, parent_path: '/', parent_mtime_ms: 7,
+  kind: 'dir', uid: 3, gid: 4, mode: 0o755, ctime_ms: 8, audit_skipped: false,
+};
+
 describe('event encoder', () => {
+  it('writes the metadata fields (kind, uid, gid, mode, ctime_ms) byte for byte as JSON.stringify', () => {
+    const link: FileEvent = { ...scanFileMeta, kind: 'symlink', mode: 0o777, ctime_ms: scanFile.mtime_ms };
+    const rootMeta: FileEvent = { ...root, kind: 'dir', uid: 0, gid: 0, mode: 0o755, ctime_ms: 9 };
+    for (const e of [scanFileMeta, scanDirMeta, auditDirMeta, link, rootMeta]) expect(encodeEvent(e)).toBe(JSON.stringify(e));
+    // Partial metadata (an older or other producer) goes through the general path, still exact.
+    const partial: FileEvent = { ...scanFile, uid: 5 };
+    expect(encodeEvent(partial)).toBe(JSON.stringify(partial));
+    const oddKind = { ...scanFileMeta, kind: 'we"ird' } as unknown as FileEvent;
+    expect(JSON.parse(encodeEvent(oddKind))).toEqual(oddKind);
+  });
+
+  it('regression guard for the shared metadata cache: runs of one owner, then changes of each field', () => {
+    const events: FileEvent[] = [];
+    const variants = [{}, {}, { uid: 7 }, { uid: 7 }, { gid: 8 }, { mode: 0o600 }, { kind: 'fifo' as const }, { ctime_ms: NaN }, { uid: -0 }, {}];
+    for (const [i, v] of variants.entries()) events.push({ ...scanFileMeta, path: `/d/f${i}`, ...v });
+    expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
+  });
+
+
   it('matches JSON.stringify for scan, audit, realtime and delete events', () => {
     for (const e of [scanFile, scanDir, root, auditDir, realtime, del, delDir]) expect(encodeEvent(e)).toBe(JSON.stringify(e));
     const all = [scanFile, scanDir, root, auditDir, realtime, del, delDir];

@@ -31,9 +31,28 @@ function tail(observed: number, parent: string, parentMtime: number): string {
     tailObserved = observed;
     tailParent = parent;
     tailParentMtime = parentMtime;
-    tailJson = ',"observed_at_ms":' + num(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + num(parentMtime) + '}';
+    tailJson = ',"observed_at_ms":' + num(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + num(parentMtime);
   }
   return tailJson;
+}
+
+// Likewise kind, owner, group and permissions (consumers.md §1) come in long runs within a tree.
+const KINDS: ReadonlySet<unknown> = new Set(['file', 'dir', 'symlink', 'fifo', 'socket', 'device']);
+let metaKind = '';
+let metaUid = NaN;
+let metaGid = NaN;
+let metaMode = NaN;
+let metaJson = '';
+
+function meta(kind: string, uid: number, gid: number, mode: number): string {
+  if (kind !== metaKind || uid !== metaUid || gid !== metaGid || mode !== metaMode) {
+    metaKind = kind;
+    metaUid = uid;
+    metaGid = gid;
+    metaMode = mode;
+    metaJson = ',"kind":"' + kind + '","uid":' + num(uid) + ',"gid":' + num(gid) + ',"mode":' + num(mode);
+  }
+  return metaJson;
 }
 
 function val(v: unknown): string {
@@ -62,7 +81,16 @@ export function encodeEvent(e: FileEvent): string {
     const head = u.is_dir === false && typeof u.size === 'number'
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
-    if (head !== null) return head + ',"mtime_ms":' + num(u.mtime_ms) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+    if (head !== null) {
+      const mtime = num(u.mtime_ms);
+      const s = head + ',"mtime_ms":' + mtime + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+      const { kind, uid, gid, mode, ctime_ms: ctime } = u;
+      if (kind === undefined && uid === undefined && gid === undefined && mode === undefined && ctime === undefined) return s + '}';
+      if (KINDS.has(kind) && typeof uid === 'number' && typeof gid === 'number' && typeof mode === 'number' && typeof ctime === 'number') {
+        // A file's ctime often equals its mtime (written once): reuse that number's text.
+        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctime === u.mtime_ms ? mtime : num(ctime)) + '}';
+      }
+    }
   }
   let s = '';
   if (u.op !== undefined) s += ',"op":' + val(u.op);
@@ -74,6 +102,11 @@ export function encodeEvent(e: FileEvent): string {
   if (u.is_atomic_write !== undefined) s += ',"is_atomic_write":' + val(u.is_atomic_write);
   if (u.parent_path !== undefined) s += ',"parent_path":' + val(u.parent_path);
   if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + val(u.parent_mtime_ms);
+  if (u.kind !== undefined) s += ',"kind":' + val(u.kind);
+  if (u.uid !== undefined) s += ',"uid":' + val(u.uid);
+  if (u.gid !== undefined) s += ',"gid":' + val(u.gid);
+  if (u.mode !== undefined) s += ',"mode":' + val(u.mode);
+  if (u.ctime_ms !== undefined) s += ',"ctime_ms":' + val(u.ctime_ms);
   if (u.audit_skipped !== undefined) s += ',"audit_skipped":' + val(u.audit_skipped);
   return '{' + s.slice(1) + '}';
 }
