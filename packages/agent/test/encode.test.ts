@@ -1,6 +1,6 @@
 // The hand-rolled batch encoder must produce the document JSON.stringify produces, for every event shape.
 
-import type { FileEvent } from '@fustor/protocol';
+import type { FileEvent, UpsertEvent } from '@fustor/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeChunks, encodeChunk, encodedBatchBody, encodeEvent, encodeEvents } from '../src/senders/encode.js';
 
@@ -18,8 +18,8 @@ const delDir: FileEvent = { op: 'delete', path: '/a', is_dir: true };
 
 // consumers.md §1 metadata, as the scanner appends it (scan/scan-entry.ts).
 const meta = { kind: 'file', uid: 1001, gid: 100, mode: 0o644, ctime_ms: 1763750000999.25 } as const;
-const scanFileMeta: FileEvent = { ...scanFile, ...meta };
-const scanDirMeta: FileEvent = { ...scanDir, kind: 'dir', uid: 0, gid: 0, mode: 0o2775, ctime_ms: 1763750000000 };
+const scanFileMeta = { ...scanFile, ...meta } as FileEvent;
+const scanDirMeta = { ...scanDir, kind: 'dir', uid: 0, gid: 0, mode: 0o2775, ctime_ms: 1763750000000 } as FileEvent;
 const auditDirMeta: FileEvent = {
   op: 'upsert', path: '/a', is_dir: true, mtime_ms: 5, observed_at_ms: 6, parent_path: '/', parent_mtime_ms: 7,
   kind: 'dir', uid: 3, gid: 4, mode: 0o755, ctime_ms: 8, audit_skipped: false,
@@ -27,8 +27,8 @@ const auditDirMeta: FileEvent = {
 
 describe('event encoder', () => {
   it('writes the metadata fields (kind, uid, gid, mode, ctime_ms) byte for byte as JSON.stringify', () => {
-    const link: FileEvent = { ...scanFileMeta, kind: 'symlink', mode: 0o777, ctime_ms: scanFile.mtime_ms };
-    const rootMeta: FileEvent = { ...root, kind: 'dir', uid: 0, gid: 0, mode: 0o755, ctime_ms: 9 };
+    const link = { ...scanFileMeta, kind: 'symlink', mode: 0o777, ctime_ms: (scanFile as UpsertEvent).mtime_ms } as FileEvent;
+    const rootMeta = { ...root, kind: 'dir', uid: 0, gid: 0, mode: 0o755, ctime_ms: 9 } as FileEvent;
     for (const e of [scanFileMeta, scanDirMeta, auditDirMeta, link, rootMeta]) expect(encodeEvent(e)).toBe(JSON.stringify(e));
     // Partial metadata (an older or other producer) goes through the general path, still exact.
     const partial: FileEvent = { ...scanFile, uid: 5 };

@@ -7,6 +7,7 @@ import type { Logger } from '@fustor/protocol';
 import type { FsSource, FsSourceOptions } from '@fustor/source-fs';
 import type { PipeSpec } from '../config/types.js';
 import { SessionExpiredError, TransportError } from '../errors.js';
+import { principalsReporter, type PrincipalsDeps, type PrincipalsReporter } from '../principals/reporter.js';
 import { SessionOutbox } from '../senders/outbox.js';
 import type { Sender } from '../senders/types.js';
 import { Spool } from '../spool/spool.js';
@@ -30,6 +31,8 @@ export interface PipeDeps {
   commandWaitMs?: number;
   /** Events kept in memory before spilling to the spool while online. */
   memoryLimit?: number;
+  /** Owner/group name reporting (tests inject a resolver); default: one resolver shared by the process's pipes. */
+  principals?: PrincipalsDeps;
 }
 
 interface SessionCtx {
@@ -58,6 +61,7 @@ export class Pipe {
   readonly #sender: Sender;
   readonly #spool: Spool;
   readonly #queue: RealtimeQueue;
+  readonly #principals: PrincipalsReporter;
   readonly #stopCtl = new AbortController();
   readonly #startedAt = Date.now();
   #run: Promise<void> | null = null;
@@ -95,6 +99,7 @@ export class Pipe {
     });
     if (this.#spool.events > 0) this.#log.info('spool holds undelivered events from a previous run', { events: this.#spool.events });
     this.#queue = new RealtimeQueue({ spool: this.#spool, memoryLimit: deps.memoryLimit, onOverflow: (n) => this.#onOverflow(n) });
+    this.#principals = principalsReporter(this.#sender, deps.principals, (err, context) => this.#error(err, context));
   }
 
   get id(): string {
@@ -118,6 +123,7 @@ export class Pipe {
       await abortableSleep(20);
     }
     this.#stopCtl.abort();
+    this.#principals.close();
     await this.#run;
     this.#queue.spill();
     this.#spool.close();
@@ -270,6 +276,7 @@ export class Pipe {
           this.#error(err, `Fusion rejected a ${source} batch of ${n} events (dropped; its batch_seq is reused)`);
         },
         error: (err, context) => this.#error(err, context),
+        observe: (events) => this.#principals.observe(events),
       },
     });
     const s: SessionCtx = {
@@ -306,6 +313,7 @@ export class Pipe {
     // A new session starts with a cold audit cache: its first audit is full (consistency.md §1).
     this.#source.clearAuditCache();
     this.#setRole(s, created.role);
+    this.#principals.sessionOpened(s.id, ctl.signal);
 
     const loops = [
       outbox.run(ctl.signal).catch((err) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
   Command, CommandsResponse, CreateSessionRequest, EventBatch, EventBatchResult, HeartbeatRequest, HeartbeatResponse,
-  SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
+  PrincipalsRequest, SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
 } from '@fustor/protocol';
 import { createLogger, type Logger } from '@fustor/protocol';
 import type { FsSource, FsSourceOptions, ScanOptions, ScanProgress, WatchCoverage, RealtimeListener } from '@fustor/source-fs';
@@ -153,6 +153,10 @@ export class FakeSender implements Sender {
   /** Hook to fail specific event posts. */
   eventHook: ((batch: EventBatch) => Error | undefined) | null = null;
   closedSessions: string[] = [];
+  /** Principals maps received, with the session they were posted to. */
+  principals: Array<PrincipalsRequest & { session: string }> = [];
+  /** Hook to fail principals posts. */
+  principalsHook: ((body: PrincipalsRequest) => Error | undefined) | null = null;
 
   #check(sid?: string): void {
     if (this.down) throw new TransportError('http://fake', new Error('ECONNREFUSED'));
@@ -224,6 +228,12 @@ export class FakeSender implements Sender {
   async commandDone(sid: string, commandId: string, ok: boolean, error: string | null): Promise<void> {
     this.#check(sid);
     this.done.push({ id: commandId, ok, error });
+  }
+  async postPrincipals(sid: string, body: PrincipalsRequest): Promise<void> {
+    this.#check(sid);
+    const err = this.principalsHook?.(body);
+    if (err) throw err;
+    this.principals.push({ ...body, session: sid });
   }
   async closeSession(sid: string): Promise<void> {
     this.closedSessions.push(sid);
