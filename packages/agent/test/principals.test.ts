@@ -179,6 +179,27 @@ describe('Pipe → principals', () => {
     expect(pipe.state).toBe('leader');
   });
 
+  it('an older Fusion without the principals route (404): said once per session, no error, tried again in the next session', async () => {
+    const { pipe, sender, source, log } = build();
+    let attempts = 0;
+    sender.principalsHook = () => (attempts++, new FusionError(404, 40401, 'no route POST /api/v1/pipe/sessions/s1/principals'));
+    pipe.start();
+    await waitFor(() => attempts === 1, 'first attempt');
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot end');
+    source.emit([upsert('/rt', { uid: 1002, gid: 2000 })]);
+    await waitFor(() => sender.paths('realtime').includes('/rt'), 'realtime');
+    // Several heartbeat periods (20 ms each, like the reporter's interval) pass without a new attempt.
+    const beats = sender.heartbeats;
+    await waitFor(() => sender.heartbeats >= beats + 4, 'a few heartbeats');
+    expect(attempts).toBe(1);
+    expect(log.lines.filter((l) => l.includes('does not accept owner/group names'))).toHaveLength(1);
+    expect(pipe.status().errors_total).toBe(0);
+    sender.principalsHook = null;
+    sender.expired.add('s1');
+    await waitFor(() => sender.principals.length === 1, 'full map to the next session');
+    expect(sender.principals[0]).toMatchObject({ session: 's2', users: { 0: 'root', 1001: 'alice', 1002: 'bob' } });
+  });
+
   it('regression: an agent whose getent and files both fail still runs, and sends nothing invented', async () => {
     const sender = new FakeSender();
     let source!: FakeSource;

@@ -99,7 +99,7 @@ export class Pipe {
     });
     if (this.#spool.events > 0) this.#log.info('spool holds undelivered events from a previous run', { events: this.#spool.events });
     this.#queue = new RealtimeQueue({ spool: this.#spool, memoryLimit: deps.memoryLimit, onOverflow: (n) => this.#onOverflow(n) });
-    this.#principals = principalsReporter(this.#sender, deps.principals, (err, context) => this.#error(err, context));
+    this.#principals = principalsReporter(this.#sender, deps.principals, this.#log, (err, context) => this.#error(err, context));
   }
 
   get id(): string {

@@ -5,14 +5,15 @@
 // the full known map once, then only newly learned names. A failed post is logged and retried
 // with the next batch: names are a convenience, never a reason to slow or stop the pipe.
 
-import { MAX_PRINCIPALS, type FileEvent, type PrincipalsRequest } from '@fustor/protocol';
-import { SessionExpiredError } from '../errors.js';
+import { MAX_PRINCIPALS, type FileEvent, type Logger, type PrincipalsRequest } from '@fustor/protocol';
+import { FusionError, SessionExpiredError } from '../errors.js';
 import { PrincipalResolver, type PrincipalDb } from './resolver.js';
 
 export interface PrincipalsReporterOptions {
   resolver: PrincipalResolver;
   send(sessionId: string, body: PrincipalsRequest, signal: AbortSignal): Promise<void>;
   error(err: unknown, context: string): void;
+  log: Logger;
   /** Least time between two posts; default 1000 ms. */
   intervalMs?: number;
   /** Longest wait before retrying after failures; default 60 s. */
@@ -30,7 +31,8 @@ export class PrincipalsReporter {
   readonly #known: Record<PrincipalDb, Names> = { passwd: new Map(), group: new Map() };
   /** Learned and not yet accepted by the current session. */
   readonly #unsent: Record<PrincipalDb, Names> = { passwd: new Map(), group: new Map() };
-  #session: { id: string; signal: AbortSignal; fullDue: boolean } | null = null;
+  /** unsupported: this Fusion has no principals route (an older version): nothing more is posted to it. */
+  #session: { id: string; signal: AbortSignal; fullDue: boolean; unsupported: boolean } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<unknown> | null = null;
   #lastFlush = 0;
@@ -67,7 +69,7 @@ export class PrincipalsReporter {
 
   /** A session opened: it gets every known name once (then the new ones), until its signal fires. */
   sessionOpened(sessionId: string, signal: AbortSignal): void {
-    this.#session = { id: sessionId, signal, fullDue: true };
+    this.#session = { id: sessionId, signal, fullDue: true, unsupported: false };
     // A new session is worth trying at once, whatever backoff the previous one was in.
     this.#failures = 0;
     if (this.#timer) clearTimeout(this.#timer);
@@ -118,7 +120,7 @@ export class PrincipalsReporter {
 
   #due(): boolean {
     const s = this.#session;
-    const live = s !== null && !s.signal.aborted;
+    const live = s !== null && !s.signal.aborted && !s.unsupported;
     return this.#pending.passwd.size + this.#pending.group.size > 0
       || (live && (s.fullDue || this.#unsent.passwd.size + this.#unsent.group.size > 0));
   }
@@ -133,7 +135,7 @@ export class PrincipalsReporter {
     const resolved = await Promise.all([this.#resolve('passwd'), this.#resolve('group')]);
     const lookupsOk = resolved[0] && resolved[1];
     const s = this.#session;
-    if (s === null || s.signal.aborted) return lookupsOk; // the next session gets the full map
+    if (s === null || s.signal.aborted || s.unsupported) return lookupsOk; // the next session gets the full map
     const users = new Map(s.fullDue ? this.#known.passwd : this.#unsent.passwd);
     const groups = new Map(s.fullDue ? this.#known.group : this.#unsent.group);
     if (users.size + groups.size > 0) {
@@ -142,6 +144,12 @@ export class PrincipalsReporter {
       } catch (err) {
         // A gone session is the pipe's business (it opens a new one, which gets the full map).
         if (s.signal.aborted || err instanceof SessionExpiredError) return lookupsOk;
+        if (err instanceof FusionError && err.status === 404) {
+          // An older Fusion without the route: say so once per session instead of retrying forever.
+          s.unsupported = true;
+          this.#o.log.info('Fusion does not accept owner/group names (no principals route); not sending them in this session', { session_id: s.id });
+          return lookupsOk;
+        }
         this.#o.error(err, 'sending owner and group names to Fusion (retried with the next batch)');
         return false;
       }
@@ -203,10 +211,12 @@ export interface PrincipalsDeps {
 export function principalsReporter(
   sender: { postPrincipals(sessionId: string, body: PrincipalsRequest, signal?: AbortSignal): Promise<void> },
   deps: PrincipalsDeps | undefined,
+  log: Logger,
   error: (err: unknown, context: string) => void,
 ): PrincipalsReporter {
   return new PrincipalsReporter({
     ...deps,
+    log,
     resolver: deps?.resolver ?? (shared ??= new PrincipalResolver()),
     send: (sid, body, signal) => sender.postPrincipals(sid, body, signal),
     error,
