@@ -329,8 +329,9 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
           else audit.forget(dirView);
         }
       }
-      yield* pause();
-      if (performance.now() - lastProgress > PROGRESS_EVERY_MS) emitProgress(false);
+      const t = performance.now();
+      if (batch.length >= batchSize || t - lastBreath > BREATH_MS) yield* pause();
+      if (t - lastProgress > PROGRESS_EVERY_MS) emitProgress(false);
     }
     if (batch.length > 0 && !progress.aborted) yield batch;
     finished = true;
