@@ -37,6 +37,14 @@ describe('event encoder', () => {
     expect(JSON.parse(encodeEvent(oddKind))).toEqual(oddKind);
   });
 
+  it('chunk encoding pre-formats the times of every event: exact also with non-numeric and missing times mixed in', () => {
+    const events = [
+      scanFileMeta, scanFile, del, { ...scanFileMeta, mtime_ms: NaN }, { ...scanFileMeta, ctime_ms: -0 },
+      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 1e21 }, realtime, scanDirMeta,
+    ];
+    expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
+  });
+
   it('regression guard for the shared metadata cache: runs of one owner, then changes of each field', () => {
     const events: FileEvent[] = [];
     const variants = [{}, {}, { uid: 7 }, { uid: 7 }, { gid: 8 }, { mode: 0o600 }, { kind: 'fifo' as const }, { ctime_ms: NaN }, { uid: -0 }, {}];

@@ -68,8 +68,11 @@ function val(v: unknown): string {
   }
 }
 
-/** One event as a JSON object. */
-export function encodeEvent(e: FileEvent): string {
+/**
+ * One event as a JSON object. `mtimeText` / `ctimeText`: the times already as text (encodeEvents
+ * formats a whole chunk's at once); computed here when absent.
+ */
+export function encodeEvent(e: FileEvent, mtimeText?: string, ctimeText?: string): string {
   const u = e as Partial<Record<string, unknown>> & FileEvent;
   // Fast path: a listed file or directory as scans produce it (nearly every event of a snapshot).
   if (
@@ -82,13 +85,11 @@ export function encodeEvent(e: FileEvent): string {
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
     if (head !== null) {
-      const mtime = num(u.mtime_ms);
-      const s = head + ',"mtime_ms":' + mtime + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+      const s = head + ',"mtime_ms":' + (mtimeText ?? num(u.mtime_ms)) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
       const { kind, uid, gid, mode, ctime_ms: ctime } = u;
       if (kind === undefined && uid === undefined && gid === undefined && mode === undefined && ctime === undefined) return s + '}';
       if (KINDS.has(kind) && typeof uid === 'number' && typeof gid === 'number' && typeof mode === 'number' && typeof ctime === 'number') {
-        // A file's ctime often equals its mtime (written once): reuse that number's text.
-        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctime === u.mtime_ms ? mtime : num(ctime)) + '}';
+        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctimeText ?? num(ctime)) + '}';
       }
     }
   }
@@ -111,10 +112,29 @@ export function encodeEvent(e: FileEvent): string {
   return '{' + s.slice(1) + '}';
 }
 
+/**
+ * mtime_ms and ctime_ms of every event as text (2i, 2i + 1), from one JSON.stringify of a number
+ * array: V8 formats a double about 4× faster there than through `'' + n` (no string allocated
+ * and cached per number), and every file carries two distinct fractional times. Non-numbers
+ * stand in as 0 and are never used (the fast path takes only numeric times).
+ */
+function timesText(events: readonly FileEvent[]): string[] {
+  const xs: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as Partial<Record<string, unknown>>;
+    const m = e.mtime_ms;
+    const c = e.ctime_ms;
+    xs.push(typeof m === 'number' ? m : 0, typeof c === 'number' ? c : 0);
+  }
+  return JSON.stringify(xs).slice(1, -1).split(',');
+}
+
 /** The elements of an events array, comma-separated, without the brackets (chunks join with ','). */
 export function encodeEvents(events: readonly FileEvent[]): string {
+  if (events.length === 0) return '';
+  const t = timesText(events);
   let s = '';
-  for (let i = 0; i < events.length; i++) s += (i === 0 ? '' : ',') + encodeEvent(events[i]!);
+  for (let i = 0; i < events.length; i++) s += (i === 0 ? '' : ',') + encodeEvent(events[i]!, t[2 * i], t[2 * i + 1]);
   return s;
 }
 
