@@ -1,4 +1,5 @@
-// Hand-rolled JSON for event batches: about twice as fast as JSON.stringify on the snapshot hot path.
+// Hand-rolled JSON for event batches, the snapshot hot path: plain strings quoted directly, runs of
+// equal values (observed time, parent, owner/mode) encoded once, a chunk's times formatted together.
 //
 // Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON):
 // the protocol's event fields are written one by one, strings that need no escaping are quoted
