@@ -15,6 +15,8 @@ export interface LeaseManagerOptions {
   attached(view: string, engine: ViewEngine): Promise<void>;
   /** A view stopped being ours (lost, moved, failed): forget its sessions and streams. */
   detached(view: string, reason: string): void;
+  /** What GET /views says about an owned view; published so every node can answer it. */
+  summary(engine: ViewEngine): Record<string, unknown>;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -243,6 +245,7 @@ export class LeaseManager {
 
   async #attach(view: string, epoch: number): Promise<void> {
     const lease: LeaseRef = { view, owner: this.#o.nodeId, epoch };
+    this.#owners.set(view, { view, owner: this.#o.nodeId, url: this.#o.advertiseUrl, epoch, expired: false });
     const own: Owned = { lease, state: 'loading', validUntil: performance.now() + this.#o.leaseSec * 1000 - SAFETY_MS };
     this.#owned.set(view, own);
     this.#failed.delete(view);
@@ -265,10 +268,9 @@ export class LeaseManager {
       if (o.state !== 'ready') continue;
       const engine = this.#o.store.view(view);
       if (!engine) continue;
-      const c = engine.counters();
       await this.#o.store.pool.query(
         `INSERT INTO view_summaries (view, summary, updated_at) VALUES ($1, $2, now()) ON CONFLICT (view) DO UPDATE SET summary = excluded.summary, updated_at = now()`,
-        [view, JSON.stringify({ ...c, owner: this.#o.nodeId })],
+        [view, JSON.stringify({ ...this.#o.summary(engine), owner: this.#o.nodeId })],
       );
     }
   }
@@ -295,10 +297,12 @@ export class LeaseManager {
       this.#drop(view, 'lease lost during the move');
       throw new Error(`view '${view}' changed owner during the move`);
     }
+    const epoch = Number((r.rows[0] as { epoch: number }).epoch);
+    this.#owners.set(view, { view, owner: to, url: this.#nodes.find((n) => n.id === to)?.url ?? null, epoch, expired: false });
     this.#drop(view, `moved to ${to}`);
     await this.#o.store.pool.query(`NOTIFY ${CHANNEL}`).catch(() => undefined);
     void this.kick();
-    return { view, from: this.#o.nodeId, to, epoch: Number((r.rows[0] as { epoch: number }).epoch) };
+    return { view, from: this.#o.nodeId, to, epoch };
   }
 
   /** Clean shutdown: give up our leases so other nodes take the views at their next tick, not after expiry. */

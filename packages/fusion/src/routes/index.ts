@@ -8,6 +8,7 @@ import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
 import { changeRoutes } from './changes.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { clusterRoutes } from './cluster.js';
 import { queryRoutes } from './queries.js';
 import { reportRoutes } from './reports.js';
 import { sessionRoutes } from './sessions.js';
@@ -25,6 +26,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(reportRoutes(ctx));
   r.use(changeRoutes(ctx));
   r.use(subscriptionRoutes(ctx));
+  r.use(clusterRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

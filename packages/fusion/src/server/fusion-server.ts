@@ -8,6 +8,7 @@ import { KeyRegistry } from '../auth/key-registry.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
+import { summarize } from '../routes/queries.js';
 import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
@@ -17,6 +18,8 @@ import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import { PgViewStore } from '../store/postgres/pg-store.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
 
@@ -46,6 +49,7 @@ export class FusionServer {
   readonly #jobs = new JobTracker();
   readonly #feed: FeedHub;
   #subs: SubscriptionService | null = null;
+  #cluster: ClusterNode | null = null;
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -114,14 +118,16 @@ export class FusionServer {
 
   async #openStore(): Promise<void> {
     const c = this.#config;
-    const store = this.#opts.openStore({
+    const storeOpts = {
       path: c.storage.path,
       views: c.views,
       clocks: this.#opts.clocks,
       synchronous: c.storage.synchronous,
       feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
-      log: (level, msg, fields) => this.#log.log(level, msg, fields),
-    });
+      log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => this.#log.log(level, msg, fields),
+    };
+    const pg = c.storage.backend === 'postgres' ? await PgViewStore.open({ ...storeOpts, url: c.storage.url, onViewFailure: (v, err) => this.#cluster?.viewFailed(v, err) }) : null;
+    const store = pg ?? this.#opts.openStore(storeOpts);
     this.#store = store;
     store.addCommitListener(this.#feed);
     this.#subs = new SubscriptionService({
@@ -148,7 +154,27 @@ export class FusionServer {
       onClose: (s, reason) => this.#jobs.failSession(s.rec.session_id, `session ${reason}`),
     });
     this.#sessions.start((v) => store.view(v) !== undefined);
+    if (pg) await this.#startCluster(pg);
     this.#ready = true;
+  }
+
+  /** PostgreSQL backend: this process is a cluster node; views arrive as it takes their leases (cluster.md). */
+  async #startCluster(store: PgViewStore): Promise<void> {
+    const c = this.#config;
+    this.#cluster = new ClusterNode({
+      store,
+      nodeId: c.cluster.node_id,
+      advertiseUrl: c.cluster.advertise_url ?? this.url,
+      leaseSec: c.cluster.lease_sec,
+      sessions: () => this.sessions,
+      keys: () => this.#keys!,
+      feed: this.#feed,
+      subscriptions: () => this.#subs!,
+      summary: (engine) => ({ ...summarize(this.#context(), engine) }),
+      log: (level, msg, fields) => this.#log.log(level, msg, { node: c.cluster.node_id, ...fields }),
+    });
+    await this.#cluster.start();
+    this.#log.info('cluster node started', { node: c.cluster.node_id, advertise_url: c.cluster.advertise_url ?? this.url, lease_sec: c.cluster.lease_sec });
   }
 
   #applyRuntime(next: RuntimeSettings): void {
@@ -180,6 +206,7 @@ export class FusionServer {
         return self.#subs;
       },
       feedMaxLag: () => this.#config.feed.max_lag,
+      cluster: () => this.#cluster,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,
@@ -212,6 +239,8 @@ export class FusionServer {
       next();
     });
     app.use(jsonBody(() => this.#config.server.max_body_mb));
+    // Cluster mode: requests about views served by another node are forwarded there.
+    app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => (this.#cluster ? void this.#cluster.route(req, res, next) : next()));
     app.use(API_BASE, apiRoutes(this.#context()));
     app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
     app.use(errorHandler(this.#log, this.#metrics));
@@ -252,6 +281,8 @@ export class FusionServer {
       // Streams never end by themselves: end them so the server can close.
       this.#feed.closeAll();
       await this.#subs?.stop();
+      // Hand our views back first (drained, leases released) so other nodes take them at once.
+      await this.#cluster?.stop().catch((err: unknown) => this.#log.warn('leaving the cluster failed', { error: String(err) }));
       if (http) {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
