@@ -88,7 +88,7 @@ export interface ViewCounters extends EngineFreshness {
  * `committed` runs once the commit is durable (fan-out to live readers).
  */
 export interface CommitListener {
-  inTransaction?(view: ViewEngine, changes: CommittedChanges): void;
+  inTransaction?(view: ViewEngine, changes: CommittedChanges, tx: CommitTx): void;
   committed?(view: ViewEngine, changes: CommittedChanges): void;
 }
 
@@ -133,7 +133,12 @@ export interface ViewEngine {
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }>;
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }>;
   /** Entries after `since`, at most `limit` accepted by `keep`, examining at most `maxScan`; `next` resumes past all examined. */
-  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number };
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }>;
+  /**
+   * Settles once every change made so far is durable (SQLite: at once; PostgreSQL: when its queued commits
+   * are written). A route answers 200 only after it resolved; a rejection means the view is being reloaded.
+   */
+  durable(): Promise<void>;
   feedBounds(): FeedBounds;
   /** Names the feed's codes (agent ids, owner/group names) with the view's labels. */
   readonly labels: Labels;
@@ -182,6 +187,15 @@ export interface AttemptRow {
   duration_ms: number;
 }
 
+/** A delivery queued by a commit hook (the rest of its row is derived). */
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'sub_id' | 'event' | 'path' | 'payload' | 'next_at' | 'created_at' | 'expires_at'>;
+
+/** Rows a commit hook adds to the commit (written in the same transaction as the batch). */
+export interface CommitTx {
+  addPending(subId: string, path: string, cursor: number): void;
+  enqueueDelivery(d: NewDelivery): void;
+}
+
 /** Durable subscriptions, pending subtrees and the delivery queue. addPending/enqueue run inside batch transactions. */
 export interface SubscriptionStore {
   all(): SubscriptionRow[];
@@ -190,7 +204,7 @@ export interface SubscriptionStore {
   addPending(subId: string, path: string, cursor: number): void;
   dropPending(subId: string, path: string): void;
   pending(): Array<{ sub_id: string; path: string; cursor: number }>;
-  enqueue(d: Pick<DeliveryRow, 'id' | 'sub_id' | 'event' | 'path' | 'payload' | 'next_at' | 'created_at' | 'expires_at'>): void;
+  enqueue(d: NewDelivery): void;
   due(now: number, limit: number): DeliveryRow[];
   nextDue(): number | null;
   get(id: string): DeliveryRow | undefined;

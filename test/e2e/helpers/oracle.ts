@@ -1,6 +1,7 @@
-// The e2e oracle: the real directory (lstat walk) versus Fusion's tree, compared as sets of entries.
+// The e2e oracle: the real directory (lstat walk) versus Fusion's tree, compared as sets of entries:
+// type, file size, file and directory mtimes, and optionally kind/uid/gid/mode.
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import type { TreeNode } from '@fustor/protocol';
 import type { FusionClient } from './fusion-client.js';
 import { waitFor } from './wait.js';
@@ -8,9 +9,15 @@ import { waitFor } from './wait.js';
 export interface OracleEntry {
   path: string;
   is_dir: boolean;
-  /** Files only; directories are compared by path and type. */
+  /** Files only (0 for directories). */
   size: number;
+  /** Files and directories: creating, deleting or renaming an entry moves its directory's mtime. */
   mtime_ms: number;
+  /** consumers.md §1 metadata; compared only with `meta: true`. Fusion answers null where it does not know. */
+  kind?: string | null;
+  uid?: number | null;
+  gid?: number | null;
+  mode?: number | null;
 }
 
 export type EntryMap = Map<string, OracleEntry>;
@@ -51,9 +58,35 @@ export function encodeName(raw: Buffer): string {
   return out;
 }
 
-/** Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll sees them). */
+/** What an entry is, from its own lstat (written here independently of the driver's helper). */
+export function diskKind(st: Stats): string {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'device';
+}
+
+function diskEntry(path: string, st: Stats): OracleEntry {
+  const isDir = st.isDirectory();
+  return {
+    path, is_dir: isDir, size: isDir ? 0 : st.size, mtime_ms: st.mtimeMs,
+    kind: diskKind(st), uid: st.uid, gid: st.gid, mode: st.mode & 0o7777,
+  };
+}
+
+/**
+ * Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll
+ * sees them). The root itself is the entry '/' (its mtime moves when its top level changes).
+ */
 export function walkDisk(root: string, opts: { exclude?: (viewPath: string) => boolean } = {}): EntryMap {
   const out: EntryMap = new Map();
+  try {
+    out.set('/', diskEntry('/', lstatSync(root)));
+  } catch {
+    return out;
+  }
   const visit = (abs: Buffer, viewPath: string): void => {
     let names: Buffer[];
     try {
@@ -72,9 +105,8 @@ export function walkDisk(root: string, opts: { exclude?: (viewPath: string) => b
       } catch {
         continue;
       }
-      const isDir = st.isDirectory();
-      out.set(childView, { path: childView, is_dir: isDir, size: isDir ? 0 : st.size, mtime_ms: isDir ? 0 : st.mtimeMs });
-      if (isDir) visit(childAbs, childView);
+      out.set(childView, diskEntry(childView, st));
+      if (st.isDirectory()) visit(childAbs, childView);
     }
   };
   visit(Buffer.from(root), '/');
@@ -92,8 +124,10 @@ export async function walkFusion(client: FusionClient, view: string, opts: { dep
   const pending: string[] = ['/'];
 
   const record = (n: TreeNode): void => {
-    if (n.path === '/') return;
-    out.set(n.path, { path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : (n.size ?? 0), mtime_ms: n.is_dir ? 0 : (n.mtime_ms ?? 0) });
+    out.set(n.path, {
+      path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : (n.size ?? 0), mtime_ms: n.mtime_ms ?? 0,
+      kind: n.kind ?? null, uid: n.uid ?? null, gid: n.gid ?? null, mode: n.mode ?? null,
+    });
   };
   // Returns true when this node's subtree down to the limit was fully present in the answer.
   const absorb = (n: TreeNode, isRequestRoot: boolean): void => {
@@ -136,14 +170,22 @@ export interface OracleDiff {
   changed: { disk: OracleEntry; fusion: OracleEntry }[];
 }
 
-export function diffEntries(disk: EntryMap, fusion: EntryMap): OracleDiff {
+export interface DiffOptions {
+  /** Also compare kind, uid, gid and mode (consumers.md §1). */
+  meta?: boolean;
+}
+
+function differs(e: OracleEntry, f: OracleEntry, opts: DiffOptions): boolean {
+  if (f.is_dir !== e.is_dir || (!e.is_dir && f.size !== e.size) || Math.abs(f.mtime_ms - e.mtime_ms) > MTIME_TOLERANCE_MS) return true;
+  return opts.meta === true && (f.kind !== e.kind || f.uid !== e.uid || f.gid !== e.gid || f.mode !== e.mode);
+}
+
+export function diffEntries(disk: EntryMap, fusion: EntryMap, opts: DiffOptions = {}): OracleDiff {
   const d: OracleDiff = { missing: [], extra: [], changed: [] };
   for (const [p, e] of disk) {
     const f = fusion.get(p);
     if (!f) d.missing.push(e);
-    else if (f.is_dir !== e.is_dir || (!e.is_dir && (f.size !== e.size || Math.abs(f.mtime_ms - e.mtime_ms) > MTIME_TOLERANCE_MS))) {
-      d.changed.push({ disk: e, fusion: f });
-    }
+    else if (differs(e, f, opts)) d.changed.push({ disk: e, fusion: f });
   }
   for (const [p, f] of fusion) if (!disk.has(p)) d.extra.push(f);
   return d;
@@ -153,9 +195,13 @@ export function isEmptyDiff(d: OracleDiff): boolean {
   return d.missing.length === 0 && d.extra.length === 0 && d.changed.length === 0;
 }
 
-const fmt = (e: OracleEntry): string => (e.is_dir ? `${e.path}/ (dir)` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}`);
+const fmt = (e: OracleEntry, withMeta = false): string => {
+  const mode = e.mode === null || e.mode === undefined ? e.mode : '0o' + e.mode.toString(8);
+  const meta = withMeta ? ` kind=${e.kind} uid=${e.uid} gid=${e.gid} mode=${mode}` : '';
+  return e.is_dir ? `${e.path === '/' ? '' : e.path}/ (dir) mtime_ms=${e.mtime_ms}${meta}` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}${meta}`;
+};
 
-export function formatDiff(d: OracleDiff, limit = 25): string {
+export function formatDiff(d: OracleDiff, limit = 25, withMeta = false): string {
   const lines: string[] = [];
   const section = (title: string, rows: string[]): void => {
     if (rows.length === 0) return;
@@ -163,13 +209,14 @@ export function formatDiff(d: OracleDiff, limit = 25): string {
     for (const r of rows.slice(0, limit)) lines.push(`  ${r}`);
     if (rows.length > limit) lines.push(`  … ${rows.length - limit} more`);
   };
-  section('on disk, missing in Fusion', d.missing.map(fmt));
-  section('in Fusion, not on disk', d.extra.map(fmt));
-  section('different', d.changed.map((c) => `disk: ${fmt(c.disk)}  fusion: ${fmt(c.fusion)}`));
+  const f = (e: OracleEntry) => fmt(e, withMeta);
+  section('on disk, missing in Fusion', d.missing.map(f));
+  section('in Fusion, not on disk', d.extra.map(f));
+  section('different', d.changed.map((c) => `disk: ${f(c.disk)}  fusion: ${f(c.fusion)}`));
   return lines.join('\n') || '(no difference)';
 }
 
-export interface OracleOptions {
+export interface OracleOptions extends DiffOptions {
   timeoutMs?: number;
   exclude?: (viewPath: string) => boolean;
 }
@@ -180,8 +227,8 @@ export async function waitForOracle(client: FusionClient, view: string, root: st
     async () => {
       const disk = walkDisk(root, { exclude: opts.exclude });
       const fusion = await walkFusion(client, view);
-      const d = diffEntries(disk, fusion);
-      return isEmptyDiff(d) ? { ok: true as const, value: fusion } : { ok: false as const, why: formatDiff(d) };
+      const d = diffEntries(disk, fusion, { meta: opts.meta });
+      return isEmptyDiff(d) ? { ok: true as const, value: fusion } : { ok: false as const, why: formatDiff(d, 25, opts.meta) };
     },
     { timeoutMs: opts.timeoutMs ?? 20_000, intervalMs: 250, what: `Fusion view '${view}' to match ${root}` },
   );

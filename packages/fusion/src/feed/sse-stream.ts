@@ -78,13 +78,15 @@ export class SseStream {
   async #catchUp(): Promise<void> {
     const { engine, filter } = this.#o;
     while (!this.#closed) {
-      const { records, next } = engine.changes(this.#last, CATCH_UP_PAGE, filter, CATCH_UP_SCAN);
+      const { records, next } = await engine.changes(this.#last, CATCH_UP_PAGE, filter, CATCH_UP_SCAN);
+      if (this.#closed) return;
       for (const r of records) this.#res.write(frame(r, engine));
       const { latest, oldest_since } = engine.feedBounds();
       if (next > this.#last) this.#last = this.#sentLast = next;
       else if (this.#last < oldest_since) return this.lagged('entries after this cursor were dropped by retention while catching up');
       if (this.#last >= latest) {
-        // Same tick as the read above: no commit can fall between the log and the live fan-out.
+        // Checked and attached in one tick: a commit made while the read was awaited raised `latest` and
+        // sends us round the loop again, so no entry falls between the log and the live fan-out.
         this.#live = true;
         this.#o.attach(this);
         return;

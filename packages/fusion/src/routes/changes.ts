@@ -48,7 +48,7 @@ export function changeRoutes(ctx: RouteContext): Router {
     }
     const filter = recordFilter(q);
     if (!stream) {
-      const { records, next } = engine.changes(since, q.limit, filter, MAX_SCAN);
+      const { records, next } = await engine.changes(since, q.limit, filter, MAX_SCAN);
       const page: ChangesPage = { items: records.map((x) => toEntry(x, engine.labels)), next_cursor: next, latest_cursor: engine.feedBounds().latest };
       return sendOk(res, page);
     }

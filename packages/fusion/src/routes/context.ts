@@ -8,8 +8,8 @@ import type { FusionConfig } from '../config/types.js';
 import type { JobTracker } from '../sessions/jobs.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { Metrics } from '../server/metrics.js';
-import type { ViewStore } from '../contract.js';
-import { UnauthenticatedError } from '../errors.js';
+import type { ViewEngine, ViewStore } from '../contract.js';
+import { NotReadyError, UnauthenticatedError } from '../errors.js';
 import type { FeedHub } from '../feed/feed-hub.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
@@ -57,6 +57,18 @@ export function authenticate(ctx: RouteContext, req: Request): Principal {
   if (!p) throw new UnauthenticatedError('unknown or revoked API key');
   ctx.rateLimiter.hit(p.id);
   return p;
+}
+
+/**
+ * Waits until the engine's changes are durable before a route answers 200 (immediate on SQLite). A failed
+ * write (PostgreSQL gone, ownership lost) answers 503: the client retries, and nothing unacknowledged is kept.
+ */
+export async function durable(engine: ViewEngine): Promise<void> {
+  try {
+    await engine.durable();
+  } catch (err) {
+    throw new NotReadyError(`view '${engine.id}' could not be stored (${(err as Error).message}); retry shortly`);
+  }
 }
 
 export function clientIp(req: Request): string | null {

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import type { RouteContext } from './context.js';
+import { durable, type RouteContext } from './context.js';
 import { fastAcceptBatch } from './fast-batch.js';
 import { ingestSession } from './sessions.js';
 
@@ -25,7 +25,7 @@ function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
 export function eventRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/events', (req, res) => {
+  r.post('/pipe/sessions/:sid/events', async (req, res) => {
     const t0 = performance.now();
     const { session } = ingestSession(ctx, req);
     const batch = validateBatch(ctx, req.body);
@@ -54,6 +54,7 @@ export function eventRoutes(ctx: RouteContext): Router {
       command_id: batch.command_id ?? null,
     });
     ctx.sessions.noteBatch(session, batch.batch_seq);
+    await durable(engine);
     ctx.metrics.countEvents(src, 'accepted', result.accepted);
     ctx.metrics.countEvents(src, 'ignored', result.ignored);
     ctx.metrics.observeBatch(src, performance.now() - t0);

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import type { ViewEngine } from '../contract.js';
 import { sendOk } from '../server/envelope.js';
-import { param, type RouteContext } from './context.js';
+import { durable, param, type RouteContext } from './context.js';
 import { ingestSession } from './sessions.js';
 
 const SENTINEL_BATCH = 1000;
@@ -22,34 +22,39 @@ export function phaseRoutes(ctx: RouteContext): Router {
   const r = Router();
   const base = '/pipe/sessions/:sid';
 
-  r.post(`${base}/snapshot/start`, (req, res) => {
+  r.post(`${base}/snapshot/start`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'snapshot/start');
     const clearBlindSpots = ctx.sessions.markSnapshotStarted(session);
     engine.snapshotStart(clearBlindSpots);
+    await durable(engine);
     sendOk(res, { started: true, cleared_blind_spots: clearBlindSpots });
   });
 
-  r.post(`${base}/snapshot/end`, (req, res) => {
+  r.post(`${base}/snapshot/end`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'snapshot/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
     if (!session.rec.snapshot_started) throw new ConflictError('snapshot/end without snapshot/start in this session; send snapshot/start first');
     engine.snapshotEnd(body.complete);
+    await durable(engine);
     sendOk(res, { ended: true, complete: body.complete });
   });
 
-  r.post(`${base}/audit/start`, (req, res) => {
+  r.post(`${base}/audit/start`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
-    leaderEngine(ctx, session, 'audit/start').auditStart();
+    const engine = leaderEngine(ctx, session, 'audit/start');
+    engine.auditStart();
+    await durable(engine);
     sendOk(res, { started: true });
   });
 
-  r.post(`${base}/audit/end`, (req, res) => {
+  r.post(`${base}/audit/end`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'audit/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
     const out = engine.auditEnd(body.complete);
+    await durable(engine);
     sendOk(res, { ended: true, complete: body.complete, deleted: out.deleted });
   });
 
@@ -58,11 +63,13 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, { paths: leaderEngine(ctx, session, 'sentinel/tasks').sentinelTasks(SENTINEL_BATCH) });
   });
 
-  r.post(`${base}/sentinel/feedback`, (req, res) => {
+  r.post(`${base}/sentinel/feedback`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'sentinel/feedback');
     const body = parseOrThrow(sentinelFeedbackSchema, req.body ?? {});
-    sendOk(res, engine.sentinelFeedback(body.results));
+    const out = engine.sentinelFeedback(body.results);
+    await durable(engine);
+    sendOk(res, out);
   });
 
   r.post(`${base}/commands/:cid/done`, (req, res) => {

@@ -2,13 +2,13 @@
 
 import type Database from 'better-sqlite3';
 import type { SubscriptionEvent } from '@fustor/protocol';
-import type { AttemptRow, DeliveryRow, SubscriptionRow, SubscriptionStore } from '../contract.js';
+import type { AttemptRow, CommitTx, DeliveryRow, NewDelivery, SubscriptionRow, SubscriptionStore } from '../contract.js';
 
 /** Attempts kept per subscription for GET .../deliveries. */
 const KEEP_ATTEMPTS = 1000;
 
 /** Synchronous (better-sqlite3): the pending and enqueue writes run inside a batch's transaction. */
-export class SubscriptionRepo implements SubscriptionStore {
+export class SubscriptionRepo implements SubscriptionStore, CommitTx {
   readonly #db: Database.Database;
   readonly #s: Record<string, Database.Statement>;
 
@@ -78,7 +78,11 @@ export class SubscriptionRepo implements SubscriptionStore {
     return this.#s.allPending!.all() as Array<{ sub_id: string; path: string; cursor: number }>;
   }
 
-  enqueue(d: Pick<DeliveryRow, 'id' | 'sub_id' | 'event' | 'path' | 'payload' | 'next_at' | 'created_at' | 'expires_at'>): void {
+  enqueueDelivery(d: NewDelivery): void {
+    this.enqueue(d);
+  }
+
+  enqueue(d: NewDelivery): void {
     this.#s.enqueue!.run(d.id, d.sub_id, d.event, d.path, d.payload, d.next_at, d.created_at, d.expires_at);
   }
 

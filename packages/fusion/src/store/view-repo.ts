@@ -1,9 +1,11 @@
-// Reads one view's state from fusion.db and writes what a batch changed, with prepared statements.
+// SQLite persistence of one view: reads its state from fusion.db and writes each commit synchronously in one transaction.
 
 import type Database from 'better-sqlite3';
 import { F_DIR, F_KNOWN, F_LIVE, F_SEEN, NO_NODE, ROOT } from '../tree/node-table.js';
 import { ViewState, type Thresholds } from '../arbitration/view-state.js';
-import type { EngineClocks } from '../contract.js';
+import type { CommitTx, EngineClocks, FeedBounds } from '../contract.js';
+import type { ChangeRecord } from '../changes/committed.js';
+import type { CommitHooks, ViewPersistence, WarnFn } from './persistence.js';
 import { NodeStore } from './node-codec.js';
 import { FeedRepo, type FeedRetention } from './feed-repo.js';
 import type { CommittedChanges } from '../changes/committed.js';
@@ -17,7 +19,7 @@ function blobF64(blob: Buffer): Float64Array {
   return a;
 }
 
-export class ViewRepo {
+export class ViewRepo implements ViewPersistence {
   readonly num: number;
   readonly #db: Database.Database;
   readonly #s: Record<string, Stmt>;
@@ -28,8 +30,12 @@ export class ViewRepo {
   readonly feed: FeedRepo;
   readonly #retention: FeedRetention;
 
-  constructor(db: Database.Database, num: number, retention: FeedRetention) {
+  /** Subscription rows a commit hook adds go straight into the open transaction. */
+  readonly #tx: CommitTx;
+
+  constructor(db: Database.Database, num: number, retention: FeedRetention, tx: CommitTx) {
     this.#db = db;
+    this.#tx = tx;
     this.num = num;
     this.#retention = retention;
     this.#nodes = new NodeStore(db, num);
@@ -56,6 +62,37 @@ export class ViewRepo {
       addAgent: p(`INSERT OR REPLACE INTO view_agents (view, idx, agent_id) VALUES (?,?,?)`),
       upPrincipal: p(`INSERT OR REPLACE INTO principals (view, kind, id, name) VALUES (?,?,?,?)`),
     };
+  }
+
+  commit(st: ViewState, session: { id: string; seq: number } | undefined, hooks: CommitHooks): CommittedChanges | null {
+    let changes: CommittedChanges | null = null;
+    this.#db.transaction(() => {
+      changes = this.flush(st, session);
+      if (changes !== null) hooks.inTx(changes, this.#tx);
+    })();
+    ViewRepo.committed(st);
+    if (changes !== null) hooks.after(changes);
+    return changes;
+  }
+
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  readFeed(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }> {
+    return Promise.resolve(this.feed.read(since, limit, keep, maxScan));
+  }
+
+  feedBounds(): FeedBounds {
+    return { oldest_since: this.feed.oldestSince(), latest: this.feed.next - 1 };
+  }
+
+  afterFailure(): void {
+    this.feed.resync();
+  }
+
+  checkpoint(st: ViewState): void {
+    this.checkpointNodes(st);
   }
 
   /** Writes everything the journal and the tree's touched set name, and the commit's feed entries. Call inside a transaction. */
@@ -159,7 +196,7 @@ export class ViewRepo {
   }
 
   /** Builds the view's state from disk: nodes in id order through raw rows, then marks, clock and audit context. */
-  load(clocks: EngineClocks, th: Thresholds, warn: (msg: string, f?: Record<string, unknown>) => void): ViewState {
+  load(clocks: EngineClocks, th: Thresholds, warn: WarnFn): ViewState {
     const db = this.#db;
     const v = this.num;
     const read = this.#nodes.read(clocks.monotonic());

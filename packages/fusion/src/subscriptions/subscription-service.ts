@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { CreateSubscriptionRequest, DeliveryBody, DeliveryInfo, SubscriptionInfo } from '@fustor/protocol';
 import { pageOf, type Page } from '@fustor/protocol';
 import type { CommittedChanges } from '../changes/committed.js';
-import type { CommitListener, DeliveryRow, SubscriptionRow, ViewEngine, ViewStore } from '../contract.js';
+import type { CommitListener, CommitTx, DeliveryRow, NewDelivery, SubscriptionRow, ViewEngine, ViewStore } from '../contract.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { toEntry } from '../feed/entry.js';
 import { hostAllowed } from './allowed-hosts.js';
@@ -82,18 +82,17 @@ export class SubscriptionService implements CommitListener {
 
   // ---- commit hooks ---------------------------------------------------------------------------
 
-  inTransaction(view: ViewEngine, changes: CommittedChanges): void {
+  inTransaction(view: ViewEngine, changes: CommittedChanges, tx: CommitTx): void {
     const ix = this.#index.get(view.id);
     if (!ix || ix.size === 0) return;
     const { files, subtrees } = ix.match(changes);
-    const repo = this.#o.store.subscriptions;
-    for (const h of subtrees) repo.addPending(h.sub.id, h.key, h.cursor);
+    for (const h of subtrees) tx.addPending(h.sub.id, h.key, h.cursor);
     for (const f of files) {
       const rec = changes.record(f.index);
       const body: Omit<DeliveryBody, 'delivered_at_ms'> = {
         subscription: f.sub.id, view: view.id, event: f.event, path: rec.path, node: toEntry(rec, view.labels), cursor: rec.cursor,
       };
-      this.#enqueue(f.sub, f.event, rec.path, body);
+      tx.enqueueDelivery(this.#delivery(f.sub, f.event, rec.path, body));
     }
     if (subtrees.length > 0 || files.length > 0) this.#staged.set(changes, { subtrees, enqueued: files.length > 0 });
   }
@@ -105,19 +104,15 @@ export class SubscriptionService implements CommitListener {
     if (staged.enqueued) this.#worker.poke();
   }
 
-  #enqueue(sub: SubscriptionRow, event: string, path: string, body: Omit<DeliveryBody, 'delivered_at_ms'>): string {
+  #delivery(sub: SubscriptionRow, event: string, path: string, body: Omit<DeliveryBody, 'delivered_at_ms'>): NewDelivery {
     const now = Date.now();
-    const id = newId('dlv');
-    this.#o.store.subscriptions.enqueue({
-      id, sub_id: sub.id, event, path, payload: JSON.stringify(body), next_at: now, created_at: now, expires_at: now + sub.retry_hours * 3_600_000,
-    });
-    return id;
+    return { id: newId('dlv'), sub_id: sub.id, event, path, payload: JSON.stringify(body), next_at: now, created_at: now, expires_at: now + sub.retry_hours * 3_600_000 };
   }
 
   #enqueueStable(p: PendingKey, stats: NonNullable<ReturnType<ViewEngine['stats']>>): void {
     const repo = this.#o.store.subscriptions;
     repo.atomically(() => {
-      this.#enqueue(p.sub, 'stable', p.key, { subscription: p.sub.id, view: p.sub.view, event: 'stable', path: p.key, stats, cursor: p.cursor });
+      repo.enqueue(this.#delivery(p.sub, 'stable', p.key, { subscription: p.sub.id, view: p.sub.view, event: 'stable', path: p.key, stats, cursor: p.cursor }));
       repo.dropPending(p.sub.id, p.key);
     });
     this.#worker.poke();

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { closeDatabase, openDatabase } from '../store/database.js';
 import { SessionRepo } from '../store/session-repo.js';
 import { SubscriptionRepo } from '../store/subscription-repo.js';
+import { ViewRepo } from '../store/view-repo.js';
 import type { CommitListener, SubscriptionStore, EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
 import type { FeedRetention } from '../store/feed-repo.js';
 import { ViewEngineImpl, type LogFn } from './view-engine.js';
@@ -16,6 +17,7 @@ class ViewStoreImpl implements ViewStore {
   readonly #db: Database.Database;
   readonly #sessions: SessionRepo;
   readonly subscriptions: SubscriptionStore;
+  readonly #subs: SubscriptionRepo;
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
   readonly #views = new Map<string, ViewEngineImpl>();
@@ -30,7 +32,8 @@ class ViewStoreImpl implements ViewStore {
     this.#db = openDatabase(opts.path, opts.synchronous ?? 'full');
     try {
       this.#sessions = new SessionRepo(this.#db);
-      this.subscriptions = new SubscriptionRepo(this.#db);
+      this.#subs = new SubscriptionRepo(this.#db);
+      this.subscriptions = this.#subs;
       this.configureViews(opts.views);
     } catch (err) {
       this.#db.close();
@@ -73,7 +76,8 @@ class ViewStoreImpl implements ViewStore {
       if (live) live.reconfigure(c);
       else {
         const started = performance.now();
-        const engine = new ViewEngineImpl(this.#db, num, c, this.#clocks, this.#log, this.#retention, this.#listeners);
+        const repo = new ViewRepo(this.#db, num, this.#retention, this.#subs);
+        const engine = new ViewEngineImpl(repo, c, this.#clocks, this.#log, this.#listeners);
         this.#views.set(c.id, engine);
         this.#log('info', 'view loaded', {
           view: c.id,

@@ -1,6 +1,5 @@
 // ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
 
-import type Database from 'better-sqlite3';
 import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode } from '@fustor/protocol';
 import { pageOf } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -10,8 +9,7 @@ import { freshState, ViewState, type Thresholds } from '../arbitration/view-stat
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
 import { searchTree } from '../tree/search.js';
-import { ViewRepo } from '../store/view-repo.js';
-import type { FeedRetention } from '../store/feed-repo.js';
+import type { CommitHooks, ViewPersistence } from '../store/persistence.js';
 import type { ChangeRecord, CommittedChanges } from '../changes/committed.js';
 import { sourceCode, type Labels } from '../tree/node-meta.js';
 import type {
@@ -43,29 +41,27 @@ export class ViewEngineImpl implements ViewEngine {
   readonly id: string;
   #config: ViewConfig;
   #st: ViewState;
-  readonly #db: Database.Database;
-  readonly #repo: ViewRepo;
+  readonly #p: ViewPersistence;
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
 
   readonly #listeners: ReadonlySet<CommitListener>;
 
-  constructor(
-    db: Database.Database,
-    num: number,
-    config: ViewConfig,
-    clocks: EngineClocks,
-    log: LogFn,
-    retention: FeedRetention,
-    listeners: ReadonlySet<CommitListener>,
-  ) {
+  readonly #hooks: CommitHooks;
+
+  constructor(persistence: ViewPersistence, config: ViewConfig, clocks: EngineClocks, log: LogFn, listeners: ReadonlySet<CommitListener>) {
     this.id = config.id;
     this.#config = Object.freeze({ ...config });
-    this.#db = db;
+    this.#p = persistence;
     this.#clocks = clocks;
     this.#log = log;
     this.#listeners = listeners;
-    this.#repo = new ViewRepo(db, num, retention);
+    this.#hooks = {
+      inTx: (changes, tx) => {
+        for (const l of this.#listeners) l.inTransaction?.(this, changes, tx);
+      },
+      after: (changes) => this.#notify(changes),
+    };
     this.#st = this.#load();
   }
 
@@ -80,33 +76,30 @@ export class ViewEngineImpl implements ViewEngine {
   }
 
   #load(): ViewState {
-    return this.#repo.load(this.#clocks, thresholdsOf(this.#config), (msg, f) => this.#log('warn', msg, { view: this.id, ...f }));
+    return this.#p.load(this.#clocks, thresholdsOf(this.#config), (msg, f) => this.#log('warn', msg, { view: this.id, ...f }));
   }
 
   /** Runs `mutate` on the state and commits what it touched; on any failure memory is reloaded from disk. */
   #commit<T>(mutate: (st: ViewState) => T, session?: { id: string; seq: number }): T {
-    let changes: CommittedChanges | null = null;
     try {
-      let out!: T;
-      this.#db.transaction(() => {
-        out = mutate(this.#st);
-        // mutate may swap the state (reset), so flush whatever is current now.
-        changes = this.#repo.flush(this.#st, session);
-        if (changes !== null) for (const l of this.#listeners) l.inTransaction?.(this, changes);
-      })();
-      ViewRepo.committed(this.#st);
-      if (changes !== null) this.#notify(changes);
+      const out = mutate(this.#st);
+      // mutate may swap the state (reset), so commit whatever is current now.
+      this.#p.commit(this.#st, session, this.#hooks);
       return out;
     } catch (err) {
       this.#log('error', 'view change failed; reloading the view from the database', { view: this.id, error: String(err) });
       try {
-        this.#repo.feed.resync();
+        this.#p.afterFailure();
         this.#st = this.#load();
       } catch (reloadErr) {
         this.#log('error', 'reloading the view failed', { view: this.id, error: String(reloadErr) });
       }
       throw err;
     }
+  }
+
+  durable(): Promise<void> {
+    return this.#p.durable();
   }
 
   /** Live readers must never break a commit that is already durable. */
@@ -233,7 +226,7 @@ export class ViewEngineImpl implements ViewEngine {
   /** Writes the node checkpoint so the next open replays no log (called on clean close). */
   checkpoint(): void {
     try {
-      this.#repo.checkpointNodes(this.#st);
+      this.#p.checkpoint(this.#st);
     } catch (err) {
       this.#log('warn', 'node checkpoint failed; the log will be replayed at next start', { view: this.id, error: String(err) });
     }
@@ -364,13 +357,12 @@ export class ViewEngineImpl implements ViewEngine {
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
   }
 
-  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): { records: ChangeRecord[]; next: number } {
-    return this.#repo.feed.read(since, limit, keep, maxScan);
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }> {
+    return this.#p.readFeed(since, limit, keep, maxScan);
   }
 
   feedBounds(): FeedBounds {
-    const feed = this.#repo.feed;
-    return { oldest_since: feed.oldestSince(), latest: feed.next - 1 };
+    return this.#p.feedBounds();
   }
 
   get labels(): Labels {
