@@ -104,9 +104,6 @@ describe('OpenAPI document', () => {
     await call('GET', `${V}/blind-spots`, KEYS.read, undefined, 200);
     await call('GET', `${V}/sessions`, KEYS.read, undefined, 200);
     await call('GET', `${V}/changes?since=0&limit=10`, KEYS.read, undefined, 200);
-    await call('GET', `${V}/usage?path=/a&by=owner`, KEYS.read, undefined, 200);
-    await call('GET', `${V}/top?path=/&by=size&limit=5`, KEYS.read, undefined, 200);
-    await call('GET', `${V}/histogram?path=/&of=age`, KEYS.read, undefined, 200);
 
     const sub = await call('POST', `${V}/subscriptions`, KEYS.admin, { name: 't', path: '/a', on: ['stable'], url: 'http://127.0.0.1:9/hook', secret: 'abcdefgh' }, 201);
     await call('GET', `${V}/subscriptions`, KEYS.read, undefined, 200);
@@ -120,6 +117,10 @@ describe('OpenAPI document', () => {
     await call('DELETE', `/api/v1/admin/api-keys/${key.id}`, KEYS.admin, undefined, 200);
     await call('GET', '/api/v1/admin/config', KEYS.admin, undefined, 200);
     await call('PUT', '/api/v1/admin/config', KEYS.admin, { log_level: 'error' }, 200);
+    await call('GET', `${V}/usage?path=/a&by=owner`, KEYS.read, undefined, 200);
+    await call('GET', `${V}/top?path=/&by=size&limit=5`, KEYS.read, undefined, 200);
+    await call('GET', `${V}/top?path=/&by=size&type=dir`, KEYS.read, undefined, 200);
+    await call('GET', `${V}/histogram?path=/&of=age`, KEYS.read, undefined, 200);
     await call('DELETE', `${V}/tree`, KEYS.admin, undefined, 200);
     await call('DELETE', S, KEYS.ingest, undefined, 200);
     await call('GET', '/healthz', null, undefined, 200);
