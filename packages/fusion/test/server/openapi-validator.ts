@@ -58,6 +58,19 @@ export class OpenApiValidator {
     return (v.errors ?? []).map((e) => `${method} ${template} ${status}: ${e.instancePath || '(root)'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
   }
 
+  /** Throws unless `value` conforms to components.schemas[name] (a CLI's --json output, one feed entry). */
+  checkComponent(name: string, value: unknown): void {
+    const id = `openapi#/components/schemas/${name}`;
+    let v = this.#cache.get(id);
+    if (!v) {
+      v = this.#ajv.getSchema(id);
+      if (!v) throw new Error(`no component schema ${name}`);
+      this.#cache.set(id, v);
+    }
+    if (!v(value)) throw new Error(`value does not conform to ${name}: ${JSON.stringify(v.errors?.slice(0, 5))}
+value: ${JSON.stringify(value).slice(0, 800)}`);
+  }
+
   /** Throws with every problem listed when `body` does not conform. */
   check(method: string, path: string, status: number, body: unknown): void {
     const p = this.problems(method, path, status, body);
