@@ -186,6 +186,16 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
 }
 
 function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
+  if (ev.is_dir) {
+    // The watcher reports a directory's new mtime as its entries change; a snapshot listing made before
+    // that must not roll it back (the directory's entries are judged one by one anyway).
+    const existing = resolve(st, ev.path);
+    if (resolvedAt === ev.path.length && st.t.isDir(existing) && st.t.mtime[existing]! > ev.mtime_ms) {
+      applyMeta(st, existing, ev, false, false);
+      st.tree.setFlag(existing, F_KNOWN, true);
+      return ACCEPTED;
+    }
+  }
   const id = putEvent(st, ev, F_KNOWN, 0);
   st.tree.setFlag(id, F_KNOWN, true);
   if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms, ev.path);

@@ -121,7 +121,7 @@ export class FusionServer {
       });
     });
     try {
-      this.#openStore();
+      await this.#openStore();
     } catch (err) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       throw err;
@@ -129,7 +129,7 @@ export class FusionServer {
     this.#log.info('fusion listening', { url: this.url, views: this.#config.views.map((v) => v.id), db: this.#config.storage.path });
   }
 
-  #openStore(): void {
+  async #openStore(): Promise<void> {
     const c = this.#config;
     const store = this.#opts.openStore({
       path: c.storage.path,
@@ -152,7 +152,7 @@ export class FusionServer {
       log: (level, msg, fields) => this.#log.log(level, msg, fields),
     });
     store.addCommitListener(this.#subs);
-    this.#subs.start();
+    await this.#subs.start();
     const subs = this.#subs;
     this.#metrics.feedSource = () => ({ clients: this.#feed.counts(), pendingDeliveries: subs.pendingDeliveries(), pendingSubtrees: subs.pendingSubtrees });
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);

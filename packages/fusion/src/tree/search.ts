@@ -4,14 +4,17 @@ import type { Page, SearchQuery, TreeNode } from '@fustor/protocol';
 import { F_DIR, F_LIVE, NO_NODE, ROOT } from './node-table.js';
 import { compileGlob } from './glob.js';
 import { describe, joinPath } from './listing.js';
+import { nodeFilter } from './node-filter.js';
+import { orderedPage } from './search-order.js';
 import type { TreeIndex } from './tree-index.js';
 
 /**
  * Matches descendants of `scope` (not `scope` itself). `pattern` is a glob on the base name, or on the
  * whole view path when it contains '/'; `*` matches dot-files too. Filters: type, size in
- * [min_size, max_size], mtime in [modified_after_ms, modified_before_ms). Results come in node-id
- * order: stable while the tree is unchanged and across restarts (ids are persisted); the total is
- * exact. Returns null when `scope` does not exist.
+ * [min_size, max_size], mtime in [modified_after_ms, modified_before_ms), and the metadata filters of
+ * node-filter.ts. Without sort_by, results come in node-id order: stable while the tree is unchanged
+ * and across restarts (ids are persisted); with it, see search-order.ts. The total is exact. Returns
+ * null when `scope` does not exist.
  */
 export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<TreeNode> | null {
   const t = ix.t;
@@ -29,19 +32,20 @@ export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<T
   const after = q.modified_after_ms ?? -Infinity;
   const before = q.modified_before_ms ?? Infinity;
   const flags = t.flags;
+  const extra = nodeFilter(ix, q);
   const passes = (id: number): boolean => {
     const f = flags[id]!;
     if (wantType !== -1 && (f & F_DIR) !== wantType) return false;
     const s = t.size[id]!;
     if (s < minSize || s > maxSize) return false;
     const m = t.mtime[id]!;
-    return m >= after && m < before;
+    return m >= after && m < before && (extra === null || extra(id));
   };
 
   let ids: Int32Array;
   let count = 0;
   const paths = byPath ? new Map<number, string>() : null;
-  const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null;
+  const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null && extra === null;
   const names = t.names;
   const subtree = t.isDir(scopeId) ? t.dFiles[t.dslot[scopeId]!]! + t.dDirs[t.dslot[scopeId]!]! : 0;
   if (scopeId === ROOT || subtree > t.live / 8) {
@@ -112,9 +116,8 @@ export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<T
   }
   const from = (q.page - 1) * q.page_size;
   const items: TreeNode[] = [];
-  for (let k = from; k < Math.min(count, from + q.page_size); k++) {
-    const id = ids[k]!;
-    items.push(describe(ix, id, paths?.get(id) ?? t.pathOf(id), false));
-  }
+  const to = Math.min(count, from + q.page_size);
+  const pageIds = q.sort_by === undefined ? ids.subarray(Math.min(from, to), to) : orderedPage(ix, ids, count, q.sort_by, q.sort_order, from, to, paths);
+  for (const id of pageIds) items.push(describe(ix, id, paths?.get(id) ?? t.pathOf(id), false));
   return { items, total: count, page: q.page, page_size: q.page_size, pages: Math.max(1, Math.ceil(count / q.page_size)) };
 }

@@ -103,3 +103,14 @@ describe('persistence', () => {
     expect(h.node('/f')).toMatchObject({ owner: 'bob' });
   });
 });
+
+describe('directory mtimes', () => {
+  it('regression: a snapshot listing older than a realtime directory mtime does not roll it back', () => {
+    h = new Harness();
+    h.send('realtime', [{ op: 'upsert', path: '/d', is_dir: true, mtime_ms: T0 + 500 }]);
+    h.send('snapshot', [{ op: 'upsert', path: '/d', is_dir: true, mtime_ms: T0, kind: 'dir', uid: 7 }]);
+    expect(h.node('/d')).toMatchObject({ mtime_ms: T0 + 500, uid: 7 });
+    h.send('snapshot', [{ op: 'upsert', path: '/d', is_dir: true, mtime_ms: T0 + 900 }]);
+    expect(h.node('/d')).toMatchObject({ mtime_ms: T0 + 900 });
+  });
+});

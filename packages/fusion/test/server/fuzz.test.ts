@@ -39,8 +39,8 @@ function brokenBatch(r: () => number, seq: number): unknown {
 }
 
 function randomQuery(r: () => number): string {
-  const keys = ['path', 'depth', 'page', 'page_size', 'sort_by', 'sort_order', 'only_path', 'kind', 'pattern', 'type', 'min_size', 'timeout_ms'];
-  const vals = ['', '0', '-1', '1', '10', '1001', 'abc', '/', '/a/..', '//x', 'true', 'name', 'desc', '%00', '*', '[', 'addition', '1e400'];
+  const keys = ['path', 'depth', 'page', 'page_size', 'sort_by', 'sort_order', 'only_path', 'kind', 'pattern', 'type', 'min_size', 'timeout_ms', 'by', 'of', 'limit', 'order', 'owner', 'uid', 'gid', 'suspect', 'blind_spot'];
+  const vals = ['', '0', '-1', '1', '10', '1001', 'abc', '/', '/a/..', '//x', 'true', 'name', 'desc', '%00', '*', '[', 'addition', '1e400', 'owner', 'size', 'age', 'deletion', '4294967295'];
   const parts: string[] = [];
   for (let i = Math.floor(r() * 4); i > 0; i--) parts.push(`${keys[Math.floor(r() * keys.length)]}=${encodeURIComponent(vals[Math.floor(r() * vals.length)]!)}`);
   return parts.join('&');
@@ -55,7 +55,7 @@ describe('fuzz', () => {
 
     const r = rng(1234);
     const postRoutes = [`${base}/events`, `${base}/heartbeat`, '/api/v1/pipe/sessions', `${base}/sentinel/feedback`, `${base}/commands/cmd_x/done`, `${base}/audit/end`, `${base}/snapshot/end`];
-    const getRoutes = ['tree', 'stats', 'search', 'suspects', 'blind-spots', 'sessions'].map((q) => `/api/v1/views/research/${q}`);
+    const getRoutes = ['tree', 'stats', 'search', 'suspects', 'blind-spots', 'sessions', 'usage', 'top', 'histogram'].map((q) => `/api/v1/views/research/${q}`);
     const statuses = new Map<number, number>();
     const TOTAL = 10_000;
     let next = 0;
