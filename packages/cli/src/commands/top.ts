@@ -18,7 +18,7 @@ export async function topCommand(ctx: CommandContext, pathArg: string, o: { by?:
   const now = Date.now();
   const rows = a.items.map((i) => {
     const size = type === 'dir' ? i.total_size ?? i.size : i.size;
-    const when = type === 'dir' ? Math.max(i.mtime_ms ?? -Infinity, (i as { latest_mtime_ms?: number | null }).latest_mtime_ms ?? -Infinity) : i.mtime_ms;
+    const when = type === 'dir' ? Math.max(i.mtime_ms ?? -Infinity, i.latest_mtime_ms ?? -Infinity) : i.mtime_ms;
     return [formatSize(size), relativeTime(Number.isFinite(when) ? when : null, now), i.owner ?? '-', ...(type === 'dir' ? [String(i.file_count ?? 0)] : []), `${i.path}${marks(i) ? `  ${marks(i)}` : ''}`];
   });
   const header = ['SIZE', by === 'mtime' || type === 'dir' ? 'NEWEST' : 'MODIFIED', 'OWNER', ...(type === 'dir' ? ['FILES'] : []), 'PATH'];
