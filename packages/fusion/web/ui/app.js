@@ -153,6 +153,7 @@ async function show() {
     renderPager($('pager'), page.page, page.pages, page.total, (p) => go({ page: p }));
     $('stats-h').textContent = 'This directory';
     renderStats($('verdict'), $('stats-list'), stats, hotMs());
+    watchVerdict(stats);
   } catch (err) {
     if (signal.aborted) return;
     if (err instanceof ApiError && err.status === 404 && state.path !== '/') {
@@ -162,6 +163,18 @@ async function show() {
     handleError(err);
   }
   debounce('reports', 50, refreshReports);
+}
+
+/**
+ * A directory becomes stable by time passing alone (its newest write leaves the hot window) and no feed entry says
+ * so: read it again at that moment. Before the first complete snapshot there is no such moment to compute.
+ * @param {any} s
+ */
+function watchVerdict(s) {
+  clearTimeout(timers.verdict);
+  if (s.stable || s.suspect_count > 0) return;
+  const inMs = s.partial ? 5_000 : s.latest_mtime_ms === null ? null : s.latest_mtime_ms + hotMs() - s.watermark_ms + 50;
+  if (inMs !== null) debounce('verdict', Math.min(Math.max(inMs, 50), 2_147_483_647), scheduleRefresh);
 }
 
 function refreshReports() {

@@ -44,13 +44,15 @@ export function renderListing(table, nodes, o) {
     h('th', { scope: 'col', class: cls, 'aria-sort': o.sort === k ? (o.order === 'asc' ? 'ascending' : 'descending') : 'none' },
       o.showPath ? SORTABLE[k] : h('button', { type: 'button', class: 'link sort', onclick: () => o.onSort(k) }, SORTABLE[k], o.sort === k ? (o.order === 'asc' ? ' ▲' : ' ▼') : ''));
   const head = h('thead', {}, h('tr', {},
-    sortTh('name', ''), h('th', { scope: 'col', class: 'opt' }, 'Kind'), sortTh('size', 'num'), sortTh('mtime', ''), h('th', { scope: 'col', class: 'opt' }, 'Owner'), h('th', { scope: 'col' }, 'Marks')));
+    sortTh('name', ''), h('th', { scope: 'col', class: 'opt' }, 'Kind'), sortTh('size', 'num'), sortTh('mtime', ''), h('th', { scope: 'col', class: 'opt' }, 'Owner'), h('th', { scope: 'col', class: 'marks' }, 'Marks')));
   const now = Date.now();
   const rows = nodes.map((n) =>
     h('tr', { tabindex: 0, class: n.is_dir ? 'dir' : 'file', dataset: { path: n.path }, 'aria-label': `${n.is_dir ? 'directory' : kindOf(n)} ${o.showPath ? n.path : n.name}`,
       onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') { e.preventDefault(); o.onOpen(n); } },
       ondblclick: () => o.onOpen(n) },
-      h('td', { class: 'name' }, h('span', { class: `icon ${n.is_dir ? 'i-dir' : 'i-file'}`, 'aria-hidden': 'true' }), o.showPath ? n.path : n.is_dir ? `${n.name}/` : n.name),
+      h('td', { class: 'name' }, h('span', { class: `icon ${n.is_dir ? 'i-dir' : 'i-file'}`, 'aria-hidden': 'true' }), o.showPath ? n.path : n.is_dir ? `${n.name}/` : n.name,
+        // phones have no room for the marks column: the marks follow the name there
+        h('span', { class: 'marks-inline' }, ...marks(n))),
       h('td', { class: 'opt' }, kindOf(n)),
       h('td', { class: 'num' }, n.is_dir ? '' : size(n.size)),
       h('td', { title: iso(n.mtime_ms) }, ago(n.mtime_ms, now)),

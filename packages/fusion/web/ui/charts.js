@@ -42,18 +42,20 @@ export function histogram(box, bins, label, unitWord) {
   const H = 150;
   const base = H - 24;
   const max = Math.max(...bins.map((b) => b.file_count), 1);
-  const bw = (W - 10) / bins.length;
+  // room at both ends for the first and last axis labels
+  const pad = 18;
+  const bw = (W - 2 * pad) / bins.length;
   const every = Math.max(1, Math.ceil(bins.length / 8));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `file counts by ${unitWord}` });
-  svg.append(s('line', { x1: 5, x2: W - 5, y1: base + 0.5, y2: base + 0.5, class: 'axis' }));
+  svg.append(s('line', { x1: pad, x2: W - pad, y1: base + 0.5, y2: base + 0.5, class: 'axis' }));
   bins.forEach((b, i) => {
-    const x = 5 + i * bw;
+    const x = pad + i * bw;
     const bh = b.file_count === 0 ? 0 : Math.max(2, ((base - 8) * b.file_count) / max);
     svg.append(
       s('rect', { x: x + 1, y: base - bh, width: Math.max(1, bw - 2), height: bh, class: 'bar' },
         s('title', {}, `${label(b.lo)} – ${label(b.hi)}: ${b.file_count} file${b.file_count === 1 ? '' : 's'}`)),
     );
-    if (i % every === 0) svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle', class: 'tick' }, label(b.hi)));
+    if ((bins.length - 1 - i) % every === 0) svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle', class: 'tick' }, label(b.hi)));
   });
   replace(box, svg);
 }
