@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../packages/test-helpers/dist/index.js';
 
 import { measureP13 } from './_reports-p13.mjs';
 
@@ -19,18 +20,6 @@ const { openViewStore } = await import(new URL('../packages/fusion/dist/views/op
 const VIEW = { id: 'bench', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 };
 const args = process.argv.slice(2);
 const arg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -107,7 +96,7 @@ const GROUPS = 8;
  * after mtime. Its own PRNG, so sizes and mtimes are the same with and without metadata.
  */
 function metaGen(seed) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let dirUid = 1000;
   let dirGid = 100;
   const file = (mtime) => ({
@@ -128,7 +117,7 @@ const noMeta = { file: () => ({}), dir: () => ({}) };
 
 /** Yields snapshot batches: every directory as its own entry, then its files (protocol.md scan order). */
 function* batches(L, now, batchSize, seed = 42, withMeta = true) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const meta = withMeta ? metaGen(seed + 1) : noMeta;
   let batch = [];
   const push = function* (e) {
@@ -204,7 +193,7 @@ async function main() {
     result.dirs = c.dir_count;
 
     // P5: stats on the root and random directories, cost independent of subtree size.
-    const r = rng(7);
+    const r = seededRandom(7);
     const timeIt = (fn, n) => {
       const xs = [];
       for (let i = 0; i < n; i++) {

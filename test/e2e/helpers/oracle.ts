@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import type { TreeNode } from '@fustor/protocol';
 import type { FusionClient } from './fusion-client.js';
-import { waitFor } from './wait.js';
+import { notYet, waitFor } from './wait.js';
 
 export interface OracleEntry {
   path: string;
@@ -228,7 +228,7 @@ export async function waitForOracle(client: FusionClient, view: string, root: st
       const disk = walkDisk(root, { exclude: opts.exclude });
       const fusion = await walkFusion(client, view);
       const d = diffEntries(disk, fusion, { meta: opts.meta });
-      return isEmptyDiff(d) ? { ok: true as const, value: fusion } : { ok: false as const, why: formatDiff(d, 25, opts.meta) };
+      return isEmptyDiff(d) ? fusion : notYet(formatDiff(d, 25, opts.meta));
     },
     { timeoutMs: opts.timeoutMs ?? 20_000, intervalMs: 250, what: `Fusion view '${view}' to match ${root}` },
   );

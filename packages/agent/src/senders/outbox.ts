@@ -9,8 +9,8 @@
 
 import type { EventBatchResult, FileEvent, MessageSource } from '@fustor/protocol';
 import { FusionError, isRetryable, SessionExpiredError } from '../errors.js';
-import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../pipes/backoff.js';
-import type { Lease, RealtimeQueue } from '../pipes/realtime-queue.js';
+import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../common/backoff.js';
+import type { Lease, RealtimeQueue } from '../spool/realtime-queue.js';
 import { decodeChunks, encodeChunk } from './encode.js';
 import type { Sender } from './types.js';
 
@@ -152,6 +152,7 @@ export class SessionOutbox {
   #wake: (() => void) | null = null;
   #nudge: (() => void) | null = null;
   #closed: Error | null = null;
+  #delivering = false;
   /** Streams that may still wait for deliveries; failed together when the session closes. */
   #streams = new Set<ScanStream>();
 
@@ -204,7 +205,12 @@ export class SessionOutbox {
           await this.#idle(signal);
           continue;
         }
-        await this.#deliver(job, signal);
+        this.#delivering = true;
+        try {
+          await this.#deliver(job, signal);
+        } finally {
+          this.#delivering = false;
+        }
       }
     } catch (err) {
       if (!isAbort(err)) {
@@ -267,9 +273,13 @@ export class SessionOutbox {
     this.#wake?.();
   }
 
-  /** Another channel reached Fusion (heartbeat answered): retry a failing batch now instead of after the backoff. */
+  /**
+   * Another channel reached Fusion (heartbeat answered): retry a failing batch now instead of after the
+   * backoff; with nothing to deliver, Fusion is reachable again, so realtime may stay in memory.
+   */
   nudge(): void {
-    this.#nudge?.();
+    if (this.#nudge) this.#nudge();
+    else if (!this.#delivering) this.#setOnline(true);
   }
 
   async #retrySleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -287,7 +297,12 @@ export class SessionOutbox {
   #setOnline(online: boolean): void {
     if (this.#online === online) return;
     this.#online = online;
-    this.#o.hooks.online(online);
+    try {
+      this.#o.hooks.online(online);
+    } catch (err) {
+      // A hook (spilling to a full disk, say) must never end the session's delivery loop.
+      this.#o.hooks.error(err, online ? 'outbox online hook' : 'outbox offline hook');
+    }
   }
 
   #post(job: Job, source: MessageSource, commandId: string | null, count: number, chunks: () => Buffer[], signal: AbortSignal): Promise<EventBatchResult> {

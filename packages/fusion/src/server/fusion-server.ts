@@ -17,7 +17,6 @@ import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { countRequests } from './request-metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
-import { DEFAULT_ALLOWED_HOSTS } from '../subscriptions/allowed-hosts.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
@@ -37,19 +36,6 @@ export interface FusionServerOptions {
   feedKeepaliveMs?: number;
   /** Webhook retry backoff: first delay and cap (tests shorten them). */
   webhookRetryMs?: { base: number; max: number };
-}
-
-/** feed: of fusion-config.yaml (consumers.md §4), when the config carries it. */
-function feedRetentionOf(c: FusionConfig): { entries: number; hours: number } | undefined {
-  const feed = (c as { feed?: { retention_entries?: number; retention_hours?: number } }).feed;
-  if (!feed) return undefined;
-  return { entries: feed.retention_entries ?? 10_000_000, hours: feed.retention_hours ?? 720 };
-}
-
-/** webhooks: of fusion-config.yaml (consumers.md §5), with its defaults when the config does not carry it. */
-function webhookSettings(c: FusionConfig): { allowed_hosts: readonly string[]; timeout_ms: number; max_concurrency: number } {
-  const w = (c as { webhooks?: { allowed_hosts?: string[]; timeout_ms?: number; max_concurrency?: number } }).webhooks;
-  return { allowed_hosts: w?.allowed_hosts ?? DEFAULT_ALLOWED_HOSTS, timeout_ms: w?.timeout_ms ?? 10_000, max_concurrency: w?.max_concurrency ?? 4 };
 }
 
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
@@ -89,6 +75,10 @@ export class FusionServer {
   get sessions(): SessionManager {
     if (!this.#sessions) throw new NotReadyError();
     return this.#sessions;
+  }
+  /** On-demand jobs and the queries waiting on them. */
+  get jobs(): JobTracker {
+    return this.#jobs;
   }
   get port(): number {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
@@ -136,17 +126,16 @@ export class FusionServer {
       views: c.views,
       clocks: this.#opts.clocks,
       synchronous: c.storage.synchronous,
-      feedRetention: feedRetentionOf(c),
+      feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
       log: (level, msg, fields) => this.#log.log(level, msg, fields),
     });
     this.#store = store;
     store.addCommitListener(this.#feed);
-    const hooks = webhookSettings(c);
     this.#subs = new SubscriptionService({
       store,
-      allowedHosts: () => webhookSettings(this.#config).allowed_hosts,
-      timeoutMs: hooks.timeout_ms,
-      concurrency: hooks.max_concurrency,
+      allowedHosts: () => this.#config.webhooks.allowed_hosts,
+      timeoutMs: c.webhooks.timeout_ms,
+      concurrency: c.webhooks.max_concurrency,
       ...(this.#opts.webhookRetryMs ? { retryBaseMs: this.#opts.webhookRetryMs.base, retryMaxMs: this.#opts.webhookRetryMs.max } : {}),
       outcome: (kind) => this.#metrics.countDelivery(kind),
       log: (level, msg, fields) => this.#log.log(level, msg, fields),
@@ -197,7 +186,7 @@ export class FusionServer {
         if (!self.#subs) throw new NotReadyError();
         return self.#subs;
       },
-      feedMaxLag: () => (this.#config as { feed?: { max_lag?: number } }).feed?.max_lag ?? 100_000,
+      feedMaxLag: () => this.#config.feed.max_lag,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,

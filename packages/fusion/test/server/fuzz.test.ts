@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, openSession, startFusion, upserts, type TestFusion } from './helpers.js';
+import { seededRandom } from '@fustor/test-helpers';
 
 let f: TestFusion;
 beforeAll(async () => {
@@ -11,11 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f.close();
 });
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const ATOMS: unknown[] = [null, true, false, 0, -1, 1e308, -0.5, 2 ** 53 + 2, '', 'x', '/', '/a', '//', '/a/../b', '\u0000', 'é/ü', '%2e%2e', 'a'.repeat(5000), [], {}, [1, [2, [3]]], { op: 'upsert' }];
 const FIELDS = ['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped', 'message_source', 'batch_seq', 'command_id', 'events', 'agent_id', 'pipe_id', 'view', 'complete', 'ok', 'error', 'results', 'exists', '__proto__', 'constructor'];
@@ -53,7 +49,7 @@ describe('fuzz', () => {
     expect((await f.client.post(`${base}/events`, KEYS.ingest, { message_source: 'realtime', batch_seq: 0, events: upserts(3, '/keep') })).status).toBe(200);
     const before = (await f.client.get('/api/v1/views/research/stats', KEYS.read)).body.data;
 
-    const r = rng(1234);
+    const r = seededRandom(1234);
     const postRoutes = [`${base}/events`, `${base}/heartbeat`, '/api/v1/pipe/sessions', `${base}/sentinel/feedback`, `${base}/commands/cmd_x/done`, `${base}/audit/end`, `${base}/snapshot/end`];
     const getRoutes = ['tree', 'stats', 'search', 'suspects', 'blind-spots', 'sessions', 'usage', 'top', 'histogram'].map((q) => `/api/v1/views/research/${q}`);
     const statuses = new Map<number, number>();

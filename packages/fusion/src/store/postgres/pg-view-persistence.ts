@@ -26,7 +26,8 @@ export class FencedError extends Error {
   }
 }
 
-const MIN_FOLD_RECORDS = 65_536;
+/** Log records that make the next commit fold the log into chunks (at least; a quarter of the live nodes when larger). */
+export const FOLD = { minRecords: 65_536 };
 const PRUNE_EVERY_COMMITS = 256;
 
 /**
@@ -141,7 +142,7 @@ export class PgViewPersistence implements ViewPersistence {
     if (this.#failed) throw this.#failed;
     for (const id of st.tree.touched) this.#dirty.add(id >> CHUNK_SHIFT);
     this.#logRecords += st.tree.touched.size;
-    const fold = this.#logRecords >= Math.max(MIN_FOLD_RECORDS, st.t.live >> 2) ? this.#dirty : null;
+    const fold = this.#logRecords >= Math.max(FOLD.minRecords, st.t.live >> 2) ? this.#dirty : null;
     const c = collectCommit(st, fold, this.#next);
     if (fold !== null) {
       this.#dirty = new Set();
