@@ -18,6 +18,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const skipBrowser = !existsSync(CHROMIUM) && !process.env.CI;
 const DAY = 86_400_000;
 
+/** data-path of the focused element (the listing's rows carry one); expressions run in the page. */
+const focusedPath = (page: Page) => page.evaluate<string | null>("document.activeElement?.getAttribute('data-path') ?? null");
+
 /** A small lab tree: owners, sizes from bytes to megabytes, ages from minutes to a year. */
 function labTree(root: string): void {
   const files: Array<[string, number, number, number]> = [
@@ -99,15 +102,15 @@ describe.skipIf(skipBrowser)('Fusion web page (needs /usr/bin/chromium: apt-get 
       await listing.locator('tr[data-path="/projects"]').waitFor();
       await page.locator('#views-table tr[data-view="research"] [data-field="leader"]', { hasText: 'lab-node-07' }).waitFor();
       await page.locator('#views-table [data-field="snapshot"]', { hasText: 'complete' }).waitFor();
-      expect(await page.evaluate(() => sessionStorage.getItem('fustor.key'))).toBe(readKey);
+      expect(await page.evaluate<string | null>("sessionStorage.getItem('fustor.key')")).toBe(readKey);
       await page.locator('#live-status', { hasText: 'live' }).waitFor();
 
       // keyboard: ↓ to projects, Enter, ↓ to alpha (first row already focused), Enter
       await page.keyboard.press('ArrowDown');
-      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-path'))).resolves.toBe('/projects');
+      await expect(focusedPath(page)).resolves.toBe('/projects');
       await page.keyboard.press('Enter');
       await listing.locator('tr[data-path="/projects/alpha"]').waitFor();
-      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-path'))).toBe('/projects/alpha');
+      await expect.poll(() => focusedPath(page)).toBe('/projects/alpha');
       await page.keyboard.press('Enter');
       await listing.locator('tr[data-path="/projects/alpha/run-002.csv"]').waitFor();
       expect(await page.locator('#crumbs').textContent()).toBe('/projects/alpha');
@@ -135,13 +138,13 @@ describe.skipIf(skipBrowser)('Fusion web page (needs /usr/bin/chromium: apt-get 
       await listing.locator('tbody tr').first().focus();
       await page.keyboard.press('Backspace');
       await listing.locator('tr[data-path="/projects/beta"]').waitFor();
-      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-path'))).toBe('/projects/alpha');
+      await expect.poll(() => focusedPath(page)).toBe('/projects/alpha');
       await page.keyboard.press('Alt+ArrowUp');
       await listing.locator('tr[data-path="/raw"]').waitFor();
 
       // / focuses the search; results below the current directory; Esc leaves them
       await page.keyboard.press('/');
-      await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('search');
+      await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('search');
       await page.keyboard.type('*.fastq');
       await page.keyboard.press('Enter');
       await listing.locator('tr[data-path="/raw/2025/sample-03.fastq"]').waitFor();
@@ -160,7 +163,7 @@ describe.skipIf(skipBrowser)('Fusion web page (needs /usr/bin/chromium: apt-get 
       await page.screenshot({ path: join(shots, 'fusion-page.png'), fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.locator('#listing tbody tr').first().waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(shots, 'fusion-page-phone.png'), fullPage: false });
       if (process.env.FUSTOR_UPDATE_SCREENSHOTS === '1') {
         mkdirSync(join(REPO_ROOT, 'docs/img'), { recursive: true });
