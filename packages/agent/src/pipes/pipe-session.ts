@@ -38,6 +38,11 @@ export class PipeSession {
   heartbeatOk = true;
   readonly #h: SessionHost;
   readonly #ctl = new AbortController();
+
+  /** Aborted when the session ends (expired, replaced or stopped). */
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
   readonly #ended: Promise<SessionEnd>;
   #end: (reason: SessionEnd) => void = () => undefined;
 

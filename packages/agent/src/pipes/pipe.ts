@@ -12,6 +12,7 @@ import type { Sender } from '../senders/types.js';
 import { RealtimeQueue, type SpoolLoss } from '../spool/realtime-queue.js';
 import { Spool } from '../spool/spool.js';
 import type { SpoolFs } from '../spool/spool-fs.js';
+import { principalsReporter, type PrincipalsDeps, type PrincipalsReporter } from '../principals/reporter.js';
 import { PipeReport } from './pipe-report.js';
 import { PipeSession, type SessionHost } from './pipe-session.js';
 import { SnapshotDebt } from './roles.js';
@@ -36,6 +37,8 @@ export interface PipeDeps {
   scanConcurrency?: number;
   /** The spool's file calls (tests inject a full disk). */
   spoolFs?: SpoolFs;
+  /** Owner/group name reporting (tests inject a resolver); default: one resolver shared by the process's pipes. */
+  principals?: PrincipalsDeps;
 }
 
 export class Pipe {
@@ -49,6 +52,7 @@ export class Pipe {
   readonly #scans: ScanQueue;
   readonly #debt = new SnapshotDebt();
   readonly #report: PipeReport;
+  readonly #principals: PrincipalsReporter;
   readonly #stopCtl = new AbortController();
   readonly #startedAt = Date.now();
   #run: Promise<void> | null = null;
@@ -73,6 +77,7 @@ export class Pipe {
       }),
     );
     this.#sender = deps.createSender(spec);
+    this.#principals = principalsReporter(this.#sender, deps.principals, this.#log, (err, context) => this.#error(err, context));
     this.#spool = new Spool({
       dir: join(deps.stateDir, spec.pipe.id, 'spool'),
       maxBytes: Math.round(spec.pipe.spool_max_mb * 1024 * 1024),
@@ -111,6 +116,7 @@ export class Pipe {
       await abortableSleep(20);
     }
     this.#stopCtl.abort();
+    this.#principals.close();
     await this.#run;
     this.#queue.spill();
     this.#spool.close();
@@ -219,6 +225,7 @@ export class Pipe {
     this.#log.info('session opened', { session_id: s.id, view: s.view, role: created.role, heartbeat_interval_sec: s.heartbeatMs / 1000 });
     // A new session starts with a cold audit cache: its first audit is full (consistency.md §1).
     this.#source.clearAuditCache();
+    this.#principals.sessionOpened(s.id, s.signal);
     const reason = await s.run(created.role);
     this.#session = null;
     if (reason === 'stopped') {
@@ -286,6 +293,7 @@ export class Pipe {
       sent: (source, n, result) => this.#report.sent(source, n, result),
       rejected: (source, n, err) => this.#report.rejected(source, n, err),
       error: (err, context) => this.#error(err, context),
+      observe: (events) => this.#principals.observe(events),
     };
   }
 

@@ -22,6 +22,8 @@ export interface OutboxHooks {
   sent(source: MessageSource, events: number, result: EventBatchResult): void;
   rejected(source: MessageSource, events: number, err: FusionError): void;
   error(err: unknown, context: string): void;
+  /** Sees every batch of events before it goes out (cheap: it runs on the send path). */
+  observe?(events: readonly FileEvent[]): void;
 }
 
 export interface OutboxOptions {
@@ -84,6 +86,7 @@ export class ScanStream {
     if (this.failure) throw this.failure;
     this.pending++;
     this.pendingEvents += events.length;
+    this.#outbox.observe(events);
     const json = this.#outbox.encodes ? encodeChunk(events) : null;
     this.#outbox.enqueue({
       source: this.source, commandId: this.commandId, stream: this, count: events.length, events: json ? null : events, json,
@@ -178,6 +181,11 @@ export class SessionOutbox {
     if (this.#closed) s.failure = this.#closed;
     else this.#streams.add(s);
     return s;
+  }
+
+  /** Shows outgoing events to the observe hook. */
+  observe(events: readonly FileEvent[]): void {
+    this.#o.hooks.observe?.(events);
   }
 
   release(stream: ScanStream): void {
@@ -325,6 +333,7 @@ export class SessionOutbox {
     // Encoded once, kept across retries; scan chunks were encoded when they were written.
     let encoded: Buffer[] | null = null;
     const chunks = () => (encoded ??= lease ? [encodeChunk(lease.events)] : scans.map(chunkOf));
+    if (lease) this.observe(lease.events);
     this.#lastWasRealtime = lease !== null;
     let resyncs = 0;
     for (;;) {

@@ -2,7 +2,7 @@
 
 import type {
   Command, CommandsResponse, CreateSessionRequest, EventBatch, EventBatchResult, HeartbeatRequest, HeartbeatResponse,
-  SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
+  PrincipalsRequest, SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
 } from '@fustor/protocol';
 import { createLogger, type Logger } from '@fustor/protocol';
 import type { FsSource, FsSourceOptions, ScanOptions, ScanProgress, WatchCoverage, RealtimeListener } from '@fustor/source-fs';
@@ -155,6 +155,10 @@ export class FakeSender implements Sender {
   /** Hook to fail specific event posts. */
   eventHook: ((batch: EventBatch) => Error | undefined) | null = null;
   closedSessions: string[] = [];
+  /** Principals maps received, with the session they were posted to. */
+  principals: Array<PrincipalsRequest & { session: string }> = [];
+  /** Hook to fail principals posts. */
+  principalsHook: ((body: PrincipalsRequest) => Error | undefined) | null = null;
 
   #check(sid?: string): void {
     if (this.down) throw new TransportError('http://fake', new Error('ECONNREFUSED'));
@@ -228,6 +232,12 @@ export class FakeSender implements Sender {
     this.#check(sid);
     this.done.push({ id: commandId, ok, error });
     this.timeline.push(`done ${commandId}`);
+  }
+  async postPrincipals(sid: string, body: PrincipalsRequest): Promise<void> {
+    this.#check(sid);
+    const err = this.principalsHook?.(body);
+    if (err) throw err;
+    this.principals.push({ ...body, session: sid });
   }
   async closeSession(sid: string): Promise<void> {
     this.closedSessions.push(sid);
