@@ -156,6 +156,8 @@ describe.skipIf(skipBrowser)('Fusion web page (needs /usr/bin/chromium: apt-get 
       const shots = join(w.root, 'screenshots');
       mkdirSync(shots, { recursive: true });
       await page.goto(`${fusion.url}/#view=research&path=%2Fprojects%2Falpha`);
+      // a fresh load (the hash alone does not reload), so the overview's figures are current too
+      await page.reload();
       await listing.locator('tr[data-path="/projects/alpha/run-004.csv"]').waitFor();
       await page.locator('#chart-age svg rect').first().waitFor();
       // run-004 leaves the hot window by time alone: the page reads the verdict again at that moment

@@ -39,7 +39,7 @@ export function hbars(box, rows) {
  */
 export function histogram(box, bins, label, unitWord) {
   if (bins.length === 0) return replace(box, h('p', { class: 'muted' }, 'No files here.'));
-  const H = 150;
+  const H = 110;
   const base = H - 24;
   const max = Math.max(...bins.map((b) => b.file_count), 1);
   // room at both ends for the first and last axis labels
