@@ -146,6 +146,15 @@ pipes:
     expect(Object.isFrozen(c.logging) && Object.isFrozen(c.sources[0]!.config.driver_params.exclude)).toBe(true);
   });
 
+  it('driver_params.watcher selects the realtime backend (native | chokidar), absent = the platform default', () => {
+    const c = parse(readme().replace('file_pattern: "*"', 'file_pattern: "*"\n        watcher: chokidar'));
+    expect(c.sources[0]!.config.driver_params.watcher).toBe('chokidar');
+    expect(parse(readme()).sources[0]!.config.driver_params.watcher).toBeUndefined();
+    expect(fails(readme().replace('file_pattern: "*"', 'file_pattern: "*"\n        watcher: polling')).message).toMatch(
+      /sources\[0\]\.config\.driver_params\.watcher: .*native.*chokidar/,
+    );
+  });
+
   it('ids may be written as YAML numbers; a file:// uri is a path', () => {
     const c = parse(readme().replace('id: "to-fusion"', 'id: 7').replace('sender_id: "to-fusion"', 'sender_id: 7').replace(`uri: "${data}"`, `uri: "file://${data}"`));
     expect(c.senders[0]!.id).toBe('7');
