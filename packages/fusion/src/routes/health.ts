@@ -7,7 +7,7 @@ import { sendOk } from '../server/envelope.js';
 export interface HealthSource {
   ready(): boolean;
   shuttingDown(): boolean;
-  metricsText(): string;
+  metricsText(): string | Promise<string>;
 }
 
 export function healthRoutes(h: HealthSource): Router {
@@ -18,8 +18,9 @@ export function healthRoutes(h: HealthSource): Router {
     if (!h.ready()) throw new NotReadyError('storage is opening; views not loaded yet');
     sendOk(res, { status: 'ok' });
   });
-  r.get('/metrics', (_req, res) => {
-    res.status(200).type('text/plain; version=0.0.4; charset=utf-8').send(h.metricsText());
+  r.get('/metrics', async (_req, res) => {
+    const text = await h.metricsText();
+    res.status(200).type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
   return r;
 }

@@ -15,6 +15,7 @@ import { sessionRoutes } from './sessions.js';
 
 export * from './context.js';
 export { healthRoutes, type HealthSource } from './health.js';
+export { docRoutes, WEB_DIR } from './docs.js';
 
 export function apiRoutes(ctx: RouteContext): Router {
   const r = Router();

@@ -51,6 +51,7 @@ export function summarize(ctx: RouteContext, engine: ViewEngine): ViewSummary {
     is_auditing: c.is_auditing,
     can_realtime: ctx.sessions.canRealtime(engine.id),
     staleness_ms: c.staleness_ms,
+    hot_file_threshold_sec: engine.config.hot_file_threshold_sec,
     partial: !c.snapshot_complete,
   };
 }
@@ -78,6 +79,7 @@ function remoteSummary(id: string, s: Record<string, unknown> & { owner: string 
     can_realtime: s.can_realtime === true,
     staleness_ms: (s.staleness_ms as number | null) ?? null,
     partial: !complete,
+    hot_file_threshold_sec: n('hot_file_threshold_sec'),
   };
 }
 

@@ -9,13 +9,14 @@ import { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
 import { summarize } from '../routes/queries.js';
-import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
+import { apiRoutes, docRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
 import { jsonBody } from './body.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
+import { countRequests } from './request-metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
@@ -57,6 +58,7 @@ export class FusionServer {
   #rateLimiter = new RateLimiter(0);
   #runtime: RuntimeSettings = { ...DEFAULT_RUNTIME };
   #http: Server | null = null;
+  #app: express.Express | null = null;
   #ready = false;
   #stopping: Promise<void> | null = null;
 
@@ -89,6 +91,10 @@ export class FusionServer {
     const host = this.#config.server.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
+  /** The express app once started (tests walk its routes against the OpenAPI catalog). */
+  get app(): express.Express | null {
+    return this.#app;
+  }
   get ready(): boolean {
     return this.#ready && !this.#stopping;
   }
@@ -96,6 +102,7 @@ export class FusionServer {
   /** Listens first (so /healthz answers), then opens storage and turns ready. */
   async start(): Promise<void> {
     const app = this.#buildApp();
+    this.#app = app;
     const http = createServer({ keepAliveTimeout: 65_000 }, app);
     http.headersTimeout = 70_000;
     http.requestTimeout = 0; // long polls may legitimately last 60 s
@@ -223,6 +230,7 @@ export class FusionServer {
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
+    app.use(countRequests(this.#metrics));
     app.use(
       healthRoutes({
         ready: () => this.#ready,
@@ -230,6 +238,7 @@ export class FusionServer {
         metricsText: () => this.#metrics.render(this.#store, this.#sessions, this.#config.storage.path),
       }),
     );
+    app.use(docRoutes());
     app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {
       if (this.#stopping) {
         res.setHeader('Connection', 'close');
