@@ -7,6 +7,7 @@ export * from './ingest-answers.js';
 export * from './queries.js';
 export * from './responses.js';
 export * from './subscriptions.js';
+export * from './cluster.js';
 export * from './answers.js';
 export * from './validate.js';
 export * from './runtime/index.js';

@@ -1,8 +1,11 @@
-// Catalog of the admin routes (API keys, runtime settings, view reset) and of the webhook subscriptions.
+// Catalog of the admin routes (API keys, runtime settings, view reset, cluster) and of the webhook subscriptions.
 
 import {
   adminConfigAnswerSchema,
   API_BASE,
+  clusterInfoSchema,
+  moveViewResultSchema,
+  moveViewSchema,
   apiKeyCreatedSchema,
   apiKeyRevokedSchema,
   apiKeysAnswerSchema,
@@ -23,6 +26,16 @@ import { created, ok, type RouteDoc } from './route-doc.js';
 const SUBS = `${API_BASE}/views/:view/subscriptions`;
 
 export const ADMIN_ROUTES: RouteDoc[] = [
+  {
+    op: 'getCluster', method: 'get', path: `${API_BASE}/cluster`, role: 'read', tag: 'cluster',
+    summary: 'Nodes (id, url, last seen, views owned, files) and the owner of each view (cluster.md); one node on SQLite',
+    answer: ok(clusterInfoSchema),
+  },
+  {
+    op: 'moveView', method: 'post', path: `${API_BASE}/admin/views/:view/move`, role: 'admin', tag: 'cluster',
+    summary: 'Hand a view to another live node: drained, lease handed over, loaded by the target',
+    body: moveViewSchema, answer: ok(moveViewResultSchema), errors: [404, 409, 413, 415],
+  },
   {
     op: 'createApiKey', method: 'post', path: `${API_BASE}/admin/api-keys`, role: 'admin', tag: 'admin',
     summary: 'Create an API key; the secret is in this answer only (stored as SHA-256)',

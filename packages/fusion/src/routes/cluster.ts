@@ -1,18 +1,12 @@
 // The cluster (cluster.md): GET /cluster (role read) shows nodes and owners; POST /admin/views/{v}/move (admin) hands a view over.
 
 import { Router } from 'express';
-import { z } from 'zod';
-import { parseOrThrow } from '@fustor/protocol';
+import { moveViewSchema, parseOrThrow } from '@fustor/protocol';
 import { requireRole } from '../auth/access.js';
 import { MoveError } from '../cluster/cluster-node.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
 import { authenticate, param, type RouteContext } from './context.js';
-
-export const moveViewSchema = z.strictObject({
-  /** Node id (as in GET /cluster) to hand the view to. */
-  to: z.string().min(1).max(128),
-});
 
 export function clusterRoutes(ctx: RouteContext): Router {
   const r = Router();
