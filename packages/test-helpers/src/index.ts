@@ -3,3 +3,4 @@
 export * from './wait.js';
 export * from './tree.js';
 export * from './random.js';
+export * from './pg-cluster.js';

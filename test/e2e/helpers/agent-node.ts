@@ -14,6 +14,8 @@ export interface AgentOptions {
   writeSettleMs?: number;
   spoolMaxMb?: number;
   homeName?: string;
+  /** Every node of a Fusion cluster (default: the one Fusion's URL). */
+  endpoints?: string[];
 }
 
 /** An agent in the foreground with its own home and console port. */
@@ -48,7 +50,7 @@ export class AgentNode {
       consolePort: this.consolePort,
       writeSettleMs: opts.writeSettleMs,
       spoolMaxMb: opts.spoolMaxMb,
-      pipes: opts.pipes.map((p) => ({ ...p, endpoint: this.fusion.url, credential: this.fusion.ingestKey })),
+      pipes: opts.pipes.map((p) => ({ ...p, endpoint: opts.endpoints ?? this.fusion.url, credential: this.fusion.ingestKey })),
     });
   }
 

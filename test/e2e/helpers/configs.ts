@@ -15,12 +15,15 @@ export interface FusionConfigInput {
   keys: { key: string; role: 'ingest' | 'read' | 'admin'; views?: string[] }[];
   sessionTimeoutSec?: number;
   hotFileThresholdSec?: number;
+  /** A node of a PostgreSQL cluster (cluster.md). */
+  cluster?: { pgUrl: string; nodeId: string; leaseSec: number };
 }
 
 export function fusionConfig(c: FusionConfigInput): Record<string, unknown> {
   return {
     server: { host: '127.0.0.1', port: c.port, max_body_mb: 10 },
-    storage: { path: 'fusion.db' },
+    storage: c.cluster ? { backend: 'postgres', url: c.cluster.pgUrl } : { path: 'fusion.db' },
+    ...(c.cluster ? { cluster: { node_id: c.cluster.nodeId, lease_sec: c.cluster.leaseSec } } : {}),
     session: { timeout_sec: c.sessionTimeoutSec ?? 3 },
     views: c.views.map((id) => ({ id, hot_file_threshold_sec: c.hotFileThresholdSec ?? 2, tombstone_ttl_sec: 3600 })),
     api_keys: c.keys.map((k) => ({ key: k.key, role: k.role, ...(k.views ? { views: k.views } : {}) })),
@@ -31,7 +34,7 @@ export interface AgentPipeInput {
   id: string;
   dir: string;
   view: string;
-  endpoint: string;
+  endpoint: string | string[];
   credential: string;
   realtime?: boolean;
   auditIntervalSec?: number;

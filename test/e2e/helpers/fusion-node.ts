@@ -11,6 +11,10 @@ import type { World } from './world.js';
 export interface FusionOptions {
   views?: string[];
   sessionTimeoutSec?: number;
+  hotFileThresholdSec?: number;
+  /** A node of a PostgreSQL cluster; its nodes share keys (pass the first node's). */
+  cluster?: { pgUrl: string; nodeId: string; leaseSec: number };
+  keys?: { ingestKey: string; adminKey: string };
 }
 
 /** A Fusion server in the foreground with its own home; restartable on the same port and database. */
@@ -23,17 +27,21 @@ export class FusionNode {
   readonly client: FusionClient;
   proc: ManagedProcess | null = null;
 
-  private constructor(readonly world: World, home: string, port: number) {
+  readonly name: string;
+
+  private constructor(readonly world: World, home: string, port: number, name: string, keys?: { ingestKey: string; adminKey: string }) {
     this.home = home;
     this.port = port;
+    this.name = name;
     this.url = `http://127.0.0.1:${port}`;
-    this.ingestKey = newKey('ingest');
-    this.adminKey = newKey('admin');
+    this.ingestKey = keys?.ingestKey ?? newKey('ingest');
+    this.adminKey = keys?.adminKey ?? newKey('admin');
     this.client = new FusionClient(this.url, this.adminKey);
   }
 
   static async start(world: World, opts: FusionOptions = {}): Promise<FusionNode> {
-    const node = new FusionNode(world, world.dir('fusion-home'), await freePort());
+    const name = opts.cluster ? `fusion-${opts.cluster.nodeId}` : 'fusion';
+    const node = new FusionNode(world, world.dir(opts.cluster ? `${name}-home` : 'fusion-home'), await freePort(), name, opts.keys);
     const views = opts.views ?? ['research'];
     writeYaml(
       node.home,
@@ -42,6 +50,8 @@ export class FusionNode {
         port: node.port,
         views,
         sessionTimeoutSec: opts.sessionTimeoutSec,
+        hotFileThresholdSec: opts.hotFileThresholdSec,
+        cluster: opts.cluster,
         keys: [
           { key: node.ingestKey, role: 'ingest', views },
           { key: node.adminKey, role: 'admin' },
@@ -55,7 +65,7 @@ export class FusionNode {
   /** Starts the process (again) and waits for /readyz. */
   async restart(): Promise<void> {
     if (this.proc?.running) throw new Error('fusion is still running');
-    const proc = this.world.spawn('fusion', FUSION_BIN, ['start', '--home', this.home]);
+    const proc = this.world.spawn(this.name, FUSION_BIN, ['start', '--home', this.home]);
     this.proc = proc;
     await waitFor(
       async () => {
@@ -67,6 +77,11 @@ export class FusionNode {
       if (!proc.running) throw err;
       throw new Error(`${err.message}\n--- fusion log ---\n${proc.tail(30)}`);
     });
+  }
+
+  /** SIGSTOP / SIGCONT: a node that hangs (paused, swapped out, partitioned) and comes back. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.proc?.pid) process.kill(this.proc.pid, sig);
   }
 
   async kill9(): Promise<void> {

@@ -28,13 +28,20 @@ export async function forward(req: Request, res: Response, ownerUrl: string, sel
   if (body !== undefined) headers['content-type'] = 'application/json';
   const abort = new AbortController();
   res.once('close', () => abort.abort());
-  const upstream = await request(new URL(req.originalUrl, ownerUrl), {
-    method: req.method as 'GET',
-    headers,
-    body,
-    dispatcher,
-    signal: abort.signal,
-  });
+  let upstream: Awaited<ReturnType<typeof request>>;
+  try {
+    upstream = await request(new URL(req.originalUrl, ownerUrl), {
+      method: req.method as 'GET',
+      headers,
+      body,
+      dispatcher,
+      signal: abort.signal,
+    });
+  } catch (err) {
+    // The client went away first (a long poll or stream it gave up on): nothing to answer.
+    if (abort.signal.aborted) return;
+    throw err;
+  }
   res.statusCode = upstream.statusCode;
   for (const [k, v] of Object.entries(upstream.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k)) continue;

@@ -5,6 +5,7 @@ import { NotReadyError } from '../errors.js';
 import type { KeyRegistry } from '../auth/key-registry.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { PgViewStore } from '../store/postgres/pg-store.js';
+import { isPgUnavailable } from '../store/postgres/pg-errors.js';
 import { forward, FORWARDED_HEADER } from './forwarder.js';
 import type { LeaseManager } from './lease-manager.js';
 
@@ -70,9 +71,19 @@ export function clusterRouter(d: ClusterRouterDeps) {
       if (!owner?.owner || owner.expired || !owner.url || owner.owner === d.nodeId) {
         throw retry(`view '${view}' has no serving node right now (failing over or moving); retry in a second`);
       }
-      await forward(req, res, owner.url, d.nodeId);
+      try {
+        await forward(req, res, owner.url, d.nodeId);
+      } catch (err) {
+        // The owner did not answer (it died; its lease has not run out yet): retry, it will fail over.
+        if (res.headersSent) return void res.end();
+        throw retry(`the node serving view '${view}' (${owner.owner}) did not answer (${(err as Error).message}); retry`);
+      }
     } catch (err) {
       if (res.headersSent) return void res.end();
+      if (isPgUnavailable(err)) {
+        res.setHeader('Retry-After', '1');
+        return next(new NotReadyError('PostgreSQL is unreachable; retry shortly'));
+      }
       next(err);
     }
   };

@@ -36,6 +36,9 @@ export function eventRoutes(ctx: RouteContext): Router {
     const last = session.rec.last_batch_seq;
     // The first batch of a session may start at any number; after that, strictly +1.
     if (last >= 0 && batch.batch_seq <= last) {
+      // Already applied; say so only once it is durable (a retry racing the first attempt's commit).
+      const applied = ctx.store.view(session.rec.view);
+      if (applied) await durable(applied);
       ctx.metrics.countEvents(src, 'duplicate', batch.events.length);
       const dup: EventBatchResult = { accepted: 0, ignored: 0, batch_seq: batch.batch_seq, duplicate: true };
       return sendOk(res, dup);
@@ -54,7 +57,13 @@ export function eventRoutes(ctx: RouteContext): Router {
       command_id: batch.command_id ?? null,
     });
     ctx.sessions.noteBatch(session, batch.batch_seq);
-    await durable(engine);
+    try {
+      await durable(engine);
+    } catch (err) {
+      // Not stored (PostgreSQL gone): the agent resends this batch_seq, which must not read as a duplicate.
+      if (session.rec.last_batch_seq === batch.batch_seq) session.rec.last_batch_seq = last;
+      throw err;
+    }
     ctx.metrics.countEvents(src, 'accepted', result.accepted);
     ctx.metrics.countEvents(src, 'ignored', result.ignored);
     ctx.metrics.observeBatch(src, performance.now() - t0);

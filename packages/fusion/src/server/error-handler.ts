@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ERROR_CODES, ProtocolValidationError, type Logger } from '@fustor/protocol';
 import { ApiError, FIX_TEXTS, RateLimitedError } from '../errors.js';
 import { sendError } from './envelope.js';
+import { isPgUnavailable } from '../store/postgres/pg-errors.js';
 import type { Metrics } from './metrics.js';
 
 /** Errors from other layers (the view engine) that carry a known wire code but are not ApiError. */
@@ -14,6 +15,8 @@ function codeOf(err: unknown): { status: number; code: number } | null {
     for (const def of Object.values(ERROR_CODES)) if (def.code === e.code) return { status: def.http, code: def.code };
   }
   if (e?.name === 'ConflictError') return { status: 409, code: ERROR_CODES.CONFLICT.code };
+  // PostgreSQL gone (cluster mode): the client retries, as with any 503.
+  if (isPgUnavailable(err)) return { status: 503, code: ERROR_CODES.NOT_READY.code };
   if (e?.name === 'NotFoundError') return { status: 404, code: ERROR_CODES.NOT_FOUND.code };
   return null;
 }
@@ -34,7 +37,8 @@ export function errorHandler(log: Logger, metrics: Metrics) {
       metrics.countError(known.code);
       if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSec));
       const details = err instanceof ApiError ? err.details : (err as { details?: Record<string, unknown> }).details;
-      const message = (err as Error).message || FIX_TEXTS[known.code] || 'error';
+      const message = isPgUnavailable(err) ? 'PostgreSQL is unreachable; retry shortly' : (err as Error).message || FIX_TEXTS[known.code] || 'error';
+      if (isPgUnavailable(err)) res.setHeader('Retry-After', '1');
       return sendError(res, known.status, known.code, message, details);
     }
     const bodyParserStatus = (err as { status?: number; type?: string }).status;

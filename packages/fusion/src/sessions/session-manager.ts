@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command, CommandsResponse, CreateSessionRequest, HeartbeatRequest, HeartbeatResponse, SessionCreated, SessionInfo } from '@fustor/protocol';
 import type { SessionRecord, ViewStore } from '../contract.js';
-import { SessionExpiredError } from '../errors.js';
+import { NotReadyError, SessionExpiredError } from '../errors.js';
 import { CommandQueue } from './command-queue.js';
 
 export interface LiveSession {
@@ -39,6 +39,8 @@ export class SessionManager {
   /** Views that had a leader which was then released: the next leader is "after a leader change". */
   readonly #released = new Set<string>();
   readonly #byAgentPipe = new Map<string, string>();
+  /** Sessions whose view left this node (cluster): answered 503, not 40402, so agents keep them. */
+  readonly #moved = new Set<string>();
   readonly #opts: SessionManagerOptions;
   #timer: NodeJS.Timeout | null = null;
 
@@ -134,7 +136,11 @@ export class SessionManager {
 
   get(sessionId: string): LiveSession {
     const s = this.#sessions.get(sessionId);
-    if (!s) throw new SessionExpiredError(sessionId);
+    if (!s) {
+      // Cluster: the session lives on with the view on another node; 503 makes the agent retry through routing.
+      if (this.#moved.has(sessionId)) throw new NotReadyError(`session '${sessionId}' moved to another node with its view; retry`);
+      throw new SessionExpiredError(sessionId);
+    }
     return s;
   }
 
@@ -258,6 +264,7 @@ export class SessionManager {
     const now = this.#now();
     for (const rec of recs) {
       if (rec.view !== view) continue;
+      this.#moved.delete(rec.session_id);
       const live = this.#live({ ...rec }, now);
       if (rec.role !== 'leader') continue;
       if (this.#leaders.has(view)) live.rec.role = 'follower';
@@ -270,6 +277,7 @@ export class SessionManager {
     for (const s of [...this.#sessions.values()]) {
       if (s.rec.view !== view) continue;
       this.#sessions.delete(s.rec.session_id);
+      this.#moved.add(s.rec.session_id);
       const apKey = `${s.rec.agent_id}\0${s.rec.pipe_id}`;
       if (this.#byAgentPipe.get(apKey) === s.rec.session_id) this.#byAgentPipe.delete(apKey);
       s.queue.wake();

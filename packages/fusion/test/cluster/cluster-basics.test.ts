@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@fustor/test-helpers';
-import { PgCluster } from '../pg/pg-cluster.js';
+import { PgCluster } from '@fustor/test-helpers';
 import { KEYS, startNode, type TestNode } from './cluster-helpers.js';
 import { openSession } from '../server/helpers.js';
 import { SseReader } from '../server/sse-reader.js';

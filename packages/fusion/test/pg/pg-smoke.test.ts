@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { PgCluster } from './pg-cluster.js';
+import { PgCluster } from '@fustor/test-helpers';
 
 let c: PgCluster;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { NodeStore } from '../../src/store/node-codec.js';
 import { PgViewStore } from '../../src/store/postgres/pg-store.js';
 import { FOLD } from '../../src/store/postgres/pg-view-persistence.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
-import { PgCluster } from '../pg/pg-cluster.js';
+import { PgCluster } from '@fustor/test-helpers';
 
 const T0 = 1_700_000_000_000;
 const VIEW: ViewConfig = { id: 'v', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 };

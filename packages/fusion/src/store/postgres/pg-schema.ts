@@ -1,6 +1,7 @@
 // The PostgreSQL schema of a Fusion cluster: the same state as fusion.db (keyed by view), plus nodes and view leases.
 
 import type pg from 'pg';
+import { checkout } from './pg-errors.js';
 
 /** Bumped when the layout changes; a node refuses a database written by a newer one. */
 export const PG_SCHEMA_VERSION = 1;
@@ -61,7 +62,7 @@ CREATE TABLE IF NOT EXISTS view_summaries (view text PRIMARY KEY, summary jsonb 
 const DDL_LOCK = 0x66757374;
 
 export async function migratePg(pool: pg.Pool): Promise<void> {
-  const c = await pool.connect();
+  const c = await checkout(pool);
   try {
     await c.query('BEGIN');
     await c.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
@@ -74,9 +75,10 @@ export async function migratePg(pool: pg.Pool): Promise<void> {
     await c.query(`INSERT INTO fustor_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(PG_SCHEMA_VERSION)]);
     await c.query('COMMIT');
   } catch (err) {
+    c.broken(err);
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    c.release();
+    c.done();
   }
 }

@@ -1,6 +1,7 @@
 // PostgreSQL persistence of one owned view: commits queued and written in order in fenced transactions; the feed read back.
 
 import type pg from 'pg';
+import { checkout } from './pg-errors.js';
 import type { Thresholds, ViewState } from '../../arbitration/view-state.js';
 import { CommittedChanges, type ChangeRecord } from '../../changes/committed.js';
 import type { CommitTx, EngineClocks, FeedBounds, NewDelivery, SessionRecord } from '../../contract.js';
@@ -70,7 +71,7 @@ export class PgViewPersistence implements ViewPersistence {
 
   /** Reads everything the view needs (one repeatable-read snapshot), ready for load(). */
   static async fetch(pool: pg.Pool, viewId: string, lease: LeaseRef, retention: FeedRetention, mono: number, onFailure: (err: Error) => void): Promise<PgViewPersistence> {
-    const c = await pool.connect();
+    const c = await checkout(pool);
     try {
       await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const vr = await c.query(`SELECT * FROM views WHERE id = $1`, [viewId]);
@@ -120,10 +121,11 @@ export class PgViewPersistence implements ViewPersistence {
       const next = Math.max(Number(row.feed_next ?? 1), top ?? 1, 1);
       return new PgViewPersistence(pool, v, lease, retention, onFailure, stored, { next, oldest }, nodes.dirty, nodes.logRecords);
     } catch (err) {
+      c.broken(err);
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      c.release();
+      c.done();
     }
   }
 
@@ -207,7 +209,7 @@ export class PgViewPersistence implements ViewPersistence {
   }
 
   async #write(c: PgCommit): Promise<void> {
-    const q = await this.#pool.connect();
+    const q = await checkout(this.#pool);
     try {
       await q.query('BEGIN');
       const lease = await q.query(`SELECT owner, epoch FROM view_leases WHERE view = $1 FOR SHARE`, [this.#lease.view]);
@@ -217,10 +219,11 @@ export class PgViewPersistence implements ViewPersistence {
       if (c.feed && ++this.#commits % PRUNE_EVERY_COMMITS === 0) await this.#prune(q, c.feed.at);
       await q.query('COMMIT');
     } catch (err) {
+      q.broken(err);
       await q.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      q.release();
+      q.done();
     }
   }
 
