@@ -181,6 +181,16 @@ export class FusionServer {
       log: (level, msg, fields) => this.#log.log(level, msg, { node: c.cluster.node_id, ...fields }),
     });
     await this.#cluster.start();
+    const cluster = this.#cluster;
+    this.#metrics.clusterSource = () => {
+      const info = cluster.info();
+      return {
+        node: info.node,
+        nodesAlive: info.nodes.filter((n) => n.alive).length,
+        owners: new Map(info.views.map((v) => [v.view, v.expired ? null : v.owner])),
+        served: new Set(store.views().map((v) => v.id).filter((v) => cluster.leases.serves(v))),
+      };
+    };
     this.#log.info('cluster node started', { node: c.cluster.node_id, advertise_url: c.cluster.advertise_url ?? this.url, lease_sec: c.cluster.lease_sec });
   }
 
