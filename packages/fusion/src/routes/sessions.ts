@@ -7,7 +7,7 @@ import type { Principal } from '../auth/key-registry.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, clientIp, param, type RouteContext } from './context.js';
+import { authenticate, clientIp, durable, param, type RouteContext } from './context.js';
 
 /** Authenticates an ingest call on an existing session: 401 → 403 role → 40402 unknown session → 403 view. */
 export function ingestSession(ctx: RouteContext, req: Request): { principal: Principal; session: LiveSession } {
@@ -21,7 +21,7 @@ export function ingestSession(ctx: RouteContext, req: Request): { principal: Pri
 export function sessionRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions', (req, res) => {
+  r.post('/pipe/sessions', async (req, res) => {
     const principal = authenticate(ctx, req);
     requireRole(principal, 'ingest');
     const body = parseOrThrow(createSessionSchema, req.body ?? {});
@@ -30,8 +30,12 @@ export function sessionRoutes(ctx: RouteContext): Router {
       if (principal.views?.length !== 1) throw new ValidationError('view', 'is required unless the key is bound to exactly one view');
       view = principal.views[0]!;
     }
-    requireView(principal, view, ctx.store.view(view) !== undefined);
-    sendOk(res, ctx.sessions.create({ ...body, view }, principal.id, clientIp(req)));
+    const engine = ctx.store.view(view);
+    requireView(principal, view, engine !== undefined);
+    const created = ctx.sessions.create({ ...body, view }, principal.id, clientIp(req));
+    // Cluster: the session row must be in PostgreSQL before any node is asked about it (immediate on SQLite).
+    await durable(engine!);
+    sendOk(res, created);
   });
 
   r.post('/pipe/sessions/:sid/heartbeat', (req, res) => {
