@@ -285,7 +285,10 @@ export class ViewEngineImpl implements ViewEngine {
     if (t.isDir(id)) {
       const a = st.tree.aggregates(id);
       ({ file_count, dir_count, total_size, suspect_count } = a);
-      latest = a.latest_mtime;
+      // The directory's own mtime counts: a folder just created (still empty) or one a file was just
+      // removed from is being worked on, and must not read as stable. 0 is "unknown" (an implied ancestor).
+      const own = t.mtime[id]!;
+      latest = own > 0 ? Math.max(a.latest_mtime, own) : a.latest_mtime;
       blind = a.blind_count + this.#deletionsUnder(path);
     } else {
       // A file has no descendants; its stats describe the file itself, which is what "is it done?" asks.
