@@ -107,8 +107,11 @@ export interface ViewEngine {
   watermark(): number;
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }>;
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }>;
-  /** Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404). */
-  search?(query: SearchQuery): Page<TreeNode>;
+  /**
+   * Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404).
+   * Asynchronous: a long search yields to the event loop between slices, so ingest and health checks keep running.
+   */
+  search?(query: SearchQuery): Promise<Page<TreeNode>>;
 }
 
 /** Owns the database and every view engine; also persists sessions. */

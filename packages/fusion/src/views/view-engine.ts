@@ -9,7 +9,7 @@ import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } 
 import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
-import { searchTree } from '../tree/search.js';
+import { searchTreeAsync } from '../tree/search.js';
 import { ViewRepo } from '../store/view-repo.js';
 import type {
   ApplyContext,
@@ -304,10 +304,10 @@ export class ViewEngineImpl implements ViewEngine {
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
   }
 
-  /** Glob search (protocol.md); a scope path that does not exist is a 404. */
-  search(query: SearchQuery): Page<TreeNode> {
+  /** Glob search (protocol.md); a scope path that does not exist is a 404. Yields to the event loop between slices. */
+  async search(query: SearchQuery): Promise<Page<TreeNode>> {
     this.tick();
-    const page = searchTree(this.#st.tree, query.path, query);
+    const page = await searchTreeAsync(this.#st.tree, query.path, query);
     if (page === null) throw new NotFoundError(`path '${query.path}' does not exist in view '${this.id}'`);
     return page;
   }
