@@ -18,6 +18,10 @@ export interface LiveSession {
   stats: Record<string, unknown> | null;
 }
 
+function pipeKey(keyId: string, agentId: string, pipeId: string): string {
+  return `${keyId}\0${agentId}\0${pipeId}`;
+}
+
 export type CloseReason = 'closed' | 'replaced' | 'timeout' | 'view-removed';
 
 export interface SessionManagerOptions {
@@ -38,6 +42,7 @@ export class SessionManager {
   readonly #leaders = new Map<string, string>();
   /** Views that had a leader which was then released: the next leader is "after a leader change". */
   readonly #released = new Set<string>();
+  /** (key, agent, pipe) → session: a new session replaces the one its own key opened for that pipe, never another key's. */
   readonly #byAgentPipe = new Map<string, string>();
   readonly #opts: SessionManagerOptions;
   #timer: NodeJS.Timeout | null = null;
@@ -88,12 +93,12 @@ export class SessionManager {
   #live(rec: SessionRecord, now: number): LiveSession {
     const live: LiveSession = { rec, lastSeenMs: now, promoted: false, queue: new CommandQueue(), phase: null, stats: null };
     this.#sessions.set(rec.session_id, live);
-    this.#byAgentPipe.set(`${rec.agent_id}\0${rec.pipe_id}`, rec.session_id);
+    this.#byAgentPipe.set(pipeKey(rec.key_id, rec.agent_id, rec.pipe_id), rec.session_id);
     return live;
   }
 
   create(req: CreateSessionRequest & { view: string }, keyId: string, clientIp: string | null): SessionCreated {
-    const prev = this.#byAgentPipe.get(`${req.agent_id}\0${req.pipe_id}`);
+    const prev = this.#byAgentPipe.get(pipeKey(keyId, req.agent_id, req.pipe_id));
     if (prev) this.close(prev, 'replaced');
     const now = this.#now();
     const timeout = Math.max(req.session_timeout_sec ?? 0, this.#defaultTimeoutSec);
@@ -203,7 +208,7 @@ export class SessionManager {
     const s = this.#sessions.get(sessionId);
     if (!s) return false;
     this.#sessions.delete(sessionId);
-    const apKey = `${s.rec.agent_id}\0${s.rec.pipe_id}`;
+    const apKey = pipeKey(s.rec.key_id, s.rec.agent_id, s.rec.pipe_id);
     if (this.#byAgentPipe.get(apKey) === sessionId) this.#byAgentPipe.delete(apKey);
     if (this.#leaders.get(s.rec.view) === sessionId) {
       this.#leaders.delete(s.rec.view);
