@@ -7,7 +7,7 @@ import type { Principal } from '../auth/key-registry.js';
 import { ForbiddenError, SessionExpiredError, ValidationError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, clientIp, param, type RouteContext } from './context.js';
+import { authenticate, clientIp, param, takesBody, type RouteContext } from './context.js';
 
 /**
  * Authenticates an ingest call on an existing session: 401 → 403 role → 40402 unknown session, or a
@@ -27,8 +27,9 @@ export function ingestSession(ctx: RouteContext, req: Request): { principal: Pri
 
 export function sessionRoutes(ctx: RouteContext): Router {
   const r = Router();
+  const withBody = takesBody(ctx, 'ingest');
 
-  r.post('/pipe/sessions', (req, res) => {
+  r.post('/pipe/sessions', withBody, (req, res) => {
     const principal = authenticate(ctx, req);
     requireRole(principal, 'ingest');
     const body = parseOrThrow(createSessionSchema, req.body ?? {});
@@ -41,7 +42,7 @@ export function sessionRoutes(ctx: RouteContext): Router {
     sendOk(res, ctx.sessions.create({ ...body, view }, principal.id, clientIp(req)));
   });
 
-  r.post('/pipe/sessions/:sid/heartbeat', (req, res) => {
+  r.post('/pipe/sessions/:sid/heartbeat', withBody, (req, res) => {
     const { session } = ingestSession(ctx, req);
     const body = parseOrThrow(heartbeatSchema, req.body ?? {});
     sendOk(res, ctx.sessions.heartbeat(session.rec.session_id, body));

@@ -12,7 +12,6 @@ import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type 
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
-import { jsonBody } from './body.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 
@@ -177,7 +176,6 @@ export class FusionServer {
       if (!this.#ready) return next(new NotReadyError('storage is opening; views not loaded yet'));
       next();
     });
-    app.use(jsonBody(() => this.#config.server.max_body_mb));
     app.use(API_BASE, apiRoutes(this.#context()));
     app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
     app.use(errorHandler(this.#log, this.#metrics));
