@@ -1,12 +1,13 @@
 // Hand-rolled JSON for event batches: about twice as fast as JSON.stringify on the snapshot hot path.
 //
-// Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON):
+// Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON) and
+// times outside the protocol's window (1970 … 2200), which are clamped into it as Fusion requires:
 // the protocol's event fields are written one by one, strings that need no escaping are quoted
 // directly and every other string goes through JSON.stringify, non-finite numbers become null
 // exactly as JSON.stringify makes them. Undefined fields are left out, as JSON.stringify does.
 // Only the protocol's fields are written: Fusion's schemas are strict, and FileEvent has no others.
 
-import type { FileEvent, MessageSource } from '@fustor/protocol';
+import { clampWireTime, type FileEvent, type MessageSource } from '@fustor/protocol';
 
 /** Printable ASCII without `"` and `\`: quoted as is. Anything else takes JSON.stringify's escaping. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -17,6 +18,11 @@ function str(s: string): string {
 
 function num(n: number): string {
   return Number.isFinite(n) ? '' + n : 'null';
+}
+
+/** A time field: a file dated 1969 or 2300 must not get its whole batch rejected. */
+function time(n: number): string {
+  return num(clampWireTime(n));
 }
 
 // A directory's files share observed_at_ms, parent_path and parent_mtime_ms: their JSON is made
@@ -31,7 +37,7 @@ function tail(observed: number, parent: string, parentMtime: number): string {
     tailObserved = observed;
     tailParent = parent;
     tailParentMtime = parentMtime;
-    tailJson = ',"observed_at_ms":' + num(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + num(parentMtime) + '}';
+    tailJson = ',"observed_at_ms":' + time(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + time(parentMtime) + '}';
   }
   return tailJson;
 }
@@ -49,6 +55,10 @@ function val(v: unknown): string {
   }
 }
 
+function timeVal(v: unknown): string {
+  return typeof v === 'number' ? time(v) : val(v);
+}
+
 /** One event as a JSON object. */
 export function encodeEvent(e: FileEvent): string {
   const u = e as Partial<Record<string, unknown>> & FileEvent;
@@ -62,18 +72,18 @@ export function encodeEvent(e: FileEvent): string {
     const head = u.is_dir === false && typeof u.size === 'number'
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
-    if (head !== null) return head + ',"mtime_ms":' + num(u.mtime_ms) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+    if (head !== null) return head + ',"mtime_ms":' + time(u.mtime_ms) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
   }
   let s = '';
   if (u.op !== undefined) s += ',"op":' + val(u.op);
   if (u.path !== undefined) s += ',"path":' + val(u.path);
   if (u.is_dir !== undefined) s += ',"is_dir":' + val(u.is_dir);
   if (u.size !== undefined) s += ',"size":' + val(u.size);
-  if (u.mtime_ms !== undefined) s += ',"mtime_ms":' + val(u.mtime_ms);
-  if (u.observed_at_ms !== undefined) s += ',"observed_at_ms":' + val(u.observed_at_ms);
+  if (u.mtime_ms !== undefined) s += ',"mtime_ms":' + timeVal(u.mtime_ms);
+  if (u.observed_at_ms !== undefined) s += ',"observed_at_ms":' + timeVal(u.observed_at_ms);
   if (u.is_atomic_write !== undefined) s += ',"is_atomic_write":' + val(u.is_atomic_write);
   if (u.parent_path !== undefined) s += ',"parent_path":' + val(u.parent_path);
-  if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + val(u.parent_mtime_ms);
+  if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + timeVal(u.parent_mtime_ms);
   if (u.audit_skipped !== undefined) s += ',"audit_skipped":' + val(u.audit_skipped);
   return '{' + s.slice(1) + '}';
 }

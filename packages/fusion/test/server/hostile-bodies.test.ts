@@ -31,7 +31,7 @@ describe('paths that cannot round-trip', () => {
     const raw = '{"message_source":"realtime","batch_seq":0,"events":[{"op":"upsert","path":"/ok","is_dir":false,"size":1,"mtime_ms":1700000000000},{"op":"upsert","path":"/lone\\ud800","is_dir":false,"size":1,"mtime_ms":1700000000000}]}';
     const res = await post(url, KEYS.ingest, raw);
     expect(res.status).toBe(400);
-    const env = await res.json();
+    const env = (await res.json()) as { code: number; message: string };
     expect(env).toMatchObject({ code: 40001, details: { field: 'events[1].path' } });
     expect(env.message).toMatch(/^events\[1\]\.path: must be valid Unicode/);
     expect(await fileCount()).toBe(0);
@@ -43,7 +43,7 @@ describe('paths that cannot round-trip', () => {
     const tail = Buffer.from('","is_dir":false,"size":1,"mtime_ms":1700000000000}]}');
     const res = await post(url, KEYS.ingest, Buffer.concat([head, Buffer.from([0xff, 0xfe]), tail]));
     expect(res.status).toBe(400);
-    const env = await res.json();
+    const env = (await res.json()) as { code: number; message: string };
     expect(env).toMatchObject({ code: 40001, details: { field: 'events[0].path' } });
     expect(env.message).toMatch(/valid UTF-8/);
     expect(await fileCount()).toBe(0);
@@ -59,6 +59,28 @@ describe('paths that cannot round-trip', () => {
     expect(res.status).toBe(200);
     const found = await f.client.get(`/api/v1/views/research/tree?path=${encodeURIComponent('/😀\ufffd')}`, KEYS.read);
     expect(found.body.data.node.path).toBe('/😀\ufffd');
+  });
+});
+
+describe('numbers without bounds', () => {
+  it('size 1e300 or an mtime of 1e300 is 40001 and leaves total_size and the stable verdict alone (one event poisoned them forever)', async () => {
+    const url = await events();
+    const ok = { op: 'upsert', path: '/a/f', is_dir: false, size: 10, mtime_ms: 1_600_000_000_000 };
+    expect((await f.client.post(url, KEYS.ingest, { message_source: 'realtime', batch_seq: 0, events: [ok] })).status).toBe(200);
+    for (const [bad, field] of [
+      [{ ...ok, path: '/a/g', size: 1e300 }, 'events[0].size'],
+      [{ ...ok, path: '/a/g', size: 2 ** 64 }, 'events[0].size'],
+      [{ ...ok, path: '/a/g', mtime_ms: 1e300 }, 'events[0].mtime_ms'],
+      [{ op: 'upsert', path: '/a/g', is_dir: false, mtime_ms: 1_600_000_000_000 }, 'events[0].size'],
+    ] as const) {
+      const r = await f.client.post(url, KEYS.ingest, { message_source: 'realtime', batch_seq: 1, events: [bad] });
+      expect(r.status).toBe(400);
+      expect(r.body.details?.field).toBe(field);
+    }
+    const st = (await f.client.get('/api/v1/views/research/stats?path=/a', KEYS.read)).body.data;
+    expect(st.file_count).toBe(1);
+    expect(st.total_size).toBe(10);
+    expect(st.latest_mtime_ms).toBe(1_600_000_000_000);
   });
 });
 
@@ -86,7 +108,7 @@ describe('bodies are read only after authentication, and only as JSON', () => {
     for (const ct of ['text/plain', 'application/x-www-form-urlencoded', null]) {
       const res = await post('/api/v1/pipe/sessions', KEYS.ingest, '{"agent_id":"a","pipe_id":"p"}', ct);
       expect(res.status, String(ct)).toBe(415);
-      const env = await res.json();
+      const env = (await res.json()) as { code: number; message: string };
       expect(env.code).toBe(41501);
       expect(env.message).toMatch(/application\/json/);
     }
