@@ -27,6 +27,7 @@ export const FIX_TEXTS: Record<number, string> = {
   40401: 'Check the view id, path, key id or command id (GET /api/v1/views lists the views).',
   40402: 'Open a new session with POST /api/v1/pipe/sessions and continue with it.',
   40901: 'Resolve the conflict named in the message (e.g. resend from details.expected_seq, or send the matching start first).',
+  40801: 'Send the whole request promptly: headers within 20 s of connecting, the body within 120 s.',
   41301: 'Split the request into smaller batches or raise server.max_body_mb in fusion-config.yaml.',
   41501: "Send the body as JSON with the header 'Content-Type: application/json'.",
   43101: 'Send fewer or shorter headers (the API needs only X-API-Key or Authorization, and Content-Type).',

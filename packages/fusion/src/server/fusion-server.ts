@@ -12,6 +12,7 @@ import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type 
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
+import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { errorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 
@@ -28,6 +29,8 @@ export interface FusionServerOptions {
   sessionSweepMs?: number;
   /** Drain deadline on stop before open connections are cut. */
   stopDeadlineMs?: number;
+  /** Header/request/keep-alive timeouts and the connection cap (tests shorten them). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
@@ -78,9 +81,9 @@ export class FusionServer {
   /** Listens first (so /healthz answers), then opens storage and turns ready. */
   async start(): Promise<void> {
     const app = this.#buildApp();
-    const http = createServer({ keepAliveTimeout: 65_000 }, app);
-    http.headersTimeout = 70_000;
-    http.requestTimeout = 0; // long polls may legitimately last 60 s
+    const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...this.#opts.connections };
+    const http = createServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, app);
+    guardConnections(http, limits, this.#log, this.#metrics);
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

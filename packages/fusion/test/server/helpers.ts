@@ -7,6 +7,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { createLogger, type Envelope, type Logger } from '@fustor/protocol';
 import { resolveConfig } from '../../src/config/validate.js';
 import type { FusionConfig } from '../../src/config/types.js';
+import type { ConnectionLimits } from '../../src/server/connections.js';
 import { FusionServer } from '../../src/server/fusion-server.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
 
@@ -91,10 +92,20 @@ export interface TestFusion {
 export const quietLogger = (): Logger => createLogger({ level: 'error', sink: () => undefined });
 
 /** Starts Fusion on port 0 with a fresh temp home; `restart` reopens the same database. */
-export async function startFusion(opts: { raw?: Record<string, unknown>; sweepMs?: number } = {}): Promise<TestFusion> {
+export async function startFusion(
+  opts: { raw?: Record<string, unknown>; sweepMs?: number; connections?: Partial<ConnectionLimits>; openStore?: typeof openViewStore } = {},
+): Promise<TestFusion> {
   const dir = mkdtempSync(join(tmpdir(), 'fustor-fusion-test-'));
   const config = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
-  const make = () => new FusionServer({ config, openStore: openViewStore, log: quietLogger(), sessionSweepMs: opts.sweepMs ?? 50, stopDeadlineMs: 2000 });
+  const make = () =>
+    new FusionServer({
+      config,
+      openStore: opts.openStore ?? openViewStore,
+      log: quietLogger(),
+      sessionSweepMs: opts.sweepMs ?? 50,
+      stopDeadlineMs: 2000,
+      connections: opts.connections,
+    });
   const t: TestFusion = {
     server: make(),
     client: new Client(''),
