@@ -3,17 +3,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { API_BASE, createLogger, isLogLevel, type Logger } from '@fustor/protocol';
+import { API_BASE, createLogger, ERROR_CODES, isLogLevel, type Logger } from '@fustor/protocol';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
-import { NotFoundError, NotReadyError } from '../errors.js';
+import { DiskFullError, NotFoundError, NotReadyError, StoreError } from '../errors.js';
 import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
 import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { errorHandler } from './error-handler.js';
+import { describeStorageError, DiskFullState } from './storage-health.js';
 import { Metrics } from './metrics.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
@@ -33,6 +34,9 @@ export interface FusionServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
+/** Setting rewritten by the disk-full probe of /readyz. */
+const DISK_PROBE_SETTING = 'disk_probe_ms';
+
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
 
 export class FusionServer {
@@ -40,6 +44,7 @@ export class FusionServer {
   readonly #log: Logger;
   readonly #metrics = new Metrics();
   readonly #jobs = new JobTracker();
+  readonly #diskFull = new DiskFullState();
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -103,13 +108,21 @@ export class FusionServer {
 
   #openStore(): void {
     const c = this.#config;
-    const store = this.#opts.openStore({
-      path: c.storage.path,
-      views: c.views,
-      clocks: this.#opts.clocks,
-      synchronous: c.storage.synchronous,
-      log: (level, msg, fields) => this.#log.log(level, msg, fields),
-    });
+    let store: ViewStore;
+    try {
+      store = this.#opts.openStore({
+        path: c.storage.path,
+        views: c.views,
+        clocks: this.#opts.clocks,
+        synchronous: c.storage.synchronous,
+        log: (level, msg, fields) => this.#log.log(level, msg, fields),
+      });
+    } catch (err) {
+      // damage found while loading a view says "malformed" and nothing else: name the file and the fix
+      const described = describeStorageError(err, c.storage.path);
+      if (!(described instanceof DiskFullError)) throw described;
+      throw new StoreError(`${c.storage.path}: the disk holding it is full (${(err as Error).message}); free space there and start again`);
+    }
     this.#store = store;
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
     this.#applyRuntime({ ...DEFAULT_RUNTIME, log_level: c.logging.level, ...saved });
@@ -169,9 +182,12 @@ export class FusionServer {
         ready: () => this.#ready,
         shuttingDown: () => this.#stopping !== null,
         metricsText: () => this.#metrics.render(this.#store, this.#sessions, this.#config.storage.path),
+        storageProblem: () => this.#storageProblem(),
       }),
     );
-    app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {
+    app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => {
+      // a write that succeeds proves the disk has room again
+      if (req.method !== 'GET' && this.#diskFull.since !== null) res.once('finish', () => res.statusCode < 400 && this.#diskFull.noteWriteOk());
       if (this.#stopping) {
         res.setHeader('Connection', 'close');
         return next(new NotReadyError('shutting down'));
@@ -181,8 +197,25 @@ export class FusionServer {
     });
     app.use(API_BASE, apiRoutes(this.#context()));
     app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
-    app.use(errorHandler(this.#log, this.#metrics));
+    app.use(
+      errorHandler(this.#log, this.#metrics, {
+        dbPath: () => this.#config.storage.path,
+        onDiskFull: () => this.#diskFull.noteFull(),
+      }),
+    );
     return app;
+  }
+
+  /** /readyz: after a write failed for a full disk, one small write tells whether space is back. */
+  #storageProblem(): { code: number; message: string } | null {
+    const store = this.#store;
+    const dbPath = this.#config.storage.path;
+    if (!store || !this.#diskFull.check(dbPath, () => store.setSetting(DISK_PROBE_SETTING, Date.now()))) return null;
+    const since = new Date(this.#diskFull.since!).toISOString();
+    return {
+      code: ERROR_CODES.DISK_FULL.code,
+      message: `the disk holding the database ${this.#config.storage.path} is full (writes failing since ${since}); free space there: Fusion retries by itself and turns ready again`,
+    };
   }
 
   /** Applies a new config (SIGHUP): views added/changed/removed and keys; listen address changes need a restart. */

@@ -214,10 +214,14 @@ export class SessionManager {
       this.#leaders.delete(s.rec.view);
       this.#released.add(s.rec.view);
     }
-    this.#store.deleteSession(sessionId);
-    s.queue.wake();
-    this.#opts.onClose?.(s, reason);
-    this.#opts.log?.('info', 'session closed', { session_id: sessionId, view: s.rec.view, reason, was_leader: s.rec.role === 'leader' });
+    try {
+      this.#store.deleteSession(sessionId);
+    } finally {
+      // released in memory whatever the store says (a full disk): waiters learn it now
+      s.queue.wake();
+      this.#opts.onClose?.(s, reason);
+      this.#opts.log?.('info', 'session closed', { session_id: sessionId, view: s.rec.view, reason, was_leader: s.rec.role === 'leader' });
+    }
     return true;
   }
 
@@ -225,7 +229,13 @@ export class SessionManager {
   sweep(): void {
     const now = this.#now();
     for (const s of [...this.#sessions.values()]) {
-      if (now - s.lastSeenMs > s.rec.timeout_sec * 1000) this.close(s.rec.session_id, 'timeout');
+      if (now - s.lastSeenMs <= s.rec.timeout_sec * 1000) continue;
+      try {
+        this.close(s.rec.session_id, 'timeout');
+      } catch (err) {
+        // a full disk must not stop the timer: the session is released in memory, its row goes later
+        this.#opts.log?.('error', 'closing an expired session failed', { session_id: s.rec.session_id, error: (err as Error).message });
+      }
     }
   }
 
