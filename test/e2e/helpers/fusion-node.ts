@@ -11,6 +11,8 @@ import type { World } from './world.js';
 export interface FusionOptions {
   views?: string[];
   sessionTimeoutSec?: number;
+  /** views[].hot_file_threshold_sec (the e2e default is 2). */
+  hotFileThresholdSec?: number;
 }
 
 /** A Fusion server in the foreground with its own home; restartable on the same port and database. */
@@ -42,6 +44,7 @@ export class FusionNode {
         port: node.port,
         views,
         sessionTimeoutSec: opts.sessionTimeoutSec,
+        hotFileThresholdSec: opts.hotFileThresholdSec,
         keys: [
           { key: node.ingestKey, role: 'ingest', views },
           { key: node.adminKey, role: 'admin' },

@@ -54,7 +54,7 @@ describe('a full disk', () => {
     expect(failed.status).toBe(507);
     expect(failed.body.code).toBe(50701);
     expect(failed.body.message).toMatch(/disk .*is full/);
-    expect(failed.body.details.storage_path).toBe(f.config.storage.path);
+    expect(failed.body.details?.storage_path).toBe(f.config.storage.path);
     const ready = await f.client.get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.code).toBe(50701);
