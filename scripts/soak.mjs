@@ -4,7 +4,7 @@
 // spell the oracle (test/e2e/helpers/oracle-core.mjs) must find Fusion's view equal to the directory again.
 // Prints operations, restarts, faults and differences, and writes bench/results/soak-latest.json.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffEntries, formatDiff, isEmptyDiff, walkDisk, walkTree } from '../test/e2e/helpers/oracle-core.mjs';
@@ -26,6 +26,16 @@ const data = join(root, 'data');
 mkdirSync(data);
 mkdirSync(join(root, 'logs'));
 const faults = new DiskFaults(canMountTmpfs() ? 'tmpfs' : 'injected');
+/** What the soak did and when, beside the daemons' logs, to line their errors up with the faults. */
+const note = (msg) => appendFileSync(join(root, 'logs', 'soak.log'), `${new Date().toISOString()} ${msg}\n`);
+const freeMb = (dir) => {
+  try {
+    const st = statfsSync(dir);
+    return Math.round((st.bavail * st.bsize) / 1e5) / 10;
+  } catch {
+    return null;
+  }
+};
 
 const fusion = await makeFusion(root);
 const homes = ['agent-a', 'agent-b'].map((n) => join(root, n));
@@ -106,39 +116,53 @@ async function bringUp() {
 /** One fault, running beside the workload. */
 async function fault(kind) {
   stats.faults[kind]++;
+  note(`fault ${kind}`);
   if (kind === 'fusion_kill9') {
     await sleep(between(500, 4000));
     await fusion.kill9();
+    note('fusion killed');
     stats.restarts.fusion_kill9++;
     await sleep(between(0, 3000));
     fusion.start();
+    note('fusion started');
   } else if (kind === 'fusion_outage') {
     await sleep(between(500, 2000));
     await fusion.stop();
+    note('fusion stopped');
     stats.restarts.fusion_outage++;
     await sleep(between(5000, 20_000));
     fusion.start();
+    note('fusion started');
   } else if (kind === 'agent_kill9') {
     const a = agents[between(0, agents.length - 1)];
     await sleep(between(500, 4000));
     await a.kill9();
+    note(`${a.name} killed`);
     stats.restarts.agent_kill9++;
     await sleep(between(0, 3000));
     a.start();
+    note(`${a.name} started`);
   } else if (kind === 'disk_full') {
     // the spool must take the events: Fusion is away while the agent's disk is full
     const a = agents[between(0, agents.length - 1)];
     faults.fill(a);
+    note(`${a.name} home full (${freeMb(a.home)} MB free)`);
     await fusion.stop();
+    note('fusion stopped');
     stats.restarts.fusion_outage++;
     await sleep(between(4000, 10_000));
     fusion.start();
+    note('fusion started');
     await sleep(between(1000, 4000));
     faults.release(a);
+    note(`${a.name} home released (${freeMb(a.home)} MB free)`);
   }
 }
 
-const FAULTS = ['fusion_kill9', 'fusion_outage', 'agent_kill9', 'disk_full', 'none'];
+const ALL_FAULTS = ['fusion_kill9', 'fusion_outage', 'agent_kill9', 'disk_full', 'none'];
+/** `--faults a,b` limits the draw (e.g. `--faults disk_full` to rehearse one kind). */
+const FAULTS = argv.includes('--faults') ? argv[argv.indexOf('--faults') + 1].split(',') : ALL_FAULTS;
+for (const f of FAULTS) if (!ALL_FAULTS.includes(f)) throw new Error(`--faults: unknown fault '${f}' (known: ${ALL_FAULTS.join(', ')})`);
 
 async function main() {
   const work = new Workload(data, rng);
@@ -154,6 +178,7 @@ async function main() {
     await Promise.all([busy(work, busyMs), fault(kind)]);
     await bringUp();
     const q = await quiet();
+    note(q.ok ? `quiet: converged in ${q.ms} ms` : `quiet: DIFFERENT after ${q.ms} ms`);
     stats.quiet_checks++;
     if (q.ok) {
       stats.matched++;
