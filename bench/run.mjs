@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
 // Order: the cheap, self-contained scripts first; end-to-end last (it needs every package built).
-const PREFERRED = ['ingest.mjs', 'fusion-index.mjs', 'scan.mjs', 'e2e.mjs'];
+const PREFERRED = ['ingest.mjs', 'fusion-index.mjs', 'scan.mjs', 'watch.mjs', 'e2e.mjs'];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -250,6 +250,26 @@ describe('Pipe', () => {
     expect(sender.sessions.length).toBe(1);
   });
 
+  it('regression: a re-created watched root makes the leader snapshot and audit at once, and shows in status and heartbeat stats', async () => {
+    const { pipe, sender, source } = build(); // audit_interval_sec 0: only the reset can cause an audit
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'first snapshot');
+    const issue = source.options.events!.issue!;
+    issue({ kind: 'root_lost', path: '/fake', message: 'the watched root was removed or moved away' });
+    expect(pipe.status().recent_errors.at(-1)?.message).toContain('the watched root was removed');
+    source.options.events!.rescanNeeded!('the watched root was removed or moved away; it exists again and is watched');
+    await waitFor(() => sender.count('audit/end true') === 1, 'audit right after the recovery snapshot');
+    expect(sender.log.filter((l) => l.endsWith('/end true'))).toEqual(['snapshot/end true', 'snapshot/end true', 'audit/end true']);
+    expect(source.clears).toBeGreaterThan(1);
+    const st = pipe.status();
+    expect(st.realtime_resets).toBe(1);
+    expect(st.errors_total).toBe(2);
+    const beats = sender.heartbeats;
+    await waitFor(() => sender.heartbeats > beats, 'a heartbeat after the reset');
+    expect(sender.heartbeatBodies.at(-1)!.stats).toMatchObject({ realtime_resets: 1, errors_total: 2 });
+    expect(sender.sessions.length).toBe(1);
+  });
+
   it('on-demand scan command: on_demand batches carry command_id, then commands/{id}/done', async () => {
     const { pipe, sender } = build();
     pipe.start();

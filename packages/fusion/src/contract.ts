@@ -15,6 +15,9 @@ import type {
   TreeNode,
   ViewStats,
 } from '@fustor/protocol';
+import type { ChangeRecord, CommittedChanges } from './changes/committed.js';
+import type { SubscriptionEvent } from '@fustor/protocol';
+import type { Labels } from './tree/node-meta.js';
 
 export interface ViewConfig {
   id: string;
@@ -43,6 +46,8 @@ export interface SessionRecord {
 
 export interface ApplyContext {
   session_id: string;
+  /** The sending session's agent: recorded as last_agent_id on the nodes the batch changes. */
+  agent_id?: string;
   /** batch_seq to record for the session in the same transaction as the events. */
   batch_seq: number;
   command_id?: string | null;
@@ -77,6 +82,24 @@ export interface ViewCounters extends EngineFreshness {
   last_event_at_ms: number | null;
 }
 
+/**
+ * Told about every commit that wrote feed entries. `inTransaction` runs inside the commit's transaction
+ * (synchronous; throwing aborts the commit), so what it writes is exactly as durable as the batch;
+ * `committed` runs once the commit is durable (fan-out to live readers).
+ */
+export interface CommitListener {
+  inTransaction?(view: ViewEngine, changes: CommittedChanges, tx: CommitTx): void;
+  committed?(view: ViewEngine, changes: CommittedChanges): void;
+}
+
+/** Reading the change feed (consumers.md §4). */
+export interface FeedBounds {
+  /** Smallest `since` still answerable: every entry after it is kept. */
+  oldest_since: number;
+  /** Cursor of the newest entry (0 when none was ever written). */
+  latest: number;
+}
+
 /** One view's materialized state. All mutating methods persist before returning. */
 export interface ViewEngine {
   readonly id: string;
@@ -95,6 +118,8 @@ export interface ViewEngine {
   sentinelFeedback(results: readonly SentinelResult[]): { cleared: number; renewed: number; deleted: number };
   /** Processes due suspect expirations (called by a timer; also safe to call any time). */
   tick(): void;
+  /** Owner/group names an agent resolved for the ids it reports (consumers.md §1); returns how many were new or renamed. */
+  setPrincipals(users: Readonly<Record<string, string>>, groups: Readonly<Record<string, string>>): { users: number; groups: number };
   /** Empties the tree and all marks (admin reset). */
   reset(): void;
 
@@ -107,11 +132,92 @@ export interface ViewEngine {
   watermark(): number;
   suspects(page: number, pageSize: number, under?: string): Page<{ path: string; mtime_ms: number; expires_in_ms: number }>;
   blindSpots(kind: BlindSpotKind | undefined, page: number, pageSize: number): Page<{ path: string; kind: BlindSpotKind }>;
+  /** Entries after `since`, at most `limit` accepted by `keep`, examining at most `maxScan`; `next` resumes past all examined. */
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }>;
+  /**
+   * Settles once every change made so far is durable (SQLite: at once; PostgreSQL: when its queued commits
+   * are written). A route answers 200 only after it resolved; a rejection means the view is being reloaded.
+   */
+  durable(): Promise<void>;
+  feedBounds(): FeedBounds;
+  /** Names the feed's codes (agent ids, owner/group names) with the view's labels. */
+  readonly labels: Labels;
   /**
    * Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404).
    * Asynchronous: a long search yields to the event loop between slices, so ingest and health checks keep running.
    */
   search?(query: SearchQuery): Promise<Page<TreeNode>>;
+}
+
+// ---- subscriptions storage (consumers.md §5) --------------------------------------------------
+
+export interface SubscriptionRow {
+  id: string;
+  view: string;
+  name: string;
+  path: string;
+  pattern: string | null;
+  on: SubscriptionEvent[];
+  granularity: 'child' | 'path';
+  url: string;
+  secret: string;
+  retry_hours: number;
+  created_at: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  sub_id: string;
+  event: string;
+  path: string;
+  /** JSON of the body without delivered_at_ms (stamped per attempt). */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_at: number;
+  created_at: number;
+  expires_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  done_at: number | null;
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** A delivery queued by a commit hook (the rest of its row is derived). */
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'sub_id' | 'event' | 'path' | 'payload' | 'next_at' | 'created_at' | 'expires_at'>;
+
+/** Rows a commit hook adds to the commit (written in the same transaction as the batch). */
+export interface CommitTx {
+  addPending(subId: string, path: string, cursor: number): void;
+  enqueueDelivery(d: NewDelivery): void;
+}
+
+/** Durable subscriptions, pending subtrees and the delivery queue. addPending/enqueue run inside batch transactions. */
+export interface SubscriptionStore {
+  all(): SubscriptionRow[];
+  insert(r: SubscriptionRow): void;
+  delete(id: string): boolean;
+  addPending(subId: string, path: string, cursor: number): void;
+  dropPending(subId: string, path: string): void;
+  pending(): Array<{ sub_id: string; path: string; cursor: number }>;
+  enqueue(d: NewDelivery): void;
+  due(now: number, limit: number): DeliveryRow[];
+  nextDue(): number | null;
+  get(id: string): DeliveryRow | undefined;
+  recordAttempt(d: DeliveryRow, a: AttemptRow): void;
+  recent(subId: string, limit: number, offset: number): { items: DeliveryRow[]; total: number };
+  attemptsOf(deliveryId: string): AttemptRow[];
+  pendingDeliveries(subId?: string): number;
+  pendingSubtrees(subId: string): number;
+  /** Runs `fn` in one transaction (a stable verdict's enqueue + pending drop). */
+  atomically(fn: () => void): void;
 }
 
 /** Owns the database and every view engine; also persists sessions. */
@@ -126,6 +232,9 @@ export interface ViewStore {
   /** Key/value for runtime settings and API keys created through the admin API. */
   getSetting<T>(key: string): T | undefined;
   setSetting(key: string, value: unknown): void;
+  readonly subscriptions: SubscriptionStore;
+  /** Adds a listener to every view's commits (present and future); returns its removal. */
+  addCommitListener(l: CommitListener): () => void;
   /** Checkpoints WAL and closes the database. */
   close(): void;
 }
@@ -145,6 +254,8 @@ export interface OpenViewStoreOptions {
   clocks?: EngineClocks;
   /** 'full' fsyncs every commit (survives power loss); 'normal' survives process crashes only. */
   synchronous?: 'full' | 'normal';
+  /** Change-feed retention (fusion-config.yaml `feed:`); default 10,000,000 entries and 720 hours per view. */
+  feedRetention?: { entries: number; hours: number };
   /** Structured log hook; the engine never writes to stdout/stderr itself. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }

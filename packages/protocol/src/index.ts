@@ -5,6 +5,7 @@ export * from './paths.js';
 export * from './schemas.js';
 export * from './queries.js';
 export * from './responses.js';
+export * from './subscriptions.js';
 export * from './validate.js';
 export * from './runtime/index.js';
 export * from './admin.js';

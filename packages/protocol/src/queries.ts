@@ -128,6 +128,46 @@ export const searchQuerySchema = pageQuerySchema.extend({
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
+// ---- change feed (protocol.md "changes", consumers.md §4) ------------------------------------
+
+export const CHANGE_OPS = ['upsert', 'delete', 'suspect', 'settled', 'reset'] as const;
+export const MAX_CHANGES_LIMIT = 10_000;
+
+export const changesQuerySchema = z.object({
+  /** Entries with a cursor greater than this; absent: from the oldest kept entry (polling) or from now on (SSE). */
+  since: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      if (!/^[0-9]{1,15}$/.test(v)) {
+        ctx.issues.push({ code: 'custom', message: 'must be a cursor (a non-negative integer from next_cursor or an SSE id)', input: v });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
+  limit: queryInt(1, MAX_CHANGES_LIMIT, 1000),
+  /** Only entries at or below this path. */
+  path: queryPath,
+  /** Glob on the base name, or on the whole path when it contains '/' (as in search). */
+  pattern: z.string().min(1).max(1024).optional(),
+  /** Comma-separated subset of the operations. */
+  ops: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const list = v.split(',').map((x) => x.trim());
+      const bad = list.find((x) => !(CHANGE_OPS as readonly string[]).includes(x));
+      if (bad !== undefined) {
+        ctx.issues.push({ code: 'custom', message: `unknown op '${bad}'; use a comma-separated subset of ${CHANGE_OPS.join(', ')}`, input: v });
+        return z.NEVER;
+      }
+      return list as Array<(typeof CHANGE_OPS)[number]>;
+    }),
+});
+export type ChangesQuery = z.infer<typeof changesQuerySchema>;
+
 // ---- reports (consumers.md §2) --------------------------------------------------------------
 
 export const usageQuerySchema = pageQuerySchema.extend({

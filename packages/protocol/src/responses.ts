@@ -144,3 +144,39 @@ export const histogramBinSchema = z.object({
   total_size: z.number().nonnegative(),
 });
 export type HistogramBin = z.infer<typeof histogramBinSchema>;
+
+// ---- change feed (consumers.md §4) ----------------------------------------------------------
+
+/** One applied change. Node fields are the node's values right after the change (for delete: right before it). */
+export const changeEntrySchema = z.object({
+  cursor: z.number().int().min(1),
+  op: z.enum(['upsert', 'delete', 'suspect', 'settled', 'reset']),
+  path: z.string(),
+  is_dir: z.boolean(),
+  /** upsert only: the change created the node (else it modified it). */
+  created: z.boolean().optional(),
+  kind: z.enum(NODE_KINDS).nullable(),
+  size: z.number(),
+  mtime_ms: ms,
+  uid: z.number().int().nullable(),
+  gid: z.number().int().nullable(),
+  owner: z.string().nullable(),
+  group: z.string().nullable(),
+  mode: z.number().int().nullable(),
+  ctime_ms: ms.nullable(),
+  /** How the change was observed; null for Fusion's own transitions (a suspect expiring). */
+  message_source: z.enum(MESSAGE_SOURCES).nullable(),
+  agent_id: z.string().nullable(),
+  /** When Fusion applied it (its clock). */
+  at_ms: ms,
+});
+export type ChangeEntry = z.infer<typeof changeEntrySchema>;
+
+export const changesPageSchema = z.object({
+  items: z.array(changeEntrySchema),
+  /** Pass as `since` to continue: past every entry examined, matching the filters or not. */
+  next_cursor: z.number().int().min(0),
+  /** Cursor of the newest entry in the log when answering. */
+  latest_cursor: z.number().int().min(0),
+});
+export type ChangesPage = z.infer<typeof changesPageSchema>;

@@ -16,7 +16,7 @@ import type {
 } from './types.js';
 import { census } from './watch/census.js';
 import { Coalescer } from './watch/coalescer.js';
-import { RealtimeWatcher } from './watch/watcher.js';
+import { Realtime } from './watch/realtime.js';
 
 export function createFsSource(opts: FsSourceOptions): FsSource {
   return new FsSourceImpl(resolveOptions(opts));
@@ -45,7 +45,7 @@ class FsSourceImpl implements FsSource {
   #issues: IssueReporter;
   #root: string | null = null;
   #drift = 0;
-  #watcher: RealtimeWatcher | null = null;
+  #watcher: Realtime | null = null;
   #coalescer: Coalescer;
   #listeners = new Set<RealtimeListener>();
   #auditCache = new AuditCache();
@@ -95,10 +95,16 @@ class FsSourceImpl implements FsSource {
     ).driftMs;
     this.#root = real;
     if (o.realtime && !this.#closed) {
-      const w = new RealtimeWatcher({
-        root: real, fs: o.fs, filters: this.#filters, issues: this.#issues, settleMs: o.writeSettleMs,
-        maxWatchedDirs: o.maxWatchedDirs, now: () => this.now(), emit: (ev) => this.#coalescer.push(ev),
+      const w = new Realtime({
+        kind: o.watcher, configuredRoot: o.root, root: real, fs: o.fs, filters: this.#filters, issues: this.#issues,
+        settleMs: o.writeSettleMs, maxWatchedDirs: o.maxWatchedDirs, now: () => this.now(),
+        emit: (ev) => this.#coalescer.push(ev),
         onCoverage: (cov) => o.events?.coverage?.(cov),
+        onRestored: (root, reason) => {
+          this.#root = root;
+          this.#auditCache.clear();
+          o.events?.rescanNeeded?.(reason);
+        },
       });
       this.#watcher = w;
       await w.start(c.dirs);

@@ -58,6 +58,11 @@ export class IssueReporter {
     }
   }
 
+  /** Lets a cause that was resolved (the root came back) be reported again if it recurs. */
+  forget(kind: SourceIssueKind, path: LocalPath): void {
+    this.#seen.delete(kind + '\0' + showLocal(path));
+  }
+
   /** Reports an errno failure on a path with the matching kind. */
   fromError(err: unknown, path: LocalPath, doing: string): SourceIssueKind {
     const code = (err as NodeJS.ErrnoException | null)?.code;

@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { SourceOptionsError } from './errors.js';
 import { nodeFsLayer, type FsLayer } from './fs-layer.js';
-import type { FsSourceOptions, SourceEventHandlers } from './types.js';
+import { WATCHER_KINDS, type FsSourceOptions, type SourceEventHandlers, type WatcherKind } from './types.js';
 
 export interface ResolvedOptions {
   readonly root: string;
@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   readonly fs: FsLayer;
   readonly driftSampleDirs: number;
   readonly scanWorkers: number;
+  readonly watcher: WatcherKind;
   /** True when tests replaced fs calls: stat workers (which use node:fs directly) are then off. */
   readonly fsInjected: boolean;
 }
@@ -29,8 +30,11 @@ const DEFAULT_SCAN_WORKERS = 1;
 
 const KNOWN_KEYS = new Set([
   'root', 'filePattern', 'exclude', 'writeSettleMs', 'maxWatchedDirs', 'realtime', 'scanConcurrency',
-  'batchSize', 'coalesceMs', 'events', 'clock', 'fs', 'driftSampleDirs', 'scanWorkers',
+  'batchSize', 'coalesceMs', 'events', 'clock', 'fs', 'driftSampleDirs', 'scanWorkers', 'watcher',
 ]);
+
+/** inotify per directory where it exists (Linux); chokidar, the portable library, elsewhere (docs/source-fs.md). */
+export const DEFAULT_WATCHER: WatcherKind = process.platform === 'linux' ? 'native' : 'chokidar';
 
 function int(key: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -59,6 +63,9 @@ export function resolveOptions(o: FsSourceOptions): ResolvedOptions {
   if (o.realtime !== undefined && typeof o.realtime !== 'boolean') {
     throw new SourceOptionsError('realtime', 'must be true or false');
   }
+  if (o.watcher !== undefined && !WATCHER_KINDS.includes(o.watcher)) {
+    throw new SourceOptionsError('watcher', `must be one of ${WATCHER_KINDS.join(', ')} (got ${JSON.stringify(o.watcher)})`);
+  }
   if (o.clock !== undefined && typeof o.clock !== 'function') throw new SourceOptionsError('clock', 'must be a function');
   return Object.freeze({
     root: o.root,
@@ -75,6 +82,7 @@ export function resolveOptions(o: FsSourceOptions): ResolvedOptions {
     fs: Object.freeze({ ...nodeFsLayer, ...(o.fs ?? {}) }),
     driftSampleDirs: int('driftSampleDirs', o.driftSampleDirs, 2000, 0, 1_000_000),
     scanWorkers: int('scanWorkers', o.scanWorkers, DEFAULT_SCAN_WORKERS, 0, 16),
+    watcher: o.watcher ?? DEFAULT_WATCHER,
     fsInjected: o.fs !== undefined && Object.keys(o.fs).length > 0,
   });
 }

@@ -41,7 +41,15 @@ export interface FsSourceOptions {
    * default 1 (it shares directories with the main thread). Not used when `fs` is injected.
    */
   scanWorkers?: number;
+  /**
+   * Realtime backend: 'native' (one inotify watch per directory; Linux) or 'chokidar' (the chokidar
+   * library, loaded only when chosen); default 'native' on Linux, 'chokidar' elsewhere.
+   */
+  watcher?: WatcherKind;
 }
+
+export const WATCHER_KINDS = ['native', 'chokidar'] as const;
+export type WatcherKind = (typeof WATCHER_KINDS)[number];
 
 export const SOURCE_ISSUE_KINDS = [
   'permission_denied', // EACCES / EPERM
@@ -52,6 +60,7 @@ export const SOURCE_ISSUE_KINDS = [
   'watch_limit', // inotify ENOSPC: watch exhaustion
   'invalid_name', // not valid UTF-8 or contains a newline: encoded per docs/source-fs.md
   'watch_error', // other watcher errors
+  'root_lost', // the watched root was removed, moved away or replaced: realtime resumes when it exists again
   'io_error', // anything else, per path
 ] as const;
 export type SourceIssueKind = (typeof SOURCE_ISSUE_KINDS)[number];
@@ -92,6 +101,11 @@ export interface SourceEventHandlers {
   issue?(issue: SourceIssue): void;
   progress?(p: ScanProgress): void;
   coverage?(c: WatchCoverage): void;
+  /**
+   * Realtime missed changes it cannot replay (the watched root was re-created and is watched again):
+   * the caller should snapshot and audit now rather than wait for the next periodic audit.
+   */
+  rescanNeeded?(reason: string): void;
 }
 
 export interface ScanOptions {

@@ -47,6 +47,11 @@ export function harness(opts: FsSourceOptions): Harness {
   return { src, issues, realtime };
 }
 
+/** True when `evs` holds an event of `op` on `path` for which `extra` holds. */
+export function has(evs: FileEvent[], op: string, path: string, extra: (e: FileEvent) => boolean = () => true): boolean {
+  return evs.some((e) => e.op === op && e.path === path && extra(e));
+}
+
 export async function collect(iter: AsyncIterable<UpsertEvent[]>): Promise<UpsertEvent[]> {
   const out: UpsertEvent[] = [];
   for await (const b of iter) out.push(...b);

@@ -1,5 +1,6 @@
 // The oracle's logic in plain JavaScript, shared by the e2e tests (through oracle.ts) and the soak script:
-// walk the real directory (lstat), read Fusion's tree, compare the two as sets of (path, is_dir, size, mtime).
+// walk the real directory (lstat), read Fusion's tree, compare the two as sets of entries: type, file size,
+// file and directory mtimes, and optionally kind/uid/gid/mode.
 
 import { lstatSync, readdirSync } from 'node:fs';
 
@@ -41,9 +42,32 @@ export function encodeName(raw) {
   return out;
 }
 
-/** Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll sees them). */
+/** What an entry is, from its own lstat (written here independently of the driver's helper). */
+export function diskKind(st) {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'device';
+}
+
+function diskEntry(path, st) {
+  const isDir = st.isDirectory();
+  return { path, is_dir: isDir, size: isDir ? 0 : st.size, mtime_ms: st.mtimeMs, kind: diskKind(st), uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+}
+
+/**
+ * Walks `root` without following symlinks; entries vanishing mid-walk are skipped (the next poll
+ * sees them). The root itself is the entry '/' (its mtime moves when its top level changes).
+ */
 export function walkDisk(root, opts = {}) {
   const out = new Map();
+  try {
+    out.set('/', diskEntry('/', lstatSync(root)));
+  } catch {
+    return out;
+  }
   const visit = (abs, viewPath) => {
     let names;
     try {
@@ -62,9 +86,8 @@ export function walkDisk(root, opts = {}) {
       } catch {
         continue;
       }
-      const isDir = st.isDirectory();
-      out.set(childView, { path: childView, is_dir: isDir, size: isDir ? 0 : st.size, mtime_ms: isDir ? 0 : st.mtimeMs });
-      if (isDir) visit(childAbs, childView);
+      out.set(childView, diskEntry(childView, st));
+      if (st.isDirectory()) visit(childAbs, childView);
     }
   };
   visit(Buffer.from(root), '/');
@@ -82,8 +105,10 @@ export async function walkTree(tree, opts = {}) {
   const out = new Map();
   const pending = ['/'];
   const record = (n) => {
-    if (n.path === '/') return;
-    out.set(n.path, { path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : (n.size ?? 0), mtime_ms: n.is_dir ? 0 : (n.mtime_ms ?? 0) });
+    out.set(n.path, {
+      path: n.path, is_dir: n.is_dir, size: n.is_dir ? 0 : (n.size ?? 0), mtime_ms: n.mtime_ms ?? 0,
+      kind: n.kind ?? null, uid: n.uid ?? null, gid: n.gid ?? null, mode: n.mode ?? null,
+    });
   };
   const absorb = (n, isRequestRoot) => {
     record(n);
@@ -116,14 +141,18 @@ export async function walkTree(tree, opts = {}) {
   return out;
 }
 
-export function diffEntries(disk, fusion) {
+function differs(e, f, opts) {
+  if (f.is_dir !== e.is_dir || (!e.is_dir && f.size !== e.size) || Math.abs(f.mtime_ms - e.mtime_ms) > MTIME_TOLERANCE_MS) return true;
+  return opts.meta === true && (f.kind !== e.kind || f.uid !== e.uid || f.gid !== e.gid || f.mode !== e.mode);
+}
+
+/** `opts.meta`: also compare kind, uid, gid and mode (consumers.md §1). */
+export function diffEntries(disk, fusion, opts = {}) {
   const d = { missing: [], extra: [], changed: [] };
   for (const [p, e] of disk) {
     const f = fusion.get(p);
     if (!f) d.missing.push(e);
-    else if (f.is_dir !== e.is_dir || (!e.is_dir && (f.size !== e.size || Math.abs(f.mtime_ms - e.mtime_ms) > MTIME_TOLERANCE_MS))) {
-      d.changed.push({ disk: e, fusion: f });
-    }
+    else if (differs(e, f, opts)) d.changed.push({ disk: e, fusion: f });
   }
   for (const [p, f] of fusion) if (!disk.has(p)) d.extra.push(f);
   return d;
@@ -133,9 +162,13 @@ export function isEmptyDiff(d) {
   return d.missing.length === 0 && d.extra.length === 0 && d.changed.length === 0;
 }
 
-const fmt = (e) => (e.is_dir ? `${e.path}/ (dir)` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}`);
+const fmt = (e, withMeta = false) => {
+  const mode = e.mode === null || e.mode === undefined ? e.mode : '0o' + e.mode.toString(8);
+  const meta = withMeta ? ` kind=${e.kind} uid=${e.uid} gid=${e.gid} mode=${mode}` : '';
+  return e.is_dir ? `${e.path === '/' ? '' : e.path}/ (dir) mtime_ms=${e.mtime_ms}${meta}` : `${e.path} size=${e.size} mtime_ms=${e.mtime_ms}${meta}`;
+};
 
-export function formatDiff(d, limit = 25) {
+export function formatDiff(d, limit = 25, withMeta = false) {
   const lines = [];
   const section = (title, rows) => {
     if (rows.length === 0) return;
@@ -143,8 +176,9 @@ export function formatDiff(d, limit = 25) {
     for (const r of rows.slice(0, limit)) lines.push(`  ${r}`);
     if (rows.length > limit) lines.push(`  … ${rows.length - limit} more`);
   };
-  section('on disk, missing in Fusion', d.missing.map(fmt));
-  section('in Fusion, not on disk', d.extra.map(fmt));
-  section('different', d.changed.map((c) => `disk: ${fmt(c.disk)}  fusion: ${fmt(c.fusion)}`));
+  const f = (e) => fmt(e, withMeta);
+  section('on disk, missing in Fusion', d.missing.map(f));
+  section('in Fusion, not on disk', d.extra.map(f));
+  section('different', d.changed.map((c) => `disk: ${f(c.disk)}  fusion: ${f(c.fusion)}`));
   return lines.join('\n') || '(no difference)';
 }

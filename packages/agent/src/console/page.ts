@@ -58,7 +58,8 @@ function render(s) {
       '<tr><td>spool</td><td data-field="spool">' + p.spool.events + ' events, ' + bytes(p.spool.bytes) + ' of ' + bytes(p.spool.max_bytes) +
         (p.spool.overflows ? ' — OVERFLOWED ' + p.spool.overflows + '×, ' + p.spool.dropped_events + ' events dropped' : '') +
         (p.resnapshot_pending ? ' — re-snapshot pending' : '') + '</td></tr>' +
-      '<tr><td>realtime</td><td>' + (p.can_realtime ? 'full coverage' : 'partial / off (audit covers the rest)') + ', queue ' + p.queue_depth + '</td></tr>' +
+      '<tr><td>realtime</td><td>' + (p.can_realtime ? 'full coverage' : 'partial / off (audit covers the rest)') + ', queue ' + p.queue_depth +
+        (p.realtime_resets ? ' — re-established ' + p.realtime_resets + '× after the root was re-created' : '') + '</td></tr>' +
       '<tr><td>scans</td><td>' + p.snapshots_completed + ' snapshots, ' + p.audits_completed + ' audits, ' + p.sessions_opened + ' sessions</td></tr>' +
       '<tr><td>errors</td><td data-field="errors">' + p.errors_total + '</td></tr></table>' +
       (errs ? '<ul class="errors">' + errs + '</ul>' : '') + '</div>';

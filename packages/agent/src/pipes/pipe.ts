@@ -75,7 +75,7 @@ export class Pipe {
   #satisfiedGen = 0;
   #counts = {
     sent: emptyCounts(), batches: 0, batchesRejected: 0, eventsRejected: 0, ignored: 0, sessions: 0,
-    snapshots: 0, audits: 0, overflows: 0, dropped: 0, errors: 0,
+    snapshots: 0, audits: 0, overflows: 0, dropped: 0, errors: 0, realtimeResets: 0,
   };
   #lastSnapshotEnd: number | null = null;
   #lastAuditEnd: number | null = null;
@@ -85,7 +85,10 @@ export class Pipe {
     this.spec = spec;
     this.#d = deps;
     this.#log = deps.log.child({ pipe: spec.pipe.id });
-    this.#source = deps.createSource(sourceOptions(spec, this.#log));
+    this.#source = deps.createSource(sourceOptions(spec, this.#log, {
+      rootLost: (message) => this.#error(new Error(message), 'source: realtime stopped (the watched root is gone)'),
+      rescanNeeded: (reason) => this.#onSourceReset(reason),
+    }));
     this.#sender = deps.createSender(spec);
     this.#spool = new Spool({
       dir: join(deps.stateDir, spec.pipe.id, 'spool'),
@@ -155,6 +158,7 @@ export class Pipe {
       phase: this.#phase,
       progress,
       can_realtime: coverage,
+      realtime_resets: this.#counts.realtimeResets,
       events_sent: { ...this.#counts.sent },
       batches_sent: this.#counts.batches,
       batches_rejected: this.#counts.batchesRejected,
@@ -390,10 +394,7 @@ export class Pipe {
   #onOverflow(lost: number): void {
     this.#counts.overflows++;
     this.#counts.dropped += lost;
-    this.#resnapshotGen++;
-    // Lost events may include deletions, which a snapshot cannot see: follow it with a full audit.
-    this.#immediateAudit = true;
-    this.#source.clearAuditCache();
+    this.#owedRescan();
     const role = this.#session?.role;
     this.#error(
       new Error(`spool full (${this.spec.pipe.spool_max_mb} MB): dropped ${lost} undelivered realtime events`),
@@ -401,6 +402,20 @@ export class Pipe {
         ? 'spool overflow: the pipe re-snapshots as soon as it is leader and connected'
         : "spool overflow as follower: the leader's next audit covers the lost changes; this pipe snapshots if it becomes leader",
     );
+  }
+
+  /** The source's root was re-created and is watched again: nothing tells what changed meanwhile. */
+  #onSourceReset(reason: string): void {
+    this.#counts.realtimeResets++;
+    this.#error(new Error(reason), 'source: realtime re-established; re-snapshotting and auditing');
+    this.#owedRescan();
+  }
+
+  /** A snapshot as soon as leader and connected, then a full audit: lost events may include deletions, which only an audit finds. */
+  #owedRescan(): void {
+    this.#resnapshotGen++;
+    this.#immediateAudit = true;
+    this.#source.clearAuditCache();
     this.#session?.leader?.duties.kick();
   }
 

@@ -39,6 +39,8 @@ export interface PipeStatus {
   phase: PipePhase;
   progress: PhaseProgress | null;
   can_realtime: boolean;
+  /** Times realtime was re-established after the watched root was removed or re-created. */
+  realtime_resets: number;
   events_sent: Record<MessageSource, number>;
   batches_sent: number;
   batches_rejected: number;
@@ -64,6 +66,8 @@ export function emptyCounts(): Record<MessageSource, number> {
 export function heartbeatStats(st: PipeStatus): Record<string, unknown> {
   return {
     state: st.state,
+    can_realtime: st.can_realtime,
+    realtime_resets: st.realtime_resets,
     events_sent: st.events_sent,
     batches_sent: st.batches_sent,
     batches_rejected: st.batches_rejected,

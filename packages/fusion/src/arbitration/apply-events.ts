@@ -2,6 +2,8 @@
 
 import type { DeleteEvent, MessageSource, UpsertEvent } from '@fustor/protocol';
 import { F_AUDIT_SKIPPED, F_DIR, F_KNOWN, NO_NODE, ROOT } from '../tree/node-table.js';
+import { kindCode, sourceCode } from '../tree/node-meta.js';
+import { OP_UPSERT } from '../changes/change-buffer.js';
 import type { ViewState } from './view-state.js';
 
 /** Outcome of one event: applied (possibly changing nothing) or discarded by a rule. */
@@ -45,8 +47,12 @@ function parentPath(p: string): string | null {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
-/** Set by put(): whether its node was created (not updated in place). Avoids an object per event. */
+/** Set by put(): whether its node was created (not updated in place), and whether it changed at all. Avoids an object per event. */
 let putCreated = false;
+let putChanged = false;
+/** Provenance stamped on every node the current event creates or changes (source code, agent index; see node-meta.ts). */
+let provSource = 0;
+let provAgent = 0;
 /** Set by resolve(): how much of the path its returned node covers (path.length: all of it). */
 let resolvedAt = 0;
 
@@ -97,7 +103,7 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
   let at = resolvedAt;
   if (at === path.length) {
     if (t.isDir(id) === isDir) {
-      st.tree.setAttrs(id, isDir ? 0 : size, mtime);
+      putChanged = st.tree.setAttrs(id, isDir ? 0 : size, mtime);
       putCreated = false;
       return id;
     }
@@ -117,18 +123,40 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
   for (let i = from; i < path.length; i++) {
     if (path.charCodeAt(i) !== 47) continue;
     id = tree.createChild(id, path.slice(from, i), true, 0, 0, createFlags, confirmed);
+    tree.setProvenance(id, provSource, provAgent);
+    st.changes.node(OP_UPSERT, t, id, path.slice(0, i), true);
     from = i + 1;
   }
   if (from > at + 1) rememberDir(st, path.slice(0, from - 1), id);
   putCreated = true;
+  putChanged = true;
   return tree.createChild(id, path.slice(from), isDir, isDir ? 0 : size, mtime, createFlags, confirmed);
 }
 
+/** Applies the event's size, mtime and metadata to its node; stamps provenance when anything changed. */
 function putEvent(st: ViewState, ev: UpsertEvent, createFlags: number, confirmed: number): number {
-  return put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
+  const id = put(st, ev.path, ev.is_dir, ev.size ?? 0, ev.mtime_ms, createFlags, confirmed);
+  applyMeta(st, id, ev, putChanged, putCreated);
+  return id;
 }
 
-export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null): Outcome {
+/** Metadata of the event onto node `id`; anything changed (attrs before, or metadata now) stamps provenance and is a feed entry. */
+function applyMeta(st: ViewState, id: number, ev: UpsertEvent, changed: boolean, created: boolean): boolean {
+  const metaChanged = st.tree.setMeta(id, kindCode(ev.kind), ev.uid, ev.gid, ev.mode, ev.ctime_ms);
+  if (changed || metaChanged) {
+    st.tree.setProvenance(id, provSource, provAgent);
+    st.changes.node(OP_UPSERT, st.t, id, ev.path, created);
+  }
+  return metaChanged;
+}
+
+/**
+ * `agent` is the view's index of the sending agent (Labels.agentIndex); every node the event creates or
+ * changes records it with the message source (consumers.md §1, provenance).
+ */
+export function applyUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent, now: number, session: string | null = null, agent = 0): Outcome {
+  provSource = sourceCode(source);
+  provAgent = agent;
   if (ev.path === '/') return applyRootUpsert(st, source, ev);
   if (st.tombstones.size !== 0) {
     resolve(st, ev.path);
@@ -150,17 +178,27 @@ function realtimeUpsert(st: ViewState, ev: UpsertEvent, now: number): Outcome {
   st.tree.setFlag(id, F_KNOWN, true);
   st.dropBlindMarks(id, ev.path);
   if (!ev.is_dir) {
-    if (ev.is_atomic_write === false) st.setSuspect(id, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms);
-    else st.clearSuspect(id);
+    if (ev.is_atomic_write === false) st.setSuspect(id, st.clocks.monotonic() + st.th.hotMs, ev.mtime_ms, ev.path);
+    else st.clearSuspect(id, ev.path);
     st.clock.sample(now, ev.mtime_ms);
   }
   return ACCEPTED;
 }
 
 function snapshotUpsert(st: ViewState, ev: UpsertEvent): Outcome {
+  if (ev.is_dir) {
+    // The watcher reports a directory's new mtime as its entries change; a snapshot listing made before
+    // that must not roll it back (the directory's entries are judged one by one anyway).
+    const existing = resolve(st, ev.path);
+    if (resolvedAt === ev.path.length && st.t.isDir(existing) && st.t.mtime[existing]! > ev.mtime_ms) {
+      applyMeta(st, existing, ev, false, false);
+      st.tree.setFlag(existing, F_KNOWN, true);
+      return ACCEPTED;
+    }
+  }
   const id = putEvent(st, ev, F_KNOWN, 0);
   st.tree.setFlag(id, F_KNOWN, true);
-  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms, ev.path);
   return ACCEPTED;
 }
 
@@ -172,6 +210,8 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
   const covered = resolvedAt;
   const existing = covered === ev.path.length ? deepest : NO_NODE;
   if (existing !== NO_NODE && t.isDir(existing) === ev.is_dir && t.mtime[existing]! >= ev.mtime_ms) {
+    // Content is not newer, but a newer ctime says the scan saw a chown/chmod Fusion missed: take the metadata only.
+    if (ev.ctime_ms !== undefined && !(t.ctime[existing]! >= ev.ctime_ms)) applyMeta(st, existing, ev, false, false);
     if (isAudit) noteAuditEntry(st, existing, ev);
     return ACCEPTED;
   }
@@ -188,7 +228,7 @@ function scanUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outc
     st.addBlindAddition(id, ev.path);
   }
   if (isAudit) noteAuditEntry(st, id, ev);
-  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms);
+  if (!ev.is_dir) st.markIfHot(id, ev.mtime_ms, ev.path);
   return ACCEPTED;
 }
 
@@ -204,7 +244,9 @@ function noteAuditEntry(st: ViewState, id: number, ev: UpsertEvent): void {
 function applyRootUpsert(st: ViewState, source: MessageSource, ev: UpsertEvent): Outcome {
   if (!ev.is_dir) return IGNORED;
   const t = st.t;
-  if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) st.tree.setAttrs(ROOT, 0, ev.mtime_ms);
+  if (source === 'realtime' || source === 'snapshot' || t.mtime[ROOT]! < ev.mtime_ms) {
+    applyMeta(st, ROOT, ev, st.tree.setAttrs(ROOT, 0, ev.mtime_ms), false);
+  }
   if (source === 'audit') noteAuditEntry(st, ROOT, ev);
   return ACCEPTED;
 }

@@ -3,6 +3,7 @@
 import type { SentinelResult } from '@fustor/protocol';
 import { F_BLIND, F_SEEN, F_SUSPECT, NO_NODE } from '../tree/node-table.js';
 import type { ViewState } from './view-state.js';
+import { OP_UPSERT } from '../changes/change-buffer.js';
 
 /** First leader after a leader change begins its snapshot: blind spots are rediscovered from scratch. */
 export function clearBlindSpots(st: ViewState): void {
@@ -89,12 +90,12 @@ export function applySentinel(st: ViewState, results: readonly SentinelResult[])
       continue;
     }
     if (r.mtime_ms === undefined || r.mtime_ms === t.sMtime[id]) {
-      st.clearSuspect(id);
+      st.clearSuspect(id, r.path);
       out.cleared++;
       continue;
     }
-    st.tree.setAttrs(id, r.size ?? t.size[id]!, r.mtime_ms);
-    st.setSuspect(id, mono + st.th.hotMs, r.mtime_ms);
+    if (st.tree.setAttrs(id, r.size ?? t.size[id]!, r.mtime_ms)) st.changes.node(OP_UPSERT, t, id, r.path);
+    st.setSuspect(id, mono + st.th.hotMs, r.mtime_ms, r.path);
     out.renewed++;
   }
   return out;

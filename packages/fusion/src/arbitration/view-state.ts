@@ -5,6 +5,7 @@ import { F_BLIND, F_LIVE, F_SEEN, F_SUSPECT, NO_NODE, NodeTable, ROOT } from '..
 import { TreeIndex } from '../tree/tree-index.js';
 import { SkewClock } from './skew-clock.js';
 import { SuspectHeap } from './suspect-set.js';
+import { ChangeBuffer, OP_DELETE, OP_SETTLED, OP_SUSPECT } from '../changes/change-buffer.js';
 
 export interface Tombstone {
   /** Watermark (storage clock domain) at the delete: events with a newer mtime are re-creations. */
@@ -53,8 +54,11 @@ export class Journal {
   auditChanged = false;
   /** Set by reset(): the store wipes the view's rows before writing the rest. */
   wipe = false;
+  /** Owner/group names learned in this commit. */
+  principals: Array<['user' | 'group', number, string]> = [];
 
   clear(): void {
+    this.principals = [];
     this.tombstones.clear();
     this.blind.clear();
     this.seen.clear();
@@ -76,6 +80,8 @@ export class ViewState {
   lastEventAt: number | null = null;
   fresh: FreshnessState = freshState();
   readonly j = new Journal();
+  /** Feed entries of the commit in progress (written with it, then handed to readers). */
+  readonly changes = new ChangeBuffer();
   /** The parent directory of the last path resolved (see resolve() in apply-events.ts). */
   readonly dirHint = { path: '', id: NO_NODE, gen: -1 };
 
@@ -100,9 +106,10 @@ export class ViewState {
     return t.dSuspect[t.dslot[ROOT]!]!;
   }
 
-  setSuspect(id: number, expiry: number, mtime: number): void {
+  /** Marks (or re-arms) a suspect; the off → on transition is a feed entry. `path` spares a walk when the caller has it. */
+  setSuspect(id: number, expiry: number, mtime: number, path?: string): void {
     const t = this.t;
-    this.tree.setFlag(id, F_SUSPECT, true);
+    if (this.tree.setFlag(id, F_SUSPECT, true)) this.changes.node(OP_SUSPECT, t, id, path ?? t.pathOf(id));
     t.sExpiry[id] = expiry;
     t.sMtime[id] = mtime;
     this.tree.touch(id);
@@ -110,19 +117,22 @@ export class ViewState {
     this.heap.maybeCompact(t, this.suspectCount());
   }
 
-  clearSuspect(id: number): boolean {
-    return id !== NO_NODE && this.tree.setFlag(id, F_SUSPECT, false);
+  /** Clears a suspect mark; the on → off transition is a `settled` feed entry. */
+  clearSuspect(id: number, path?: string): boolean {
+    if (id === NO_NODE || !this.tree.setFlag(id, F_SUSPECT, false)) return false;
+    this.changes.node(OP_SETTLED, this.t, id, path ?? this.t.pathOf(id));
+    return true;
   }
 
   /** Marks a scanned file suspect when it is hot: age in the storage clock below the threshold (§5). */
-  markIfHot(id: number, mtime: number): void {
+  markIfHot(id: number, mtime: number, path?: string): void {
     const hot = this.th.hotMs;
     if (hot <= 0) return;
     const age = this.watermark() - mtime;
     if (!(age < hot)) return;
     // A future mtime (negative age) would otherwise stay suspect until that date: cap at one threshold.
     const wait = Math.min(hot, Math.max(1000, hot - age));
-    this.setSuspect(id, this.clocks.monotonic() + wait, mtime);
+    this.setSuspect(id, this.clocks.monotonic() + wait, mtime, path);
   }
 
   // ---- blind spots: additions are a node flag, deletions a path set ---------------------------
@@ -190,7 +200,9 @@ export class ViewState {
     const t = this.t;
     return this.tree.removeSubtree(id, (n) => {
       if (t.flags[n]! & F_SEEN) this.j.seen.add(n);
-      if (asBlindDeletion) this.addBlindDeletion(t.pathOf(n));
+      const path = t.pathOf(n);
+      this.changes.node(OP_DELETE, t, n, path);
+      if (asBlindDeletion) this.addBlindDeletion(path);
     });
   }
 

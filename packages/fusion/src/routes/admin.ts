@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { createApiKeySchema, parseOrThrow, runtimeSettingsSchema, type ApiKeyCreated, type ResnapshotCommand } from '@fustor/protocol';
 import { requireRole } from '../auth/access.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, param, takesBody, type RouteContext } from './context.js';
+import { authenticate, durable, param, takesBody, type RouteContext } from './context.js';
 import { readView } from './queries.js';
 
 export function adminRoutes(ctx: RouteContext): Router {
@@ -58,9 +58,10 @@ export function adminRoutes(ctx: RouteContext): Router {
     sendOk(res, { runtime: ctx.runtime() });
   });
 
-  r.delete('/views/:view/tree', (req, res) => {
+  r.delete('/views/:view/tree', async (req, res) => {
     const engine = readView(ctx, req, 'admin');
     engine.reset();
+    await durable(engine);
     const sessions = ctx.sessions.sessionsOf(engine.id);
     for (const s of sessions) {
       const cmd: ResnapshotCommand = { id: `cmd_${randomBytes(9).toString('base64url')}`, type: 'resnapshot' };

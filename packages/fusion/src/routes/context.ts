@@ -9,9 +9,11 @@ import type { FusionConfig } from '../config/types.js';
 import type { JobTracker } from '../sessions/jobs.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { Metrics } from '../server/metrics.js';
-import type { ViewStore } from '../contract.js';
-import { UnauthenticatedError } from '../errors.js';
+import type { ViewEngine, ViewStore } from '../contract.js';
+import { NotReadyError, UnauthenticatedError } from '../errors.js';
+import type { FeedHub } from '../feed/feed-hub.js';
 import { readJsonBody } from '../server/body.js';
+import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 /** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */
 export interface RuntimeSettings {
@@ -30,6 +32,12 @@ export interface RouteContext {
   readonly jobs: JobTracker;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** SSE fan-out of the change feed. */
+  readonly feed: FeedHub;
+  /** Webhook subscriptions (consumers.md §5). */
+  readonly subscriptions: SubscriptionService;
+  /** feed.max_lag of fusion-config.yaml. */
+  feedMaxLag(): number;
   config(): FusionConfig;
   runtime(): RuntimeSettings;
   setRuntime(next: RuntimeSettings): void;
@@ -70,6 +78,18 @@ export function takesBody(ctx: RouteContext, role: KeyRole) {
     req.body = await readJsonBody(req, ctx.config().server.max_body_mb);
     next();
   };
+}
+
+/**
+ * Waits until the engine's changes are durable before a route answers 200 (immediate on SQLite). A failed
+ * write (PostgreSQL gone, ownership lost) answers 503: the client retries, and nothing unacknowledged is kept.
+ */
+export async function durable(engine: ViewEngine): Promise<void> {
+  try {
+    await engine.durable();
+  } catch (err) {
+    throw new NotReadyError(`view '${engine.id}' could not be stored (${(err as Error).message}); retry shortly`);
+  }
 }
 
 export function clientIp(req: Request): string | null {

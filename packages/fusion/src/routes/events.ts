@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import { takesBody, type RouteContext } from './context.js';
+import { durable, takesBody, type RouteContext } from './context.js';
 import { fastAcceptBatch } from './fast-batch.js';
 import { ingestSession } from './sessions.js';
 
@@ -25,7 +25,7 @@ function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
 export function eventRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest'), (req, res) => {
+  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest'), async (req, res) => {
     const t0 = performance.now();
     const { session } = ingestSession(ctx, req);
     const batch = validateBatch(ctx, req.body);
@@ -49,10 +49,12 @@ export function eventRoutes(ctx: RouteContext): Router {
     if (!engine) throw new NotFoundError(`view '${session.rec.view}' is no longer configured`);
     const result = engine.applyBatch(src, batch.events, {
       session_id: session.rec.session_id,
+      agent_id: session.rec.agent_id,
       batch_seq: batch.batch_seq,
       command_id: batch.command_id ?? null,
     });
     ctx.sessions.noteBatch(session, batch.batch_seq);
+    await durable(engine);
     ctx.metrics.countEvents(src, 'accepted', result.accepted);
     ctx.metrics.countEvents(src, 'ignored', result.ignored);
     ctx.metrics.observeBatch(src, performance.now() - t0);

@@ -5,6 +5,9 @@ import type { RouteContext } from './context.js';
 import { adminRoutes } from './admin.js';
 import { eventRoutes } from './events.js';
 import { phaseRoutes } from './phases.js';
+import { principalRoutes } from './principals.js';
+import { changeRoutes } from './changes.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { queryRoutes } from './queries.js';
 import { sessionRoutes } from './sessions.js';
 
@@ -16,7 +19,10 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(eventRoutes(ctx));
   r.use(sessionRoutes(ctx));
   r.use(phaseRoutes(ctx));
+  r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
+  r.use(changeRoutes(ctx));
+  r.use(subscriptionRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import type { ViewEngine } from '../contract.js';
 import { sendOk } from '../server/envelope.js';
-import { param, takesBody, type RouteContext } from './context.js';
+import { durable, param, takesBody, type RouteContext } from './context.js';
 import { ingestSession } from './sessions.js';
 
 const SENTINEL_BATCH = 1000;
@@ -23,34 +23,39 @@ export function phaseRoutes(ctx: RouteContext): Router {
   const base = '/pipe/sessions/:sid';
   const withBody = takesBody(ctx, 'ingest');
 
-  r.post(`${base}/snapshot/start`, (req, res) => {
+  r.post(`${base}/snapshot/start`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'snapshot/start');
     const clearBlindSpots = ctx.sessions.markSnapshotStarted(session);
     engine.snapshotStart(clearBlindSpots);
+    await durable(engine);
     sendOk(res, { started: true, cleared_blind_spots: clearBlindSpots });
   });
 
-  r.post(`${base}/snapshot/end`, withBody, (req, res) => {
+  r.post(`${base}/snapshot/end`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'snapshot/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
     if (!session.rec.snapshot_started) throw new ConflictError('snapshot/end without snapshot/start in this session; send snapshot/start first');
     engine.snapshotEnd(body.complete);
+    await durable(engine);
     sendOk(res, { ended: true, complete: body.complete });
   });
 
-  r.post(`${base}/audit/start`, (req, res) => {
+  r.post(`${base}/audit/start`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
-    leaderEngine(ctx, session, 'audit/start').auditStart();
+    const engine = leaderEngine(ctx, session, 'audit/start');
+    engine.auditStart();
+    await durable(engine);
     sendOk(res, { started: true });
   });
 
-  r.post(`${base}/audit/end`, withBody, (req, res) => {
+  r.post(`${base}/audit/end`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'audit/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
     const out = engine.auditEnd(body.complete);
+    await durable(engine);
     sendOk(res, { ended: true, complete: body.complete, deleted: out.deleted });
   });
 
@@ -59,11 +64,13 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, { paths: leaderEngine(ctx, session, 'sentinel/tasks').sentinelTasks(SENTINEL_BATCH) });
   });
 
-  r.post(`${base}/sentinel/feedback`, withBody, (req, res) => {
+  r.post(`${base}/sentinel/feedback`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'sentinel/feedback');
     const body = parseOrThrow(sentinelFeedbackSchema, req.body ?? {});
-    sendOk(res, engine.sentinelFeedback(body.results));
+    const out = engine.sentinelFeedback(body.results);
+    await durable(engine);
+    sendOk(res, out);
   });
 
   r.post(`${base}/commands/:cid/done`, withBody, (req, res) => {

@@ -16,6 +16,9 @@ import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, guardConnections, type C
 import { errorHandler } from './error-handler.js';
 import { describeStorageError, DiskFullState } from './storage-health.js';
 import { Metrics } from './metrics.js';
+import { FeedHub } from '../feed/feed-hub.js';
+import { DEFAULT_ALLOWED_HOSTS } from '../subscriptions/allowed-hosts.js';
+import { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
 
@@ -32,6 +35,23 @@ export interface FusionServerOptions {
   stopDeadlineMs?: number;
   /** Header/request/keep-alive timeouts and the connection cap (tests shorten them). */
   connections?: Partial<ConnectionLimits>;
+  /** Comment period on idle SSE streams (tests shorten it). */
+  feedKeepaliveMs?: number;
+  /** Webhook retry backoff: first delay and cap (tests shorten them). */
+  webhookRetryMs?: { base: number; max: number };
+}
+
+/** feed: of fusion-config.yaml (consumers.md §4), when the config carries it. */
+function feedRetentionOf(c: FusionConfig): { entries: number; hours: number } | undefined {
+  const feed = (c as { feed?: { retention_entries?: number; retention_hours?: number } }).feed;
+  if (!feed) return undefined;
+  return { entries: feed.retention_entries ?? 10_000_000, hours: feed.retention_hours ?? 720 };
+}
+
+/** webhooks: of fusion-config.yaml (consumers.md §5), with its defaults when the config does not carry it. */
+function webhookSettings(c: FusionConfig): { allowed_hosts: readonly string[]; timeout_ms: number; max_concurrency: number } {
+  const w = (c as { webhooks?: { allowed_hosts?: string[]; timeout_ms?: number; max_concurrency?: number } }).webhooks;
+  return { allowed_hosts: w?.allowed_hosts ?? DEFAULT_ALLOWED_HOSTS, timeout_ms: w?.timeout_ms ?? 10_000, max_concurrency: w?.max_concurrency ?? 4 };
 }
 
 /** Setting rewritten by the disk-full probe of /readyz. */
@@ -45,6 +65,8 @@ export class FusionServer {
   readonly #metrics = new Metrics();
   readonly #jobs = new JobTracker();
   readonly #diskFull = new DiskFullState();
+  readonly #feed: FeedHub;
+  #subs: SubscriptionService | null = null;
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -58,6 +80,7 @@ export class FusionServer {
   constructor(opts: FusionServerOptions) {
     this.#opts = opts;
     this.#config = opts.config;
+    this.#feed = new FeedHub(opts.feedKeepaliveMs);
     this.#log = opts.log ?? createLogger({ level: opts.config.logging.level });
   }
 
@@ -115,6 +138,7 @@ export class FusionServer {
         views: c.views,
         clocks: this.#opts.clocks,
         synchronous: c.storage.synchronous,
+        feedRetention: feedRetentionOf(c),
         log: (level, msg, fields) => this.#log.log(level, msg, fields),
       });
     } catch (err) {
@@ -124,6 +148,21 @@ export class FusionServer {
       throw new StoreError(`${c.storage.path}: the disk holding it is full (${(err as Error).message}); free space there and start again`);
     }
     this.#store = store;
+    store.addCommitListener(this.#feed);
+    const hooks = webhookSettings(c);
+    this.#subs = new SubscriptionService({
+      store,
+      allowedHosts: () => webhookSettings(this.#config).allowed_hosts,
+      timeoutMs: hooks.timeout_ms,
+      concurrency: hooks.max_concurrency,
+      ...(this.#opts.webhookRetryMs ? { retryBaseMs: this.#opts.webhookRetryMs.base, retryMaxMs: this.#opts.webhookRetryMs.max } : {}),
+      outcome: (kind) => this.#metrics.countDelivery(kind),
+      log: (level, msg, fields) => this.#log.log(level, msg, fields),
+    });
+    store.addCommitListener(this.#subs);
+    this.#subs.start();
+    const subs = this.#subs;
+    this.#metrics.feedSource = () => ({ clients: this.#feed.counts(), pendingDeliveries: subs.pendingDeliveries(), pendingSubtrees: subs.pendingSubtrees });
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
     this.#applyRuntime({ ...DEFAULT_RUNTIME, log_level: c.logging.level, ...saved });
     this.#keys = new KeyRegistry(store, c.api_keys);
@@ -161,6 +200,12 @@ export class FusionServer {
         return self.#rateLimiter;
       },
       jobs: this.#jobs,
+      feed: this.#feed,
+      get subscriptions() {
+        if (!self.#subs) throw new NotReadyError();
+        return self.#subs;
+      },
+      feedMaxLag: () => (this.#config as { feed?: { max_lag?: number } }).feed?.max_lag ?? 100_000,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,
@@ -230,7 +275,11 @@ export class FusionServer {
     if (store && this.#sessions && this.#keys) {
       store.configureViews(next.views);
       const keep = new Set(next.views.map((v) => v.id));
-      for (const v of prev.views) if (!keep.has(v.id)) this.#sessions.dropView(v.id);
+      for (const v of prev.views) {
+        if (keep.has(v.id)) continue;
+        this.#sessions.dropView(v.id);
+        this.#feed.closeAll(v.id);
+      }
       this.#sessions.defaultTimeoutSec = next.session.timeout_sec;
       this.#keys.reload(next.api_keys);
     }
@@ -245,6 +294,9 @@ export class FusionServer {
       const http = this.#http;
       this.#sessions?.stop();
       this.#jobs.cancelAll();
+      // Streams never end by themselves: end them so the server can close.
+      this.#feed.closeAll();
+      await this.#subs?.stop();
       if (http) {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();

@@ -13,6 +13,11 @@ export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
 
+  readonly #deliveries = new Map<string, number>();
+  countDelivery(outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.#deliveries.set(outcome, (this.#deliveries.get(outcome) ?? 0) + 1);
+  }
+
   countEvents(source: string, outcome: 'accepted' | 'ignored' | 'duplicate' | 'rejected', n: number): void {
     if (n <= 0) return;
     const k = `${source}\0${outcome}`;
@@ -31,6 +36,9 @@ export class Metrics {
     h.sum += ms;
     h.count++;
   }
+
+  /** Change-feed and webhook gauges sampled at scrape time. */
+  feedSource: (() => { clients: Map<string, number>; pendingDeliveries: number; pendingSubtrees: number }) | null = null;
 
   render(store: ViewStore | null, sessions: SessionManager | null, dbPath: string | null): string {
     const out: string[] = [];
@@ -80,6 +88,21 @@ export class Metrics {
         out.push(`fustor_view_blind_spots{view="${id}"} ${c.blind_spot_count}`);
         out.push(`fustor_view_has_leader{view="${id}"} ${leaders > 0 ? 1 : 0}`);
       }
+    }
+    head('fustor_webhook_deliveries_total', 'counter', 'Webhook delivery attempts by outcome (delivered, retry, failed).');
+    for (const [k, v] of this.#deliveries) out.push(`fustor_webhook_deliveries_total{outcome="${k}"} ${v}`);
+    const feed = this.feedSource?.();
+    if (feed) {
+      head('fustor_feed_clients', 'gauge', 'SSE readers of the change feed, by view.');
+      for (const [view, n] of feed.clients) out.push(`fustor_feed_clients{view="${esc(view)}"} ${n}`);
+      head('fustor_webhook_pending_deliveries', 'gauge', 'Webhook deliveries queued or waiting for a retry.');
+      out.push(`fustor_webhook_pending_deliveries ${feed.pendingDeliveries}`);
+      head('fustor_subscription_pending_subtrees', 'gauge', 'Subtrees changed and not yet reported stable.');
+      out.push(`fustor_subscription_pending_subtrees ${feed.pendingSubtrees}`);
+    }
+    if (store) {
+      head('fustor_feed_entries_total', 'counter', 'Change-feed entries written, by view (the newest cursor).');
+      for (const v of store.views()) out.push(`fustor_feed_entries_total{view="${esc(v.id)}"} ${v.feedBounds().latest}`);
     }
     if (dbPath && dbPath !== ':memory:') {
       let size = 0;

@@ -1,27 +1,12 @@
 // Node columns <-> SQLite blobs: chunk checkpoints and per-commit log records (native byte order, names joined by NUL).
 
 import type Database from 'better-sqlite3';
-import { F_LIVE, F_SUSPECT, NO_NODE, NodeTable, PERSISTED_FLAGS } from '../tree/node-table.js';
+import type { NodeTable } from '../tree/node-table.js';
+import { CHUNK, CHUNK_SHIFT, decodeNodes, encodeChunk, encodeLogRecord, NODE_COLUMNS, type ChunkRow, type LogRow } from './codec/node-blobs.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
-export const CHUNK_SHIFT = 12;
-export const CHUNK = 1 << CHUNK_SHIFT;
-
-/** A view of `count` elements of typed array `a` from `start` as a Buffer (no copy). */
-function bytes(a: Int32Array | Uint8Array | Float64Array, start: number, count: number): Buffer {
-  return Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, count * a.BYTES_PER_ELEMENT);
-}
-
-/** Copies a blob into typed array `a` at element `start` (blobs need not be aligned, so copy bytes). */
-function into(blob: Buffer, a: Int32Array | Uint8Array | Float64Array, start: number): void {
-  blob.copy(Buffer.from(a.buffer, a.byteOffset + start * a.BYTES_PER_ELEMENT, blob.length));
-}
-
-function aligned<T extends Int32Array | Float64Array>(blob: Buffer, C: (new (n: number) => T) & { BYTES_PER_ELEMENT: number }): T {
-  const a = new C(blob.length / C.BYTES_PER_ELEMENT);
-  into(blob, a, 0);
-  return a;
-}
+export { CHUNK, CHUNK_SHIFT };
+const COLS = NODE_COLUMNS.join(', ');
 
 type Stmt = Database.Statement;
 
@@ -61,10 +46,10 @@ export class NodeStore {
     this.#num = num;
     createNodeTables(db, num);
     this.#insLog = db.prepare(
-      `INSERT INTO ${logTable(num)} (count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+      `INSERT INTO ${logTable(num)} (count, ids, ${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.#upChunk = db.prepare(
-      `INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+      `INSERT OR REPLACE INTO ${chunkTable(num)} (chunk, count, ${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.#delChunk = db.prepare(`DELETE FROM ${chunkTable(num)} WHERE chunk = ?`);
     this.#clearLog = db.prepare(`DELETE FROM ${logTable(num)}`);
@@ -91,47 +76,9 @@ export class NodeStore {
     const list = [...ids];
     const n = list.length;
     if (n === 0) return;
-    const id = new Int32Array(n);
-    const parent = new Int32Array(n);
-    const flags = new Uint8Array(n);
-    const size = new Float64Array(n);
-    const mtime = new Float64Array(n);
-    const confirmed = new Float64Array(n);
-    const sRem = new Float64Array(n);
-    const sMtime = new Float64Array(n);
-    const names: string[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = list[i]!;
-      id[i] = x;
-      this.#dirty.add(x >> CHUNK_SHIFT);
-      if (t.isLive(x)) {
-        parent[i] = t.parent[x]!;
-        flags[i] = t.flags[x]! & PERSISTED_FLAGS;
-        size[i] = t.size[x]!;
-        mtime[i] = t.mtime[x]!;
-        confirmed[i] = t.confirmed[x]!;
-        if (t.flags[x]! & F_SUSPECT) {
-          sRem[i] = Math.max(0, t.sExpiry[x]! - mono);
-          sMtime[i] = t.sMtime[x]!;
-        }
-        names[i] = t.names[x]!;
-      } else {
-        parent[i] = NO_NODE;
-        names[i] = '';
-      }
-    }
-    const info = this.#insLog.run(
-      n,
-      bytes(id, 0, n),
-      bytes(parent, 0, n),
-      bytes(flags, 0, n),
-      bytes(size, 0, n),
-      bytes(mtime, 0, n),
-      bytes(confirmed, 0, n),
-      bytes(sRem, 0, n),
-      bytes(sMtime, 0, n),
-      names.join('\0'),
-    );
+    for (const x of list) this.#dirty.add(x >> CHUNK_SHIFT);
+    const rec = encodeLogRecord(t, list, mono);
+    const info = this.#insLog.run(rec.count, rec.ids, ...rec.cols);
     this.#lastSeq = Number(info.lastInsertRowid);
     this.#appended = true;
     this.#logRecords += n;
@@ -159,33 +106,9 @@ export class NodeStore {
       this.#db.prepare(`DELETE FROM ${chunkTable(this.#num)} WHERE chunk >= ?`).run(Math.ceil(t.hwm / CHUNK));
     }
     for (const c of chunks) {
-      const start = c << CHUNK_SHIFT;
-      const count = Math.min(CHUNK, t.hwm - start);
-      if (count <= 0) {
-        this.#delChunk.run(c);
-        continue;
-      }
-      const names: string[] = new Array(count);
-      const flags = new Uint8Array(count);
-      const sRem = new Float64Array(count);
-      for (let k = 0; k < count; k++) {
-        const x = start + k;
-        names[k] = t.names[x] ?? '';
-        flags[k] = t.flags[x]! & PERSISTED_FLAGS;
-        if (t.flags[x]! & F_SUSPECT) sRem[k] = Math.max(0, t.sExpiry[x]! - mono);
-      }
-      this.#upChunk.run(
-        c,
-        count,
-        bytes(t.parent, start, count),
-        flags,
-        bytes(t.size, start, count),
-        bytes(t.mtime, start, count),
-        bytes(t.confirmed, start, count),
-        bytes(sRem, 0, count),
-        bytes(t.sMtime, start, count),
-        names.join('\0'),
-      );
+      const chunk = encodeChunk(t, c, mono);
+      if (chunk === null) this.#delChunk.run(c);
+      else this.#upChunk.run(c, chunk.count, ...chunk.cols);
     }
     this.#clearLog.run();
     this.#dirty.clear();
@@ -220,69 +143,12 @@ export class NodeStore {
     this.#gen = this.#diskGen();
     this.#lastSeq = Number(this.#maxSeq.get());
     this.#appended = false;
-    const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm, count(*) AS chunks FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
-    const logs = db
-      .prepare(`SELECT count, ids, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${logTable(this.#num)} ORDER BY seq`)
-      .raw(true)
-      .all() as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string][];
-    let hwm = meta.hwm ?? 0;
-    const decoded = logs.map((r) => {
-      const ids = aligned(r[1], Int32Array);
-      for (const x of ids) if (x + 1 > hwm) hwm = x + 1;
-      return r;
-    });
-    // Headroom so the first inserts after a restart do not reallocate every column at once.
-    const t = new NodeTable(Math.max(16, Math.ceil(hwm * 1.25)), 64);
-    const names = t.names;
-    if (hwm > 0) names.length = hwm;
-    const rows = db
-      .prepare(`SELECT chunk, count, parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names FROM ${chunkTable(this.#num)} ORDER BY chunk`)
-      .raw(true);
-    for (const r of rows.iterate() as IterableIterator<[number, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string]>) {
-      const start = r[0] << CHUNK_SHIFT;
-      into(r[2], t.parent, start);
-      into(r[3], t.flags, start);
-      into(r[4], t.size, start);
-      into(r[5], t.mtime, start);
-      into(r[6], t.confirmed, start);
-      into(r[7], t.sExpiry, start);
-      into(r[8], t.sMtime, start);
-      const parts = r[9].split('\0');
-      for (let k = 0; k < r[1]; k++) names[start + k] = parts[k]!;
-    }
-    this.#dirty.clear();
-    this.#logRecords = 0;
-    for (const r of decoded) {
-      const n = r[0];
-      const ids = aligned(r[1], Int32Array);
-      const parent = aligned(r[2], Int32Array);
-      const flags = r[3];
-      const size = aligned(r[4], Float64Array);
-      const mtime = aligned(r[5], Float64Array);
-      const confirmed = aligned(r[6], Float64Array);
-      const sRem = aligned(r[7], Float64Array);
-      const sMtime = aligned(r[8], Float64Array);
-      const parts = r[9].split('\0');
-      for (let i = 0; i < n; i++) {
-        const x = ids[i]!;
-        t.parent[x] = parent[i]!;
-        t.flags[x] = flags[i]!;
-        t.size[x] = size[i]!;
-        t.mtime[x] = mtime[i]!;
-        t.confirmed[x] = confirmed[i]!;
-        t.sExpiry[x] = sRem[i]!;
-        t.sMtime[x] = sMtime[i]!;
-        names[x] = parts[i]!;
-        this.#dirty.add(x >> CHUNK_SHIFT);
-      }
-      this.#logRecords += n;
-    }
-    // sExpiry held remaining times so far: re-arm them on this process's monotonic clock.
-    for (let x = 0; x < hwm; x++) {
-      if (names[x] === undefined) names[x] = '';
-      if ((t.flags[x]! & F_LIVE) === 0) t.flags[x] = 0;
-      if (t.flags[x]! & F_SUSPECT) t.sExpiry[x] = mono + t.sExpiry[x]!;
-    }
-    return { table: t, hwm };
+    const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
+    const logs = db.prepare(`SELECT count, ids, ${COLS} FROM ${logTable(this.#num)} ORDER BY seq`).raw(true).all() as LogRow[];
+    const chunks = db.prepare(`SELECT chunk, count, ${COLS} FROM ${chunkTable(this.#num)} ORDER BY chunk`).raw(true).iterate() as IterableIterator<ChunkRow>;
+    const d = decodeNodes(chunks, meta.hwm ?? 0, logs, mono);
+    this.#dirty = d.dirty;
+    this.#logRecords = d.logRecords;
+    return { table: d.table, hwm: d.hwm };
   }
 }

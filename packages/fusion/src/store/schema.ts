@@ -5,7 +5,8 @@ import { StoreError } from '../errors.js';
 
 /**
  * 2: clock histogram in `clock_state` (a version-1 file is upgraded in place: its per-bucket rows are moved on first write).
- * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown).
+ * 3: freshness columns on `views`, file metadata and provenance columns on the node tables (added in place, old rows read as unknown),
+ *    the change feed (`feed_<n>` per view) and subscriptions.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -16,6 +17,7 @@ const ADDED_VIEW_COLUMNS: Array<[string, string]> = [
   ['last_audit_end', 'REAL'],
   ['audit_count', 'INTEGER NOT NULL DEFAULT 0'],
   ['last_realtime_at', 'REAL'],
+  ['feed_next', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 function addMissingColumns(db: Database.Database, table: string, cols: ReadonlyArray<[string, string]>): void {
@@ -36,7 +38,8 @@ CREATE TABLE IF NOT EXISTS views (
   last_snapshot_end REAL,
   last_audit_end REAL,
   audit_count INTEGER NOT NULL DEFAULT 0,
-  last_realtime_at REAL
+  last_realtime_at REAL,
+  feed_next INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS tombstones (
   view INTEGER NOT NULL, path TEXT NOT NULL, logical REAL NOT NULL, physical REAL NOT NULL, session TEXT,
@@ -68,6 +71,25 @@ CREATE TABLE IF NOT EXISTS sessions (
   snapshot_started INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS view_agents (
+  view INTEGER NOT NULL, idx INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (view, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id TEXT PRIMARY KEY, view TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, pattern TEXT, on_events TEXT NOT NULL,
+  granularity TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL, retry_hours REAL NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sub_pending (
+  sub_id TEXT NOT NULL, path TEXT NOT NULL, cursor INTEGER NOT NULL, PRIMARY KEY (sub_id, path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+  id TEXT PRIMARY KEY, sub_id TEXT NOT NULL, event TEXT NOT NULL, path TEXT NOT NULL, payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')), attempts INTEGER NOT NULL, next_at REAL NOT NULL,
+  created_at REAL NOT NULL, expires_at REAL NOT NULL, last_status INTEGER, last_error TEXT, done_at REAL);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+CREATE INDEX IF NOT EXISTS deliveries_sub ON deliveries (sub_id, created_at);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  delivery_id TEXT NOT NULL, sub_id TEXT NOT NULL, at REAL NOT NULL, status_code INTEGER, error TEXT, duration_ms REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS delivery_attempts_sub ON delivery_attempts (sub_id, at);
+CREATE TABLE IF NOT EXISTS principals (
+  view INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('user','group')), id INTEGER NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (view, kind, id)) WITHOUT ROWID;
 `;
 
 /**
@@ -84,15 +106,26 @@ export function logTable(num: number): string {
   return `nodes_log_${num}`;
 }
 
+/**
+ * Schema 3 metadata columns (consumers.md §1), nullable: a row written before they existed reads as "not
+ * reported". ks = kind + last source (1 byte), uid/gid (u32), mode (u16), ctime (f64), agent index (u16).
+ */
+export const META_COLUMNS = ['ks', 'uid', 'gid', 'mode', 'ctime', 'agent'] as const;
+const META_DDL = META_COLUMNS.map((c) => `, ${c} BLOB`).join('');
+
 export function createNodeTables(db: Database.Database, num: number): void {
   db.exec(`CREATE TABLE IF NOT EXISTS ${chunkTable(num)} (
     chunk INTEGER PRIMARY KEY, count INTEGER NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL${META_DDL})`);
   db.exec(`CREATE TABLE IF NOT EXISTS ${logTable(num)} (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, ids BLOB NOT NULL,
     parent BLOB NOT NULL, flags BLOB NOT NULL, size BLOB NOT NULL, mtime BLOB NOT NULL, confirmed BLOB NOT NULL,
-    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL)`);
+    s_remaining BLOB NOT NULL, s_mtime BLOB NOT NULL, names TEXT NOT NULL${META_DDL})`);
+  // Upgrade in place: a schema-2 table gains the columns; its rows read as "not reported".
+  const meta = META_COLUMNS.map((c) => [c, 'BLOB'] as [string, string]);
+  addMissingColumns(db, chunkTable(num), meta);
+  addMissingColumns(db, logTable(num), meta);
 }
 
 const NODE_COLUMNS = 'parent,flags,size,mtime,confirmed,s_remaining,s_mtime,names';
@@ -100,6 +133,10 @@ const EXPECTED_COLUMNS: Array<[RegExp, string]> = [
   [/^nodes_chunk_\d+$/, `chunk,count,${NODE_COLUMNS}`],
   [/^nodes_log_\d+$/, `seq,count,ids,${NODE_COLUMNS}`],
 ];
+/** The schema-2 columns, optionally followed by the schema-3 ones (added in place by createNodeTables). */
+function knownLayout(have: string, v2: string): boolean {
+  return have === v2 || have === `${v2},${META_COLUMNS.join(',')}`;
+}
 const MOVE_ASIDE =
   'move fusion.db (with its -wal and -shm files) aside and restart (Fusion starts empty and agents re-send their snapshot), or run the Fusion version that wrote it';
 
@@ -121,7 +158,7 @@ function checkExisting(db: Database.Database, tables: Set<string>): void {
     const want = EXPECTED_COLUMNS.find(([re]) => re.test(t))?.[1];
     if (want === undefined) continue;
     const have = (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).join(',');
-    if (have !== want) throw new StoreError(`fusion.db table ${t} has columns (${have}), expected (${want}): written by an incompatible Fusion build; ${MOVE_ASIDE}`);
+    if (!knownLayout(have, want)) throw new StoreError(`fusion.db table ${t} has columns (${have}), expected (${want}): written by an incompatible Fusion build; ${MOVE_ASIDE}`);
   }
   if (tables.has('views')) {
     for (const r of db.prepare(`SELECT num, id FROM views WHERE last_event_at IS NOT NULL`).all() as Array<{ num: number; id: string }>) {

@@ -1,10 +1,15 @@
-// Reads one view's state from fusion.db and writes what a batch changed, with prepared statements.
+// SQLite persistence of one view: reads its state from fusion.db and writes each commit synchronously in one transaction.
 
 import type Database from 'better-sqlite3';
-import { F_DIR, F_KNOWN, F_LIVE, F_SEEN, NO_NODE, ROOT } from '../tree/node-table.js';
-import { ViewState, type Thresholds } from '../arbitration/view-state.js';
-import type { EngineClocks } from '../contract.js';
+import { F_SEEN } from '../tree/node-table.js';
+import type { ViewState, Thresholds } from '../arbitration/view-state.js';
+import { assembleState, type ViewRowData } from './codec/assemble.js';
+import type { CommitTx, EngineClocks, FeedBounds } from '../contract.js';
+import type { ChangeRecord } from '../changes/committed.js';
+import type { CommitHooks, ViewPersistence, WarnFn } from './persistence.js';
 import { NodeStore } from './node-codec.js';
+import { FeedRepo, type FeedRetention } from './feed-repo.js';
+import type { CommittedChanges } from '../changes/committed.js';
 
 type Stmt = Database.Statement;
 
@@ -15,7 +20,7 @@ function blobF64(blob: Buffer): Float64Array {
   return a;
 }
 
-export class ViewRepo {
+export class ViewRepo implements ViewPersistence {
   readonly num: number;
   readonly #db: Database.Database;
   readonly #s: Record<string, Stmt>;
@@ -23,10 +28,20 @@ export class ViewRepo {
   /** The view's histogram still sits in the per-bucket table; the first write moves it. */
   #legacyClock = false;
 
-  constructor(db: Database.Database, num: number) {
+  readonly feed: FeedRepo;
+  readonly #retention: FeedRetention;
+
+  /** Subscription rows a commit hook adds go straight into the open transaction. */
+  readonly #tx: CommitTx;
+
+  constructor(db: Database.Database, num: number, retention: FeedRetention, tx: CommitTx) {
     this.#db = db;
+    this.#tx = tx;
     this.num = num;
+    this.#retention = retention;
     this.#nodes = new NodeStore(db, num);
+    const next = db.prepare(`SELECT feed_next FROM views WHERE num = ?`).pluck().get(num) as number | undefined;
+    this.feed = new FeedRepo(db, num, next ?? 1);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       upTomb: p(`INSERT OR REPLACE INTO tombstones (view, path, logical, physical, session) VALUES (?,?,?,?,?)`),
@@ -42,14 +57,47 @@ export class ViewRepo {
       wipeListed: p(`DELETE FROM audit_listed WHERE view = ?`),
       setAudit: p(`UPDATE views SET audit_started_at = ? WHERE num = ?`),
       setLastEvent: p(
-        `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ? WHERE num = ?`,
+        `UPDATE views SET last_event_at = ?, snapshot_complete = ?, last_snapshot_end = ?, last_audit_end = ?, audit_count = ?, last_realtime_at = ?, feed_next = ? WHERE num = ?`,
       ),
       setSeq: p(`UPDATE sessions SET last_batch_seq = max(last_batch_seq, ?) WHERE session_id = ?`),
+      addAgent: p(`INSERT OR REPLACE INTO view_agents (view, idx, agent_id) VALUES (?,?,?)`),
+      upPrincipal: p(`INSERT OR REPLACE INTO principals (view, kind, id, name) VALUES (?,?,?,?)`),
     };
   }
 
-  /** Writes everything the journal and the tree's touched set name. Call inside a transaction. */
-  flush(st: ViewState, session?: { id: string; seq: number }): void {
+  commit(st: ViewState, session: { id: string; seq: number } | undefined, hooks: CommitHooks): CommittedChanges | null {
+    let changes: CommittedChanges | null = null;
+    this.#db.transaction(() => {
+      changes = this.flush(st, session);
+      if (changes !== null) hooks.inTx(changes, this.#tx);
+    })();
+    ViewRepo.committed(st);
+    if (changes !== null) hooks.after(changes);
+    return changes;
+  }
+
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  readFeed(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }> {
+    return Promise.resolve(this.feed.read(since, limit, keep, maxScan));
+  }
+
+  feedBounds(): FeedBounds {
+    return { oldest_since: this.feed.oldestSince(), latest: this.feed.next - 1 };
+  }
+
+  afterFailure(): void {
+    this.feed.resync();
+  }
+
+  checkpoint(st: ViewState): void {
+    this.checkpointNodes(st);
+  }
+
+  /** Writes everything the journal and the tree's touched set name, and the commit's feed entries. Call inside a transaction. */
+  flush(st: ViewState, session?: { id: string; seq: number }): CommittedChanges | null {
     const s = this.#s;
     const v = this.num;
     const j = st.j;
@@ -66,6 +114,9 @@ export class ViewRepo {
       else s.delBlind!.run(v, p);
     }
     if (st.clock.changed) this.#writeClock(st);
+    const labels = st.tree.labels;
+    for (const i of labels.newAgents) s.addAgent!.run(v, i, labels.agents[i]);
+    for (const [kind, id, name] of j.principals) s.upPrincipal!.run(v, kind, id, name);
     if (j.auditChanged) {
       s.wipeSeen!.run(v);
       s.wipeListed!.run(v);
@@ -81,9 +132,11 @@ export class ViewRepo {
       }
       for (const p of j.listed) s.addListed!.run(v, p);
     }
+    const committed = this.feed.write(st.changes, st.clocks.physical(), this.#retention);
     const f = st.fresh;
-    s.setLastEvent!.run(st.lastEventAt, f.snapshotComplete ? 1 : 0, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, v);
+    s.setLastEvent!.run(st.lastEventAt, f.snapshotComplete ? 1 : 0, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, this.feed.next, v);
     if (session) s.setSeq!.run(session.seq, session.id);
+    return committed;
   }
 
   /**
@@ -128,6 +181,8 @@ export class ViewRepo {
   /** Called after a successful commit: the journal's content is now on disk. */
   static committed(st: ViewState): void {
     st.tree.touched.clear();
+    st.changes.clear();
+    st.tree.labels.newAgents = [];
     st.j.clear();
     st.clock.changed = false;
   }
@@ -142,103 +197,36 @@ export class ViewRepo {
   }
 
   /** Builds the view's state from disk: nodes in id order through raw rows, then marks, clock and audit context. */
-  load(clocks: EngineClocks, th: Thresholds, warn: (msg: string, f?: Record<string, unknown>) => void): ViewState {
+  load(clocks: EngineClocks, th: Thresholds, warn: WarnFn): ViewState {
     const db = this.#db;
     const v = this.num;
-    const read = this.#nodes.read(clocks.monotonic());
-    const table = read.table;
-    // The root always exists; an empty view (or a damaged root record) gets a fresh one, written with the next commit.
-    const freshRoot = read.hwm === 0 || (table.flags[ROOT]! & (F_LIVE | F_DIR)) !== (F_LIVE | F_DIR);
-    if (freshRoot) {
-      table.flags[ROOT] = F_LIVE | F_DIR | F_KNOWN;
-      table.parent[ROOT] = NO_NODE;
-      table.names[ROOT] = '';
-    }
-    const orphans = table.finishBulkLoad(Math.max(1, read.hwm));
-    const st = new ViewState(clocks, th, table);
-    const t = st.t;
-    const unreachable = this.#unreachable(st, orphans);
-    if (unreachable.length > 0) warn('dropping node records that are not reachable from the root', { view_num: v, count: unreachable.length });
-    st.tree.rebuildAggregates();
-
-    for (const r of db.prepare(`SELECT path, logical, physical, session FROM tombstones WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string, number, number, string | null]>) {
-      st.tombstones.set(r[0], { logical: r[1], physical: r[2], session: r[3] });
-    }
-    st.heap.rebuild(t);
-    for (const r of db.prepare(`SELECT path FROM blind_spots WHERE view = ? AND kind = 'deletion'`).raw(true).iterate(v) as IterableIterator<[string]>) {
-      st.blindDels.add(r[0]);
-    }
-    st.clock.load(this.#readClock());
-    const vrow = db
+    const row = db
       .prepare(
         `SELECT last_event_at, audit_started_at, snapshot_complete, last_snapshot_end, last_audit_end, audit_count, last_realtime_at FROM views WHERE num = ?`,
       )
-      .get(v) as
-      | {
-          last_event_at: number | null;
-          audit_started_at: number | null;
-          snapshot_complete: number | null;
-          last_snapshot_end: number | null;
-          last_audit_end: number | null;
-          audit_count: number | null;
-          last_realtime_at: number | null;
-        }
-      | undefined;
-    st.lastEventAt = vrow?.last_event_at ?? null;
-    st.fresh = {
-      snapshotComplete: vrow?.snapshot_complete === 1,
-      lastSnapshotEnd: vrow?.last_snapshot_end ?? null,
-      lastAuditEnd: vrow?.last_audit_end ?? null,
-      auditCount: vrow?.audit_count ?? 0,
-      lastRealtimeAt: vrow?.last_realtime_at ?? null,
-    };
-    if (vrow?.audit_started_at != null) {
-      const listed = new Set<string>();
-      for (const r of db.prepare(`SELECT path FROM audit_listed WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[string]>) listed.add(r[0]);
-      st.audit = { startedAt: vrow.audit_started_at, listed };
-      for (const r of db.prepare(`SELECT id FROM audit_seen WHERE view = ?`).raw(true).iterate(v) as IterableIterator<[number]>) {
-        if (t.isLive(r[0])) t.flags[r[0]] = t.flags[r[0]]! | F_SEEN;
-      }
-    }
-    st.tree.touched.clear();
-    for (const id of unreachable) st.tree.touch(id);
-    if (freshRoot) st.tree.touch(ROOT);
-    return st;
-  }
-
-  /** Releases live nodes not reachable from the root (never expected; guards against a damaged file). */
-  #unreachable(st: ViewState, orphans: number[]): number[] {
-    const t = st.t;
-    if (orphans.length === 0 && t.live === this.#countReachable(st)) return [];
-    const reached = new Uint8Array(t.hwm);
-    const stack = [ROOT];
-    reached[ROOT] = 1;
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      for (let c = t.firstChild(d); c !== NO_NODE; c = t.next[c]!) {
-        reached[c] = 1;
-        if (t.isDir(c)) stack.push(c);
-      }
-    }
-    const orphanSet = new Set(orphans);
-    const out: number[] = [];
-    for (let id = 1; id < t.hwm; id++) if (t.isLive(id) && !reached[id]) out.push(id);
-    for (const id of out) if (!orphanSet.has(id)) t.unlink(id);
-    for (const id of out) t.release(id);
-    return out;
-  }
-
-  #countReachable(st: ViewState): number {
-    const t = st.t;
-    let n = 1;
-    const stack = [ROOT];
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      for (let c = t.firstChild(d); c !== NO_NODE; c = t.next[c]!) {
-        n++;
-        if (t.isDir(c)) stack.push(c);
-      }
-    }
-    return n;
+      .get(v) as (Omit<ViewRowData, 'snapshot_complete'> & { snapshot_complete: number | null }) | undefined;
+    const rows = <T>(sql: string) => db.prepare(sql).raw(true).iterate(v) as IterableIterator<T>;
+    return assembleState(
+      {
+        nodes: this.#nodes.read(clocks.monotonic()),
+        tombstones: rows<[string, number, number, string | null]>(`SELECT path, logical, physical, session FROM tombstones WHERE view = ?`),
+        blindDeletions: (function* () {
+          for (const [p] of rows<[string]>(`SELECT path FROM blind_spots WHERE view = ? AND kind = 'deletion'`)) yield p;
+        })(),
+        clock: this.#readClock(),
+        agents: rows<[number, string]>(`SELECT idx, agent_id FROM view_agents WHERE view = ?`),
+        principals: rows<[string, number, string]>(`SELECT kind, id, name FROM principals WHERE view = ?`),
+        row: row && { ...row, snapshot_complete: row.snapshot_complete === 1, audit_count: row.audit_count ?? 0 },
+        auditListed: function* () {
+          for (const [p] of rows<[string]>(`SELECT path FROM audit_listed WHERE view = ?`)) yield p;
+        },
+        auditSeen: function* () {
+          for (const [id] of rows<[number]>(`SELECT id FROM audit_seen WHERE view = ?`)) yield id;
+        },
+      },
+      clocks,
+      th,
+      (msg, f) => warn(msg, { view_num: v, ...f }),
+    );
   }
 }

@@ -3,6 +3,7 @@
 import type { Page, SortKey, TreeNode } from '@fustor/protocol';
 import { F_AUDIT_SKIPPED, F_BLIND, F_DIR, F_KNOWN, F_SUSPECT } from './node-table.js';
 import type { TreeIndex } from './tree-index.js';
+import { kindOfCode, NO_ID, NO_MODE, sourceOfCode } from './node-meta.js';
 
 export interface ListOptions {
   depth: number;
@@ -75,15 +76,31 @@ export function describe(ix: TreeIndex, id: number, path: string, onlyPath: bool
   const f = t.flags[id]!;
   const isDir = (f & F_DIR) !== 0;
   if (onlyPath) return { path, name: t.names[id]!, is_dir: isDir } as TreeNode;
+  const labels = ix.labels;
+  const ks = t.ks[id]!;
+  const uid = t.uid[id]!;
+  const gid = t.gid[id]!;
+  const mode = t.mode[id]!;
+  const ctime = t.ctime[id]!;
   const node: TreeNode = {
     path,
     name: t.names[id]!,
     is_dir: isDir,
+    // A directory is a directory even when its agent sent no kind; anything else unreported stays null.
+    kind: kindOfCode(ks) ?? (isDir ? 'dir' : null),
     size: t.size[id]!,
     mtime_ms: t.mtime[id]!,
+    ctime_ms: Number.isNaN(ctime) ? null : ctime,
+    uid: uid === NO_ID ? null : uid,
+    gid: gid === NO_ID ? null : gid,
+    owner: labels.userName(uid),
+    group: labels.groupName(gid),
+    mode: mode === NO_MODE ? null : mode,
     integrity_suspect: (f & F_SUSPECT) !== 0,
     blind_spot: (f & F_BLIND) !== 0 ? 'addition' : null,
     known_by_agent: (f & F_KNOWN) !== 0,
+    last_agent_id: labels.agentOf(t.agent[id]!),
+    last_source: sourceOfCode(ks),
   };
   if (isDir) node.audit_skipped = (f & F_AUDIT_SKIPPED) !== 0;
   return node;

@@ -1,5 +1,7 @@
 // Struct-of-arrays storage of one view's nodes: typed arrays indexed by an integer node id, so a file costs bytes, not objects.
 
+import { NO_ID, NO_MODE } from './node-meta.js';
+
 /** Node flag bits (one byte per node). */
 export const F_DIR = 1;
 export const F_KNOWN = 2;
@@ -48,6 +50,13 @@ export class NodeTable {
   /** Suspect mark: monotonic expiry and the mtime recorded when set (meaningful while F_SUSPECT is set). */
   sExpiry = new Float64Array(0);
   sMtime = new Float64Array(0);
+  /** consumers.md §1, see node-meta.ts: kind + last source in one byte, ids and mode (sentinels = not reported), ctime (NaN = not reported), agent index. */
+  ks = new Uint8Array(0);
+  uid = new Uint32Array(0);
+  gid = new Uint32Array(0);
+  mode = new Uint16Array(0);
+  ctime = new Float64Array(0);
+  agent = new Uint16Array(0);
   /** Directory slot of a directory node, -1 for files. */
   dslot = new Int32Array(0);
   hash = new Uint32Array(0);
@@ -85,11 +94,12 @@ export class NodeTable {
     let cap = Math.max(this.cap, 16);
     while (cap < min) cap = Math.ceil(cap * 1.5);
     if (cap === this.cap) return;
-    const n = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(old: T, C: new (n: number) => T): T => {
+    const n = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(old: T, C: new (n: number) => T): T => {
       const a = new C(cap);
       a.set(old);
       return a;
     };
+    const oldCap = this.cap;
     this.parent = n(this.parent, Int32Array);
     this.flags = n(this.flags, Uint8Array);
     this.size = n(this.size, Float64Array);
@@ -97,7 +107,16 @@ export class NodeTable {
     this.confirmed = n(this.confirmed, Float64Array);
     this.sExpiry = n(this.sExpiry, Float64Array);
     this.sMtime = n(this.sMtime, Float64Array);
-    const oldCap = this.cap;
+    this.ks = n(this.ks, Uint8Array);
+    this.uid = n(this.uid, Uint32Array);
+    this.uid.fill(NO_ID, oldCap);
+    this.gid = n(this.gid, Uint32Array);
+    this.gid.fill(NO_ID, oldCap);
+    this.mode = n(this.mode, Uint16Array);
+    this.mode.fill(NO_MODE, oldCap);
+    this.ctime = n(this.ctime, Float64Array);
+    this.ctime.fill(NaN, oldCap);
+    this.agent = n(this.agent, Uint16Array);
     this.dslot = n(this.dslot, Int32Array);
     this.dslot.fill(-1, oldCap);
     this.hash = n(this.hash, Uint32Array);
@@ -260,6 +279,7 @@ export class NodeTable {
     this.confirmed[id] = 0;
     this.sExpiry[id] = 0;
     this.sMtime[id] = 0;
+    this.clearMeta(id);
     this.#free.push(id);
     this.live--;
   }
@@ -293,6 +313,16 @@ export class NodeTable {
     }
     for (let id = hwm - 1; id >= 0; id--) if ((f[id]! & F_LIVE) === 0) this.#free.push(id);
     return orphans;
+  }
+
+  /** Metadata and provenance back to "not reported". */
+  clearMeta(id: number): void {
+    this.ks[id] = 0;
+    this.uid[id] = NO_ID;
+    this.gid[id] = NO_ID;
+    this.mode[id] = NO_MODE;
+    this.ctime[id] = NaN;
+    this.agent[id] = 0;
   }
 
   firstChild(dir: number): number {

@@ -11,6 +11,9 @@ import {
   NodeTable,
   ROOT,
 } from './node-table.js';
+import { KIND_MASK, kindCode, Labels, withKind, withSource } from './node-meta.js';
+
+const DIR_KIND = kindCode('dir');
 
 export interface SubtreeAggregates {
   file_count: number;
@@ -33,6 +36,8 @@ export class TreeIndex {
   /** Node ids whose persisted row changed since the last drain (deleted ids included). */
   readonly touched = new Set<number>();
   #listCache = new Map<number, Map<string, Int32Array>>();
+  /** Owner/group names and agent ids of the view (kept across a reset: they describe the view, not its nodes). */
+  labels = new Labels();
   /** Bumped by every removal: ids remembered across events (path hints) are valid only within one generation. */
   generation = 0;
 
@@ -51,6 +56,7 @@ export class TreeIndex {
     t.size[id] = 0;
     t.mtime[id] = 0;
     t.confirmed[id] = 0;
+    t.ks[id] = DIR_KIND;
     this.touched.add(id);
   }
 
@@ -81,7 +87,11 @@ export class TreeIndex {
     t.names[id] = name;
     t.flags[id] = (flags & ~(F_DIR | F_LIVE)) | F_LIVE;
     t.dslot[id] = -1;
-    if (isDir) t.setKind(id, true);
+    if (isDir) {
+      t.setKind(id, true);
+      // A directory is known to be one even when no metadata came with it (an implied parent).
+      t.ks[id] = DIR_KIND;
+    }
     t.size[id] = isDir ? 0 : size;
     t.mtime[id] = mtime;
     t.confirmed[id] = confirmed;
@@ -123,14 +133,55 @@ export class TreeIndex {
     return order.length;
   }
 
-  /** Updates size/mtime of a node in place (directories keep size 0). */
-  setAttrs(id: number, size: number, mtime: number): void {
+  /**
+   * Sets the metadata an event reported; a field it did not carry (undefined, or kind 0) keeps its value,
+   * since absence is not evidence. Returns true when anything changed.
+   */
+  setMeta(id: number, kind: number, uid: number | undefined, gid: number | undefined, mode: number | undefined, ctime: number | undefined): boolean {
+    const t = this.t;
+    let changed = false;
+    if (kind !== 0 && (t.ks[id]! & KIND_MASK) !== kind) {
+      t.ks[id] = withKind(t.ks[id]!, kind);
+      changed = true;
+    }
+    if (uid !== undefined && t.uid[id] !== uid) {
+      t.uid[id] = uid;
+      changed = true;
+    }
+    if (gid !== undefined && t.gid[id] !== gid) {
+      t.gid[id] = gid;
+      changed = true;
+    }
+    if (mode !== undefined && t.mode[id] !== mode) {
+      t.mode[id] = mode;
+      changed = true;
+    }
+    if (ctime !== undefined && !(t.ctime[id] === ctime)) {
+      t.ctime[id] = ctime;
+      changed = true;
+    }
+    if (changed) this.touched.add(id);
+    return changed;
+  }
+
+  /** Records which agent and message source last changed the node (persisted with it). */
+  setProvenance(id: number, source: number, agent: number): void {
+    const t = this.t;
+    const ks = withSource(t.ks[id]!, source);
+    if (t.ks[id] === ks && t.agent[id] === agent) return;
+    t.ks[id] = ks;
+    t.agent[id] = agent;
+    this.touched.add(id);
+  }
+
+  /** Updates size/mtime of a node in place (directories keep size 0). Returns true when either changed. */
+  setAttrs(id: number, size: number, mtime: number): boolean {
     const t = this.t;
     const isDir = t.isDir(id);
     const newSize = isDir ? 0 : size;
     const oldSize = t.size[id]!;
     const oldMtime = t.mtime[id]!;
-    if (newSize === oldSize && mtime === oldMtime) return;
+    if (newSize === oldSize && mtime === oldMtime) return false;
     const p = t.parent[id]!;
     if (newSize !== oldSize) {
       const d = newSize - oldSize;
@@ -148,6 +199,7 @@ export class TreeIndex {
     }
     if (p !== NO_NODE) this.invalidateListing(p);
     this.touched.add(id);
+    return true;
   }
 
   /** Sets or clears a flag bit; the suspect and blind-spot bits keep their subtree counts. */

@@ -3,7 +3,10 @@
 import type Database from 'better-sqlite3';
 import { closeDatabase, openDatabase } from '../store/database.js';
 import { SessionRepo } from '../store/session-repo.js';
-import type { EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
+import { SubscriptionRepo } from '../store/subscription-repo.js';
+import { ViewRepo } from '../store/view-repo.js';
+import type { CommitListener, SubscriptionStore, EngineClocks, OpenViewStoreOptions, SessionRecord, ViewConfig, ViewEngine, ViewStore } from '../contract.js';
+import type { FeedRetention } from '../store/feed-repo.js';
 import { ViewEngineImpl, type LogFn } from './view-engine.js';
 
 const DEFAULT_CLOCKS: EngineClocks = { physical: () => Date.now(), monotonic: () => performance.now() };
@@ -13,17 +16,24 @@ const TICK_MS = 1000;
 class ViewStoreImpl implements ViewStore {
   readonly #db: Database.Database;
   readonly #sessions: SessionRepo;
+  readonly subscriptions: SubscriptionStore;
+  readonly #subs: SubscriptionRepo;
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
   readonly #views = new Map<string, ViewEngineImpl>();
+  readonly #listeners = new Set<CommitListener>();
+  readonly #retention: FeedRetention;
   readonly #timer: NodeJS.Timeout;
 
   constructor(opts: OpenViewStoreOptions) {
     this.#clocks = opts.clocks ?? DEFAULT_CLOCKS;
     this.#log = opts.log ?? (() => {});
+    this.#retention = opts.feedRetention ?? { entries: 10_000_000, hours: 720 };
     this.#db = openDatabase(opts.path, opts.synchronous ?? 'full');
     try {
       this.#sessions = new SessionRepo(this.#db);
+      this.#subs = new SubscriptionRepo(this.#db);
+      this.subscriptions = this.#subs;
       this.configureViews(opts.views);
     } catch (err) {
       this.#db.close();
@@ -66,7 +76,8 @@ class ViewStoreImpl implements ViewStore {
       if (live) live.reconfigure(c);
       else {
         const started = performance.now();
-        const engine = new ViewEngineImpl(this.#db, num, c, this.#clocks, this.#log);
+        const repo = new ViewRepo(this.#db, num, this.#retention, this.#subs);
+        const engine = new ViewEngineImpl(repo, c, this.#clocks, this.#log, this.#listeners);
         this.#views.set(c.id, engine);
         this.#log('info', 'view loaded', {
           view: c.id,
@@ -75,6 +86,11 @@ class ViewStoreImpl implements ViewStore {
         });
       }
     }
+  }
+
+  addCommitListener(l: CommitListener): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
   }
 
   saveSession(s: SessionRecord): void {

@@ -1,6 +1,5 @@
 // ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
 
-import type Database from 'better-sqlite3';
 import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode } from '@fustor/protocol';
 import { pageOf } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -10,11 +9,15 @@ import { freshState, ViewState, type Thresholds } from '../arbitration/view-stat
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
 import { searchTreeAsync } from '../tree/search.js';
-import { ViewRepo } from '../store/view-repo.js';
+import type { CommitHooks, ViewPersistence } from '../store/persistence.js';
+import type { ChangeRecord, CommittedChanges } from '../changes/committed.js';
+import { sourceCode, type Labels } from '../tree/node-meta.js';
 import type {
   ApplyContext,
   ApplyResult,
+  CommitListener,
   EngineClocks,
+  FeedBounds,
   EngineFreshness,
   EngineStats,
   TreeListOptions,
@@ -38,18 +41,27 @@ export class ViewEngineImpl implements ViewEngine {
   readonly id: string;
   #config: ViewConfig;
   #st: ViewState;
-  readonly #db: Database.Database;
-  readonly #repo: ViewRepo;
+  readonly #p: ViewPersistence;
   readonly #clocks: EngineClocks;
   readonly #log: LogFn;
 
-  constructor(db: Database.Database, num: number, config: ViewConfig, clocks: EngineClocks, log: LogFn) {
+  readonly #listeners: ReadonlySet<CommitListener>;
+
+  readonly #hooks: CommitHooks;
+
+  constructor(persistence: ViewPersistence, config: ViewConfig, clocks: EngineClocks, log: LogFn, listeners: ReadonlySet<CommitListener>) {
     this.id = config.id;
     this.#config = Object.freeze({ ...config });
-    this.#db = db;
+    this.#p = persistence;
     this.#clocks = clocks;
     this.#log = log;
-    this.#repo = new ViewRepo(db, num);
+    this.#listeners = listeners;
+    this.#hooks = {
+      inTx: (changes, tx) => {
+        for (const l of this.#listeners) l.inTransaction?.(this, changes, tx);
+      },
+      after: (changes) => this.#notify(changes),
+    };
     this.#st = this.#load();
   }
 
@@ -64,23 +76,20 @@ export class ViewEngineImpl implements ViewEngine {
   }
 
   #load(): ViewState {
-    return this.#repo.load(this.#clocks, thresholdsOf(this.#config), (msg, f) => this.#log('warn', msg, { view: this.id, ...f }));
+    return this.#p.load(this.#clocks, thresholdsOf(this.#config), (msg, f) => this.#log('warn', msg, { view: this.id, ...f }));
   }
 
   /** Runs `mutate` on the state and commits what it touched; on any failure memory is reloaded from disk. */
   #commit<T>(mutate: (st: ViewState) => T, session?: { id: string; seq: number }): T {
     try {
-      let out!: T;
-      this.#db.transaction(() => {
-        out = mutate(this.#st);
-        // mutate may swap the state (reset), so flush whatever is current now.
-        this.#repo.flush(this.#st, session);
-      })();
-      ViewRepo.committed(this.#st);
+      const out = mutate(this.#st);
+      // mutate may swap the state (reset), so commit whatever is current now.
+      this.#p.commit(this.#st, session, this.#hooks);
       return out;
     } catch (err) {
       this.#log('error', 'view change failed; reloading the view from the database', { view: this.id, error: String(err) });
       try {
+        this.#p.afterFailure();
         this.#st = this.#load();
       } catch (reloadErr) {
         this.#log('error', 'reloading the view failed', { view: this.id, error: String(reloadErr) });
@@ -89,17 +98,38 @@ export class ViewEngineImpl implements ViewEngine {
     }
   }
 
+  durable(): Promise<void> {
+    return this.#p.durable();
+  }
+
+  /** Live readers must never break a commit that is already durable. */
+  #notify(changes: CommittedChanges): void {
+    for (const l of this.#listeners) {
+      try {
+        l.committed?.(this, changes);
+      } catch (err) {
+        this.#log('error', 'a change-feed listener failed', { view: this.id, error: String(err) });
+      }
+    }
+  }
+
   applyBatch(source: MessageSource, events: readonly FileEvent[], ctx: ApplyContext): ApplyResult {
     return this.#commit(
       (st) => {
         const now = this.#clocks.physical();
         let ignored = 0;
+        const agent = ctx.agent_id ? st.tree.labels.agentIndex(ctx.agent_id) : 0;
+        st.changes.src = sourceCode(source);
+        st.changes.agent = agent;
         for (const ev of events) {
-          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id) : applyDelete(st, source, ev, now, ctx.session_id);
+          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
           if (r !== ACCEPTED) ignored++;
         }
         st.lastEventAt = now;
         if (source === 'realtime') st.fresh.lastRealtimeAt = now;
+        // Expiries are Fusion's own doing, not the batch's.
+        st.changes.src = 0;
+        st.changes.agent = 0;
         expireSuspects(st);
         return { accepted: events.length - ignored, ignored };
       },
@@ -157,11 +187,34 @@ export class ViewEngineImpl implements ViewEngine {
     this.#commit((st) => expireSuspects(st));
   }
 
+  setPrincipals(users: Readonly<Record<string, string>>, groups: Readonly<Record<string, string>>): { users: number; groups: number } {
+    const labels = this.#st.tree.labels;
+    const fresh = (map: Map<number, string>, from: Readonly<Record<string, string>>) =>
+      Object.entries(from).filter(([id, name]) => map.get(Number(id)) !== name);
+    const u = fresh(labels.users, users);
+    const g = fresh(labels.groups, groups);
+    if (u.length === 0 && g.length === 0) return { users: 0, groups: 0 };
+    this.#commit((st) => {
+      const l = st.tree.labels;
+      for (const [id, name] of u) {
+        l.users.set(Number(id), name);
+        st.j.principals.push(['user', Number(id), name]);
+      }
+      for (const [id, name] of g) {
+        l.groups.set(Number(id), name);
+        st.j.principals.push(['group', Number(id), name]);
+      }
+    });
+    return { users: u.length, groups: g.length };
+  }
+
   reset(): void {
     this.#commit((st) => {
       const fresh = new ViewState(this.#clocks, st.th);
       fresh.clock = st.clock;
       fresh.lastEventAt = st.lastEventAt;
+      fresh.tree.labels = st.tree.labels;
+      fresh.changes.reset();
       // The view has no snapshot any more: answers are partial until the next complete one.
       fresh.fresh = { ...freshState(), lastRealtimeAt: st.fresh.lastRealtimeAt };
       fresh.j.wipe = true;
@@ -173,7 +226,7 @@ export class ViewEngineImpl implements ViewEngine {
   /** Writes the node checkpoint so the next open replays no log (called on clean close). */
   checkpoint(): void {
     try {
-      this.#repo.checkpointNodes(this.#st);
+      this.#p.checkpoint(this.#st);
     } catch (err) {
       this.#log('warn', 'node checkpoint failed; the log will be replayed at next start', { view: this.id, error: String(err) });
     }
@@ -302,6 +355,18 @@ export class ViewEngineImpl implements ViewEngine {
     if (kind !== 'addition') for (const p of [...st.blindDels].sort(cmp)) items.push({ path: p, kind: 'deletion' });
     const from = (page - 1) * pageSize;
     return pageOf(items.slice(from, from + pageSize), items.length, page, pageSize);
+  }
+
+  changes(since: number, limit: number, keep: (r: ChangeRecord) => boolean, maxScan: number): Promise<{ records: ChangeRecord[]; next: number }> {
+    return this.#p.readFeed(since, limit, keep, maxScan);
+  }
+
+  feedBounds(): FeedBounds {
+    return this.#p.feedBounds();
+  }
+
+  get labels(): Labels {
+    return this.#st.tree.labels;
   }
 
   /** Glob search (protocol.md); a scope path that does not exist is a 404. Yields to the event loop between slices. */

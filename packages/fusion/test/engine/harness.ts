@@ -40,9 +40,12 @@ export class Harness {
   store: ViewStore;
   seq = 0;
 
-  constructor(opts: { file?: boolean; view?: ViewConfig; synchronous?: 'full' | 'normal' } = {}) {
+  readonly #feedRetention: { entries: number; hours: number } | undefined;
+
+  constructor(opts: { file?: boolean; view?: ViewConfig; synchronous?: 'full' | 'normal'; feedRetention?: { entries: number; hours: number } } = {}) {
     this.dir = opts.file ? mkdtempSync(join(tmpdir(), 'fusion-engine-')) : null;
     this.path = this.dir ? join(this.dir, 'fusion.db') : ':memory:';
+    this.#feedRetention = opts.feedRetention;
     this.store = this.open(opts.view ?? VIEW, opts.synchronous);
     this.store.saveSession(session());
   }
@@ -53,6 +56,7 @@ export class Harness {
       views: [view],
       clocks: { physical: () => this.phys, monotonic: () => this.mono },
       ...(synchronous ? { synchronous } : {}),
+      ...(this.#feedRetention ? { feedRetention: this.#feedRetention } : {}),
     });
   }
 

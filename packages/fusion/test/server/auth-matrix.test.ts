@@ -27,6 +27,7 @@ const ROUTES: RouteCase[] = [
   { name: 'sentinel tasks', group: 'ingest', method: 'GET', path: '/api/v1/pipe/sessions/:sid/sentinel/tasks', viewScoped: true },
   { name: 'sentinel feedback', group: 'ingest', method: 'POST', path: '/api/v1/pipe/sessions/:sid/sentinel/feedback', body: { results: [] }, viewScoped: true },
   { name: 'command done', group: 'ingest', method: 'POST', path: '/api/v1/pipe/sessions/:sid/commands/cmd_x/done', body: { ok: true }, viewScoped: true },
+  { name: 'principals', group: 'ingest', method: 'POST', path: '/api/v1/pipe/sessions/:sid/principals', body: { users: { '1000': 'alice' } }, viewScoped: true },
   { name: 'close session', group: 'ingest', method: 'DELETE', path: '/api/v1/pipe/sessions/:sid', viewScoped: true },
   { name: 'list views', group: 'read', method: 'GET', path: '/api/v1/views', viewScoped: false },
   { name: 'tree', group: 'read', method: 'GET', path: '/api/v1/views/:view/tree?path=/', viewScoped: true },

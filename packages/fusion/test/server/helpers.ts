@@ -93,10 +93,19 @@ export const quietLogger = (): Logger => createLogger({ level: 'error', sink: ()
 
 /** Starts Fusion on port 0 with a fresh temp home; `restart` reopens the same database. */
 export async function startFusion(
-  opts: { raw?: Record<string, unknown>; sweepMs?: number; connections?: Partial<ConnectionLimits>; openStore?: typeof openViewStore } = {},
+  opts: {
+    raw?: Record<string, unknown>;
+    sweepMs?: number;
+    patch?: (c: FusionConfig) => FusionConfig;
+    feedKeepaliveMs?: number;
+    webhookRetryMs?: { base: number; max: number };
+    connections?: Partial<ConnectionLimits>;
+    openStore?: typeof openViewStore;
+  } = {},
 ): Promise<TestFusion> {
   const dir = mkdtempSync(join(tmpdir(), 'fustor-fusion-test-'));
-  const config = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
+  const resolved = resolveConfig(opts.raw ?? testConfigRaw(), join(dir, 'fusion-config.yaml'), dir);
+  const config = opts.patch ? opts.patch(resolved) : resolved;
   const make = () =>
     new FusionServer({
       config,
@@ -105,6 +114,8 @@ export async function startFusion(
       sessionSweepMs: opts.sweepMs ?? 50,
       stopDeadlineMs: 2000,
       connections: opts.connections,
+      ...(opts.feedKeepaliveMs !== undefined ? { feedKeepaliveMs: opts.feedKeepaliveMs } : {}),
+      ...(opts.webhookRetryMs !== undefined ? { webhookRetryMs: opts.webhookRetryMs } : {}),
     });
   const t: TestFusion = {
     server: make(),

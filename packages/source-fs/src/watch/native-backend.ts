@@ -1,21 +1,18 @@
-// Realtime watcher: one native non-recursive fs.watch (inotify) per chosen directory.
+// Native backend: one non-recursive fs.watch (inotify) per chosen directory.
 //
-// Why not chokidar: chokidar 5 opens a watcher *per file* (plus a stat per file) — measured on a
-// 100,000-file / 1,111-directory tree: 28.7 s to become ready and 878 MB RSS, against P10's
-// 200 MB. A directory's inotify watch already reports its children by name, so one watch per
-// directory is all that is needed (docs/source-fs.md, "Realtime").
+// Why this is the Linux default: chokidar 5 opens a watcher *per file* (plus a stat per file) —
+// measured on a 100,000-file / 1,111-directory tree: tens of seconds to become ready and several
+// hundred MB RSS against P10's 200 MB (docs/benchmarks.md, "Realtime backends"). A directory's
+// inotify watch already reports its children by name, so one watch per directory is all it takes.
 
 import { readFileSync, type FSWatcher, type Stats } from 'node:fs';
-import type { FileEvent, UpsertEvent } from '@fustor/protocol';
-import { parentOf } from '@fustor/protocol';
-import type { Filters } from '../filters.js';
-import { joinLocal, type FsLayer, type LocalPath } from '../fs-layer.js';
-import type { IssueReporter } from '../issues.js';
+import { joinLocal, type LocalPath } from '../fs-layer.js';
 import { issueKindOf } from '../issues.js';
 import type { WatchCoverage } from '../types.js';
+import { baseName, sameDir, type BackendDeps, type WatchBackend } from './backend.js';
 import type { DirInfo } from './census.js';
+import { KnownDirs } from './known-dirs.js';
 import { listDirSync, nameOf } from './list-sync.js';
-import { SettleTracker } from './settle.js';
 
 /** fs.inotify.max_user_watches, or no limit when it cannot be read (not Linux, no /proc). */
 function kernelWatchLimit(): number {
@@ -27,52 +24,34 @@ function kernelWatchLimit(): number {
   }
 }
 
-export interface WatcherDeps {
-  root: string;
-  fs: FsLayer;
-  filters: Filters;
-  issues: IssueReporter;
-  settleMs: number;
-  maxWatchedDirs: number;
-  now(): number;
-  emit(ev: FileEvent): void;
-  onCoverage(c: WatchCoverage): void;
-}
-
 /** Most directories the catch-up listing of one new directory follows (a huge moved-in tree is left to the audit). */
 const CATCH_UP_MAX_DIRS = 10_000;
+
+type Identity = Pick<Stats, 'dev' | 'ino' | 'birthtimeMs'>;
 
 interface WatchNode {
   view: string;
   local: LocalPath;
   handle: FSWatcher;
-  ino: number;
+  /** Which directory the watch is on (inotify watches follow the inode, not the name). */
+  id: Identity;
 }
 
-export class RealtimeWatcher {
-  #d: WatcherDeps;
+export class NativeBackend implements WatchBackend {
+  #d: BackendDeps;
   /** Watched directories by view path. */
   #nodes = new Map<string, WatchNode>();
-  /** Known-directory hierarchy (watched or not) so a removed subtree's watches close in O(subtree). */
-  #kids = new Map<string, Set<string>>();
-  #registered = new Set<string>(['/']);
+  #known = new KnownDirs();
   /** Directories whose own watch saw them go before their parent's watch reported it. */
   #goneDirs = new Set<string>();
   #knownDirs = 0;
   #failed = false;
   #closed = false;
-  #tracker: SettleTracker;
   #lastCoverage: boolean | null = null;
   #max = 0;
 
-  constructor(deps: WatcherDeps) {
+  constructor(deps: BackendDeps) {
     this.#d = deps;
-    this.#tracker = new SettleTracker({
-      settleMs: deps.settleMs,
-      mono: () => performance.now(),
-      lstat: (p) => deps.fs.lstatSync(p),
-      onSettled: (view, st) => this.#d.emit(this.#fileEvent(view, st, true)),
-    });
   }
 
   /** Watches the most recently modified of `dirs` (up to the budget); watches are active on return. */
@@ -86,7 +65,7 @@ export class RealtimeWatcher {
       this.#d.issues.report('watch_limit', this.#d.root, `the tree has ${dirs.length} directories but fs.inotify.max_user_watches is ${kernel}: watching the ${kernel} most recently modified (raise the sysctl for full realtime coverage)`);
     }
     this.#knownDirs = dirs.length;
-    for (const d of dirs) this.#register(d.view);
+    for (const d of dirs) this.#known.add(d.view);
     const chosen = dirs.length <= max ? dirs : [...dirs].sort((a, b) => b.mtimeMs - a.mtimeMs).slice(0, max);
     for (const d of chosen) {
       if (this.#closed) break;
@@ -95,12 +74,6 @@ export class RealtimeWatcher {
     this.#reportCoverage(true);
   }
 
-  /** True while the file at `view` is being written (the snapshot leaves it to the watcher). */
-  isHot(view: string): boolean {
-    return this.#tracker.has(view);
-  }
-
-  /** After a complete scan: the true number of directories (excluded ones not counted). */
   setKnownDirs(n: number): void {
     this.#knownDirs = n;
     this.#reportCoverage(false);
@@ -114,34 +87,21 @@ export class RealtimeWatcher {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#tracker.close();
     for (const n of this.#nodes.values()) n.handle.close();
     this.#nodes.clear();
-    this.#kids.clear();
-    this.#registered.clear();
+    this.#known.clear();
   }
 
   // ---- watch bookkeeping ------------------------------------------------------------------
-
-  #register(view: string): void {
-    while (view !== '/' && !this.#registered.has(view)) {
-      this.#registered.add(view);
-      const parent = parentOf(view)!;
-      let set = this.#kids.get(parent);
-      if (set === undefined) this.#kids.set(parent, (set = new Set()));
-      set.add(view);
-      view = parent;
-    }
-  }
 
   #watch(view: string, local: LocalPath): boolean {
     if (this.#nodes.has(view)) return true;
     if (this.#nodes.size >= this.#max || this.#closed) return false;
     let handle: FSWatcher;
-    let ino = 0;
+    let st: Stats | undefined;
     try {
       handle = this.#d.fs.watch(local, (type, name) => this.#onEvent(view, type, name));
-      ino = this.#d.fs.lstatSync(local)?.ino ?? 0;
+      st = this.#d.fs.lstatSync(local);
     } catch (err) {
       this.#onError(err, local);
       return false;
@@ -150,8 +110,9 @@ export class RealtimeWatcher {
       this.#onError(err, local);
       this.#unwatchOne(view);
     });
-    this.#nodes.set(view, { view, local, handle, ino });
-    this.#register(view);
+    const id = { dev: st?.dev ?? 0, ino: st?.ino ?? 0, birthtimeMs: st?.birthtimeMs ?? 0 };
+    this.#nodes.set(view, { view, local, handle, id });
+    this.#known.add(view);
     return true;
   }
 
@@ -162,39 +123,15 @@ export class RealtimeWatcher {
     this.#nodes.delete(view);
   }
 
-  /** Forgets a removed (or moved-away) directory and everything known below it. Returns how many. */
-  #removeSubtree(view: string): number {
-    let removed = 0;
-    const stack = [view];
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (!this.#registered.delete(v)) continue;
-      removed++;
-      this.#unwatchOne(v);
-      const kids = this.#kids.get(v);
-      if (kids) for (const k of kids) stack.push(k);
-      this.#kids.delete(v);
-    }
-    this.#kids.get(parentOf(view) ?? '/')?.delete(view);
-    this.#tracker.removeUnder(view);
-    return removed;
+  /** Forgets a removed, moved-away or replaced directory and everything below it. */
+  #dropSubtree(view: string): void {
+    const removed = this.#known.removeSubtree(view, (v) => this.#unwatchOne(v));
+    this.#d.reporter.forgetUnder(view);
+    this.#knownDirs = Math.max(0, this.#knownDirs - removed);
+    this.#reportCoverage(false);
   }
 
   // ---- events -----------------------------------------------------------------------------
-
-  #lstat(p: LocalPath): Stats | undefined {
-    try {
-      return this.#d.fs.lstatSync(p);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTDIR') this.#d.issues.fromError(err, p, 'stat');
-      return undefined;
-    }
-  }
-
-  #fileEvent(view: string, st: Stats, atomic: boolean): UpsertEvent {
-    return { op: 'upsert', path: view, is_dir: false, size: st.size, mtime_ms: st.mtimeMs, observed_at_ms: this.#d.now(), is_atomic_write: atomic };
-  }
 
   #onEvent(dirView: string, type: string, raw: Buffer | null): void {
     const node = this.#nodes.get(dirView);
@@ -208,77 +145,70 @@ export class RealtimeWatcher {
     const local = joinLocal(node.local, name);
     if (invalid) this.#d.issues.report('invalid_name', local, `name encoded as '${segment}'`);
     if (this.#d.filters.hasExclude && this.#d.filters.excluded(view)) return;
-    // A writer appending in a loop sends one event per write: while the file is settling, only its
-    // deadline moves (the settle check re-stats it), so a busy writer costs no stat per write.
-    if (type === 'change' && this.#tracker.bump(view)) return;
-    const st = this.#lstat(local);
+    const r = this.#d.reporter;
+    // 'change' = IN_MODIFY / IN_ATTRIB of a child that is not a directory (a directory's events
+    // carry IN_ISDIR, which libuv reports as 'rename'): a write or a metadata change.
+    if (type === 'change') {
+      if (r.modified(view, segment, local) === 'gone') this.#isSelfEvent(node, segment);
+      return;
+    }
+    // 'rename': created, deleted, moved in or out, or (directories) an attribute change.
+    const st = r.lstat(local);
     if (st === undefined) {
-      if (this.#isSelfEvent(node, type, segment)) return;
-      const wasDir = this.#registered.has(view) || this.#goneDirs.delete(view);
-      if (wasDir) {
-        this.#knownDirs = Math.max(0, this.#knownDirs - this.#removeSubtree(view));
-        this.#reportCoverage(false);
-      } else this.#tracker.remove(view);
-      const ev: FileEvent = { op: 'delete', path: view, observed_at_ms: this.#d.now() };
-      if (wasDir) ev.is_dir = true;
-      this.#d.emit(ev);
+      if (this.#isSelfEvent(node, segment)) return;
+      r.entriesChanged(dirView, node.local);
+      const wasDir = this.#known.has(view) || this.#goneDirs.delete(view);
+      if (wasDir) this.#dropSubtree(view);
+      r.deleted(view, wasDir);
       return;
     }
-    if (st.isDirectory()) {
-      if (this.#nodes.has(view) && type !== 'change') return; // already known and watched
-      this.#d.emit({ op: 'upsert', path: view, is_dir: true, mtime_ms: st.mtimeMs, observed_at_ms: this.#d.now() });
-      if (!this.#nodes.has(view)) this.#newDir(view, local);
-      return;
-    }
-    this.#noteFile(view, segment, local, st);
+    r.entriesChanged(dirView, node.local);
+    if (!st.isDirectory()) return r.appeared(view, segment, local, st);
+    r.dir(view, st);
+    const watched = this.#nodes.get(view);
+    if (watched !== undefined && !sameDir(watched.id, st)) this.#dropSubtree(view); // replaced under the same name
+    if (!this.#nodes.has(view)) this.#newDir(view, local);
   }
 
   /**
    * libuv reports events on the watched directory itself (deleted, moved, chmod) under the
    * directory's own base name, like a child of that name. When no such child exists and the name
-   * matches, it is the directory's own event: its parent's watch reports the change.
+   * matches, it is the directory's own event: its parent's watch reports the change. The root has
+   * no parent watch: its attribute changes are reported here, and its loss goes to the owner.
    */
-  #isSelfEvent(node: WatchNode, type: string, segment: string): boolean {
-    if (node.view === '/') {
-      const rootName = this.#d.root.slice(this.#d.root.lastIndexOf('/') + 1);
-      if (segment !== rootName) return false;
-      const self = this.#lstat(node.local);
-      if (self !== undefined && self.ino === node.ino) return false;
-      // The root itself went away: nothing to report as an event; scans will say SourceRootError.
-      this.#d.issues.report('vanished', node.local, 'the watched root was removed or replaced', 'ENOENT');
-      this.#failed = true;
-      this.#reportCoverage(false);
+  #isSelfEvent(node: WatchNode, segment: string): boolean {
+    const isRoot = node.view === '/';
+    const own = isRoot ? baseName(this.#d.root) : node.view.slice(node.view.lastIndexOf('/') + 1);
+    if (segment !== own) return false;
+    const r = this.#d.reporter;
+    const self = r.lstat(node.local);
+    if (self !== undefined && sameDir(node.id, self)) {
+      // Still the same directory. An attribute change moves only ctime; a changed entry moves mtime
+      // too, and then a child named like the directory went away: the caller reports it.
+      if (self.ctimeMs <= self.mtimeMs) return false;
+      if (isRoot) r.dir('/', self);
       return true;
     }
-    if (segment !== node.view.slice(node.view.lastIndexOf('/') + 1)) return false;
-    if (type === 'change') return true;
-    const self = this.#lstat(node.local);
-    if (self !== undefined && self.ino === node.ino) return false;
+    if (isRoot) {
+      this.#d.rootLost(self === undefined ? 'the watched root was removed or moved away' : 'the watched root was replaced by another directory');
+      return true;
+    }
     // Gone or replaced: drop its watches (the parent's watch emits the delete).
-    const removed = this.#removeSubtree(node.view);
-    this.#knownDirs = Math.max(0, this.#knownDirs - removed);
+    this.#dropSubtree(node.view);
     if (this.#goneDirs.size > 10_000) this.#goneDirs.clear();
     this.#goneDirs.add(node.view);
-    this.#reportCoverage(false);
     return true;
-  }
-
-  #noteFile(view: string, segment: string, local: LocalPath, st: Stats): void {
-    if (!this.#d.filters.fileName(segment)) return;
-    if (this.#d.settleMs <= 0) return this.#d.emit(this.#fileEvent(view, st, true));
-    // First change of a write: visible at once, flagged as possibly incomplete; the settle tracker
-    // reports it again, atomic, once it has been unchanged for write_settle_ms.
-    if (this.#tracker.touch(view, local, st)) this.#d.emit(this.#fileEvent(view, st, false));
   }
 
   /** A directory appeared: watch it, and report what was created in it before the watch existed. */
   #newDir(view: string, local: LocalPath): void {
+    const r = this.#d.reporter;
     let budget = CATCH_UP_MAX_DIRS;
     const stack: [string, LocalPath][] = [[view, local]];
     while (stack.length > 0) {
       const [v, l] = stack.pop()!;
-      if (!this.#registered.has(v)) this.#knownDirs++;
-      this.#register(v);
+      this.#knownDirs += this.#known.has(v) ? 0 : 1;
+      this.#known.add(v);
       // Watch first, then list: anything created after the listing is seen by the watch.
       if (!this.#watch(v, l)) continue;
       const entries = listDirSync(l, this.#d.issues);
@@ -286,14 +216,16 @@ export class RealtimeWatcher {
         const cv = v === '/' ? '/' + e.segment : v + '/' + e.segment;
         if (this.#d.filters.hasExclude && this.#d.filters.excluded(cv)) continue;
         const cl = joinLocal(l, e.name);
-        const st = this.#lstat(cl);
+        const st = r.lstat(cl);
         if (st === undefined) continue;
         if (st.isDirectory()) {
           if (this.#nodes.has(cv) || --budget < 0) continue;
-          this.#d.emit({ op: 'upsert', path: cv, is_dir: true, mtime_ms: st.mtimeMs, observed_at_ms: this.#d.now() });
+          r.dir(cv, st);
           stack.push([cv, cl]);
-        } else this.#noteFile(cv, e.segment, cl, st);
+        } else r.appeared(cv, e.segment, cl, st);
       }
+      // Entries made between the directory's upsert and its watch changed its mtime unseen.
+      if (entries.length > 0) r.entriesChanged(v, l);
     }
     this.#reportCoverage(false);
   }
