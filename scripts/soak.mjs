@@ -57,6 +57,9 @@ const stats = {
   differences: 0,
   difference_samples: [],
   converge_ms: [],
+  /** Agents restarted after a quiet period that did not converge, so later cycles start from a matching view. */
+  heals: 0,
+  heals_converged: 0,
   unexpected_exits: {},
 };
 
@@ -186,6 +189,14 @@ async function main() {
     } else {
       stats.differences++;
       if (stats.difference_samples.length < 5) stats.difference_samples.push({ cycle: stats.cycles, fault: kind, diff: q.diff });
+      // restart the agents (a fresh session snapshots), so one stuck state does not hide the next cycles
+      stats.heals++;
+      note('heal: restarting both agents');
+      for (const a of agents) await a.stop();
+      await bringUp();
+      const healed = await quiet();
+      note(healed.ok ? `heal: converged in ${healed.ms} ms` : 'heal: still DIFFERENT');
+      if (healed.ok) stats.heals_converged++;
     }
     const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     console.log(`cycle ${stats.cycles}: ${kind}, ${work.total} ops so far, ${q.ok ? `converged in ${(q.ms / 1000).toFixed(1)} s` : `DIFFERENT after ${CONVERGE_MS / 1000} s:\n${q.diff}`} (${left} s left)`);
@@ -207,6 +218,8 @@ async function main() {
   console.log(`  restarts: Fusion kill -9 ${stats.restarts.fusion_kill9}, Fusion outages ${stats.restarts.fusion_outage}, agent kill -9 ${stats.restarts.agent_kill9}`);
   console.log(`  faults: ${Object.entries(stats.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`  oracle: ${stats.matched}/${stats.quiet_checks} quiet periods matched, ${stats.differences} with differences; convergence median ${summary.converge_median_ms} ms, max ${summary.converge_max_ms} ms`);
+  console.log(`  after a difference: agents restarted ${stats.heals} times, converged again ${stats.heals_converged} times`);
+  for (const d of stats.difference_samples) console.log(`  difference after cycle ${d.cycle} (${d.fault}):\n    ${d.diff.split('\n').join('\n    ')}`);
   console.log(`  unexpected exits: ${JSON.stringify(stats.unexpected_exits)}`);
   mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../bench/results/soak-latest.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), ...summary }, null, 2) + '\n');
