@@ -6,6 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 const alias = {
   '@fustor/protocol': src('protocol'),
   '@fustor/source-fs': src('source-fs'),
+  '@fustor/test-helpers': src('test-helpers'),
 };
 
 export default defineConfig({

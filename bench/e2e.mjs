@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FUSION_BIN = join(REPO, 'packages/fusion/bin/fustor-fusion.js');
@@ -26,20 +27,8 @@ const WRITE_SETTLE_MS = 200;
 const FIND_RUNS = 3;
 const P3_RUNS = 3; // agent runs on the same warm tree; the median is reported
 
-// mulberry32: a deterministic tree from a fixed seed.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(root) {
-  const rand = rng(42);
+  const rand = seededRandom(42); // a deterministic tree from a fixed seed
   const perDir = Math.floor(FILES / DIRS);
   // Two levels: 100 (or fewer) top directories holding the leaf directories, like project/run folders.
   const top = Math.min(100, DIRS);
@@ -79,6 +68,14 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `probe` to return a value other than undefined/false; a thrown error is "not yet" unless marked fatal (a crashed daemon). */
+function until(what, timeoutMs, probe, intervalMs = 20) {
+  return waitFor(async () => {
+    const v = await probe();
+    return v !== undefined && v !== false ? { v } : false;
+  }, { what, timeoutMs, intervalMs, retryErrors: (err) => !err?.fatal }).then((r) => r.v);
+}
+
 function launch(bin, home, logFile) {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
@@ -107,20 +104,6 @@ async function stopProc(p) {
   const t = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
   await p.done;
   clearTimeout(t);
-}
-
-async function until(what, timeoutMs, probe, intervalMs = 20) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      if (err?.fatal) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }
 
 async function getJson(url, key) {

@@ -1,13 +1,18 @@
-// Fusion index bench (P5 stats, P6 search, P7 memory, P8 restart, engine apply throughput): builds a view through the engine and measures it.
+// Fusion index bench (P5 stats, P6 search, P7 memory, P8 restart, P13 reports, engine apply throughput): builds a view through the engine and measures it.
 //
-// node bench/fusion-index.mjs [--quick]        (needs `npx tsc -b packages/fusion` first)
+// node bench/fusion-index.mjs [--quick] [--no-meta]        (needs `npx tsc -b packages/fusion` first)
 // 1,000,000 files in ~10,000 dirs (--quick: 100,000 in ~1,000), snapshot batches of 1,000 events.
+// Every node carries the metadata of consumers.md §1 (kind, uid, gid, mode, ctime; 40 owners, 8
+// groups) unless --no-meta (events as an older agent sends them, for comparing P7).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../packages/test-helpers/dist/index.js';
+
+import { measureP13 } from './_reports-p13.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const { openViewStore } = await import(new URL('../packages/fusion/dist/views/open-view-store.js', import.meta.url).href);
@@ -15,18 +20,6 @@ const { openViewStore } = await import(new URL('../packages/fusion/dist/views/op
 const VIEW = { id: 'bench', hot_file_threshold_sec: 60, tombstone_ttl_sec: 3600 };
 const args = process.argv.slice(2);
 const arg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -94,9 +87,38 @@ function layout(files) {
   return { files, top, sub, perLeaf, big: files - perLeaf * top * sub };
 }
 
+const OWNERS = 40;
+const GROUPS = 8;
+
+/**
+ * Metadata as source-fs sends it: a directory belongs to one of 40 owners (a few own most, like
+ * real project trees), 90% of its files to the same owner; 2% of files are symlinks; ctime a little
+ * after mtime. Its own PRNG, so sizes and mtimes are the same with and without metadata.
+ */
+function metaGen(seed) {
+  const r = seededRandom(seed);
+  let dirUid = 1000;
+  let dirGid = 100;
+  const file = (mtime) => ({
+    kind: r() < 0.02 ? 'symlink' : 'file',
+    uid: r() < 0.9 ? dirUid : 1000 + Math.floor(r() * OWNERS),
+    gid: dirGid,
+    mode: r() < 0.7 ? 0o644 : 0o640,
+    ctime_ms: mtime + Math.floor(r() * 5000),
+  });
+  const dir = (mtime) => {
+    dirUid = 1000 + Math.floor(OWNERS * r() ** 2);
+    dirGid = 100 + Math.floor(r() * GROUPS);
+    return { kind: 'dir', uid: dirUid, gid: dirGid, mode: 0o2775, ctime_ms: mtime };
+  };
+  return { file, dir };
+}
+const noMeta = { file: () => ({}), dir: () => ({}) };
+
 /** Yields snapshot batches: every directory as its own entry, then its files (protocol.md scan order). */
-function* batches(L, now, batchSize, seed = 42) {
-  const r = rng(seed);
+function* batches(L, now, batchSize, seed = 42, withMeta = true) {
+  const r = seededRandom(seed);
+  const meta = withMeta ? metaGen(seed + 1) : noMeta;
   let batch = [];
   const push = function* (e) {
     batch.push(e);
@@ -106,18 +128,19 @@ function* batches(L, now, batchSize, seed = 42) {
     }
   };
   const old = now - 86_400_000;
-  yield* push({ op: 'upsert', path: '/big', is_dir: true, mtime_ms: old });
-  for (let k = 0; k < L.big; k++) {
-    yield* push({ op: 'upsert', path: `/big/file_${k}.dat`, is_dir: false, size: Math.floor(r() * 1e6), mtime_ms: old - Math.floor(r() * 1e9) });
-  }
+  const file = (path) => {
+    const size = Math.floor(r() * 1e6);
+    const mtime_ms = old - Math.floor(r() * 1e9);
+    return { op: 'upsert', path, is_dir: false, size, mtime_ms, ...meta.file(mtime_ms) };
+  };
+  yield* push({ op: 'upsert', path: '/big', is_dir: true, mtime_ms: old, ...meta.dir(old) });
+  for (let k = 0; k < L.big; k++) yield* push(file(`/big/file_${k}.dat`));
   for (let i = 0; i < L.top; i++) {
-    yield* push({ op: 'upsert', path: `/t${i}`, is_dir: true, mtime_ms: old });
+    yield* push({ op: 'upsert', path: `/t${i}`, is_dir: true, mtime_ms: old, ...meta.dir(old) });
     for (let j = 0; j < L.sub; j++) {
       const d = `/t${i}/s${j}`;
-      yield* push({ op: 'upsert', path: d, is_dir: true, mtime_ms: old, parent_path: `/t${i}`, parent_mtime_ms: old });
-      for (let k = 0; k < L.perLeaf; k++) {
-        yield* push({ op: 'upsert', path: `${d}/f${k}.dat`, is_dir: false, size: Math.floor(r() * 1e6), mtime_ms: old - Math.floor(r() * 1e9) });
-      }
+      yield* push({ op: 'upsert', path: d, is_dir: true, mtime_ms: old, parent_path: `/t${i}`, parent_mtime_ms: old, ...meta.dir(old) });
+      for (let k = 0; k < L.perLeaf; k++) yield* push(file(`${d}/f${k}.dat`));
     }
   }
   if (batch.length > 0) yield batch;
@@ -134,14 +157,14 @@ function build(dbPath, L, synchronous, limitEvents = Infinity) {
   let events = 0;
   let genMs = 0;
   let applyMs = 0;
-  const it = batches(L, Date.now(), 1000);
+  const it = batches(L, Date.now(), 1000, 42, !args.includes('--no-meta'));
   for (;;) {
     const g0 = performance.now();
     const n = it.next();
     genMs += performance.now() - g0;
     if (n.done || events >= limitEvents) break;
     const a0 = performance.now();
-    v.applyBatch('snapshot', n.value, { session_id: 'bench', batch_seq: seq++ });
+    v.applyBatch('snapshot', n.value, { session_id: 'bench', agent_id: 'a', batch_seq: seq++ });
     applyMs += performance.now() - a0;
     events += n.value.length;
   }
@@ -170,7 +193,7 @@ async function main() {
     result.dirs = c.dir_count;
 
     // P5: stats on the root and random directories, cost independent of subtree size.
-    const r = rng(7);
+    const r = seededRandom(7);
     const timeIt = (fn, n) => {
       const xs = [];
       for (let i = 0; i < n; i++) {
@@ -271,6 +294,21 @@ async function main() {
     }
     result.p6_target_ms = 300;
 
+    // P13: reports on the root (usage by owner, top 100 by size, size histogram), p95 of 20 runs each.
+    const users = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [String(1000 + i), `user${i}`]));
+    const groups = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [String(100 + i), `group${i}`]));
+    v.setPrincipals(users, groups);
+    const p13 = await measureP13(v, 20);
+    Object.assign(result, p13.out);
+    rows.push(...p13.rows);
+    {
+      const q = { pattern: '*', path: '/', type: 'file', page: 1, page_size: 100, owner: 'user3', sort_by: 'size', sort_order: 'desc' };
+      const xs = timeIt(() => v.search(q), 7);
+      result.search_owner_sorted_p95_ms = round(percentile(xs, 95), 1);
+      result.search_owner_sorted_hits = v.search(q).total;
+      rows.push(['search owner=user3 sort_by=size, p95', `${result.search_owner_sorted_p95_ms} ms`, `${result.search_owner_sorted_hits.toLocaleString()} hits`]);
+    }
+
     b.store.close();
     result.db_bytes = statSync(dbPath).size;
 
@@ -290,6 +328,7 @@ async function main() {
     result.bytes_per_file = Math.round((rssLoaded - rssEmpty) / result.files);
     result.p7_target_bytes_per_file = 250;
     result.p7_reference_design_bytes_per_file = 500;
+    result.p7_with_metadata = !args.includes('--no-meta');
     result.reopen_ms = Math.round(median(loads.map((e) => e.open_ms)));
     result.reopen_since_spawn_ms = Math.round(median(loads.map((e) => e.since_process_start_ms)));
     result.p8_target_ms = 5000;
@@ -358,7 +397,12 @@ function summarize(r) {
       target: r.p7_target_bytes_per_file,
       rss_empty_mb: r.rss_empty_mb,
       rss_loaded_mb: r.rss_loaded_mb,
+      with_metadata: r.p7_with_metadata,
     },
+    p13_usage_owner: r.p13_usage_owner,
+    p13_top100_size: r.p13_top100_size,
+    p13_histogram_size: r.p13_histogram_size,
+    search_owner_sorted_p95: { value: r.search_owner_sorted_p95_ms, unit: 'ms', hits: r.search_owner_sorted_hits },
     p8_open_to_ready: { value: r.reopen_ms, unit: 'ms', since_spawn_ms: r.reopen_since_spawn_ms, target: r.p8_target_ms },
     list_big_dir: { value: r.list_big_cached_p99_ms, unit: 'ms', first_ms: r.list_big_first_ms, entries: r.list_big_dir_entries },
     apply_snapshot_full: { value: r.apply_full_events_per_s, unit: 'ev/s' },

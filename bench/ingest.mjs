@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { seededRandom } from '../packages/test-helpers/dist/index.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -29,12 +30,6 @@ const MODIFY_SHARE = 0.25;
 const BIN = fileURLToPath(new URL('../packages/fusion/bin/fustor-fusion.js', import.meta.url));
 const INGEST = 'fk_bench_ingest_0000000000000';
 const ADMIN = 'fk_bench_admin_00000000000000';
-
-/** Deterministic pseudo-random numbers in [0, 1) (LCG, seeded). */
-function makeRng(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 /**
  * Pre-serialized-ready batch bodies so the client's own JSON work does not count against Fusion.
@@ -167,7 +162,7 @@ async function withFusion(synchronous, fn) {
     pool = new Pool(fusion.url, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
     // Warm-up (JIT, connections), not counted.
     const warm = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: 'warm', pipe_id: 'p', view: 'v2', session_timeout_sec: 600 });
-    await postSequential(pool, warm.session_id, makeBodies(20, '/warm', 'realtime', makeRng(1)));
+    await postSequential(pool, warm.session_id, makeBodies(20, '/warm', 'realtime', seededRandom(1)));
     return await fn(fusion, pool);
   } finally {
     await pool?.close();
@@ -177,7 +172,7 @@ async function withFusion(synchronous, fn) {
 }
 
 async function main() {
-  const rng = makeRng(42);
+  const rng = seededRandom(42);
   const fmt = (s) => `runs: ${s.rates.map((x) => Math.round(x)).join(', ')}  median ${Math.round(s.median)}  server ${s.applyMs.toFixed(2)} ms/batch`;
 
   const normal = await withFusion('normal', async (fusion, pool) => {

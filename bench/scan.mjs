@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFsSource } from '../packages/source-fs/dist/index.js';
+import { seededRandom } from '../packages/test-helpers/dist/index.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -21,25 +22,13 @@ const keep = args.includes('--keep') || dirArg !== null;
 const SHAPE = quick ? { top: 10, mid: 10, leaf: 10, files: 100 } : { top: 10, mid: 10, leaf: 100, files: 100 };
 const SEED = 20261121;
 
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32: deterministic sizes and mtimes across runs and machines
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(root) {
   const marker = join(root, '.bench-tree');
   const want = JSON.stringify({ SHAPE, SEED });
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === want) return { files: countFiles(), dirs: countDirs(), reused: true };
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
-  const rnd = prng(SEED);
+  const rnd = seededRandom(SEED); // deterministic sizes and mtimes across runs and machines
   const base = Date.UTC(2024, 0, 1) / 1000;
   let files = 0;
   let dirs = 1;

@@ -4,8 +4,8 @@ import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { generateTree } from './helpers/tree.js';
-import { waitFor } from './helpers/wait.js';
+import { generateTree } from '@fustor/test-helpers';
+import { notYet, waitFor } from './helpers/wait.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 describe('agent faults', () => {
@@ -32,7 +32,7 @@ describe('agent faults', () => {
     const now = await waitFor(
       async () => {
         const s = await fusion.client.sessions('research');
-        return s.length === 1 && s[0]!.session_id !== old!.session_id ? { ok: true, value: s } : { ok: false, why: JSON.stringify(s) };
+        return s.length === 1 && s[0]!.session_id !== old!.session_id ? s : notYet(JSON.stringify(s));
       },
       { timeoutMs: 15_000, what: 'the restarted agent to replace its old session' },
     );

@@ -4,21 +4,10 @@ import { copyFileSync, existsSync, unlinkSync, utimesSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { generateTree } from './helpers/tree.js';
+import { generateTree } from '@fustor/test-helpers';
 import { sleep } from './helpers/wait.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
-
-// Deterministic choices (mulberry32), so a failure can be replayed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@fustor/test-helpers';
 
 describe('churn during audits (R7, R8)', () => {
   test('deleted files stay deleted, re-created ones come back, cp -p style copies are not removed', async () => {
@@ -35,7 +24,7 @@ describe('churn during audits (R7, R8)', () => {
     await waitForOracle(fusion.client, 'research', data, { timeoutMs: 30_000 });
     const auditsBefore = Number((await agent.waitForPipe('a first audit', (p) => Number(p.audits_completed) > 0, { timeoutMs: 20_000 })).audits_completed);
 
-    const rand = rng(7);
+    const rand = seededRandom(7);
     const file = (d: number, f: number) => join(data, `d${String(d).padStart(3, '0')}`, `f${String(f).padStart(4, '0')}.dat`);
     const deleted: string[] = [];
     const old = new Date('2020-01-02T03:04:05Z');

@@ -4,8 +4,8 @@ import { appendFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { generateTree } from './helpers/tree.js';
-import { waitFor } from './helpers/wait.js';
+import { generateTree } from '@fustor/test-helpers';
+import { notYet, waitFor } from './helpers/wait.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 describe('blind spots (R6)', () => {
@@ -30,7 +30,7 @@ describe('blind spots (R6)', () => {
       async () => {
         const del = await fusion.client.blindSpots('research', 'deletion');
         const want = ['/d001/f0000.dat', '/d002'];
-        return want.every((p) => del.includes(p)) ? { ok: true, value: del } : { ok: false, why: `deletions: ${JSON.stringify(del)}` };
+        return want.every((p) => del.includes(p)) ? del : notYet(`deletions: ${JSON.stringify(del)}`);
       },
       { timeoutMs: 15_000, what: 'the audit to report the deletions as blind-spot deletions' },
     );

@@ -3,10 +3,10 @@
 
 import { mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateTree } from '@fustor/test-helpers';
 import { describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { generateTree } from './helpers/tree.js';
-import { waitFor } from './helpers/wait.js';
+import { notYet, waitFor } from './helpers/wait.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 const HOUR = 3_600_000;
@@ -57,7 +57,7 @@ describe('clock skew (R9)', () => {
       async () => {
         const st = await fusion.client.stats('research', '/');
         const skewMs = Date.now() - st.watermark_ms;
-        return Math.abs(skewMs + offset) < 5_000 ? { ok: true, value: st } : { ok: false, why: `watermark is ${Math.round(skewMs / 1000)} s behind now` };
+        return Math.abs(skewMs + offset) < 5_000 ? st : notYet(`watermark is ${Math.round(skewMs / 1000)} s behind now`);
       },
       { timeoutMs: 30_000, what: `the watermark to follow the files' clock (${offset / 1000} s)` },
     );
@@ -72,7 +72,7 @@ describe('clock skew (R9)', () => {
     const settled = await waitFor(
       async () => {
         const st = await fusion.client.stats('research', '/d001');
-        return st.stable ? { ok: true, value: st } : { ok: false, why: JSON.stringify(st) };
+        return st.stable ? st : notYet(JSON.stringify(st));
       },
       { timeoutMs: (HOT_SEC + 30) * 1000, what: '/d001 to turn stable after the hot threshold' },
     );

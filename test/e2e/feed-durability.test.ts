@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { describe, expect, test } from 'vitest';
 import { freePort } from './helpers/ports.js';
-import { waitFor } from './helpers/wait.js';
+import { notYet, waitFor } from './helpers/wait.js';
 import { FusionNode, World } from './helpers/world.js';
 
 interface Hook {
@@ -92,9 +92,7 @@ describe('feed and delivery queue durability', () => {
           const createdPaths = new Set([...ids.values()].filter((b) => b.event === 'created').map((b) => b.path));
           const stable = new Set([...ids.values()].filter((b) => b.event === 'stable').map((b) => b.path));
           const missing = [...wantCreated].filter((p) => !createdPaths.has(p));
-          return missing.length === 0 && stable.size === 3
-            ? { ok: true, value: undefined }
-            : { ok: false, why: `${missing.length} created missing, stable: ${[...stable].join(',')}` };
+          return missing.length === 0 && stable.size === 3 ? true : notYet(`${missing.length} created missing, stable: ${[...stable].join(',')}`);
         },
         // Retries back off (capped at 15 min; early attempts within a few seconds): allow for the backoff reached while it was down.
         { timeoutMs: 60_000, what: 'every queued delivery' },

@@ -4,8 +4,8 @@ import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { walkFusion, waitForOracle } from './helpers/oracle.js';
-import { generateTree } from './helpers/tree.js';
-import { sleep, waitFor } from './helpers/wait.js';
+import { generateTree } from '@fustor/test-helpers';
+import { sleep, notYet, waitFor } from './helpers/wait.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 describe('Fusion outages', () => {
@@ -30,7 +30,7 @@ describe('Fusion outages', () => {
         const p = await pipe();
         // 'degraded' while the session may still be alive on Fusion, 'reconnecting' once it is gone.
         const unhealthy = p?.state === 'reconnecting' || p?.state === 'degraded';
-        return unhealthy && (p.spool?.events ?? 0) > 0 ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
+        return unhealthy && (p.spool?.events ?? 0) > 0 ? p : notYet(JSON.stringify(p));
       },
       { timeoutMs: 6_000, what: 'the pipe to report the outage and spool its events' },
     );
@@ -48,7 +48,7 @@ describe('Fusion outages', () => {
     await waitFor(
       async () => {
         const p = await pipe();
-        return p?.state === 'leader' && p.spool?.events === 0 ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p) };
+        return p?.state === 'leader' && p.spool?.events === 0 ? p : notYet(JSON.stringify(p));
       },
       { timeoutMs: 15_000, what: 'the pipe to lead again with an empty spool' },
     );
@@ -76,7 +76,7 @@ describe('Fusion outages', () => {
       async () => {
         const seen = await walkFusion(fusion.client, 'research');
         const streamed = [...seen.keys()].filter((p) => p.startsWith('/stream/')).length;
-        return streamed >= 100 ? { ok: true, value: seen } : { ok: false, why: `${streamed} streamed files visible` };
+        return streamed >= 100 ? seen : notYet(`${streamed} streamed files visible`);
       },
       { timeoutMs: 30_000, what: 'realtime ingest of the stream to be under way' },
     );

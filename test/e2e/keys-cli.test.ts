@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { FusionClient } from './helpers/fusion-client.js';
-import { waitFor } from './helpers/wait.js';
+import { notYet, waitFor } from './helpers/wait.js';
 import { FusionNode, World } from './helpers/world.js';
 
 describe('fustor-fusion keys create', () => {
@@ -19,7 +19,7 @@ describe('fustor-fusion keys create', () => {
     const ok = await waitFor(
       async () => {
         const res = await reader.raw('GET', '/api/v1/views/research/tree?path=/');
-        return res.status === 200 ? { ok: true, value: res } : { ok: false, why: `${res.status} ${JSON.stringify(res.body)}` };
+        return res.status === 200 ? res : notYet(`${res.status} ${JSON.stringify(res.body)}`);
       },
       { timeoutMs: 5_000, what: 'the running server to accept the new key' },
     );

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, wr
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { writeTree } from './helpers/tree.js';
+import { writeTree } from '@fustor/test-helpers';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 describe('one agent, one Fusion', () => {

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, renameSync, symlinkSync, w
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { waitForOracle } from './helpers/oracle.js';
-import { writeTree } from './helpers/tree.js';
+import { writeTree } from '@fustor/test-helpers';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 function mkfifo(path: string, mode: number, uid: number, gid: number): void {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { encodeName, waitForOracle } from './helpers/oracle.js';
-import { writeTree } from './helpers/tree.js';
+import { writeTree } from '@fustor/test-helpers';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
 describe('awkward names (R10)', () => {

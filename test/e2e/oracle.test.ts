@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FusionClient } from './helpers/fusion-client.js';
 import { diffEntries, formatDiff, isEmptyDiff, walkDisk, walkFusion, waitForOracle, type EntryMap } from './helpers/oracle.js';
-import { generateTree, writeTree } from './helpers/tree.js';
+import { generateTree, writeTree } from '@fustor/test-helpers';
 import { FusionNode, World } from './helpers/world.js';
 
 describe('oracle', () => {

@@ -6,8 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { fusionConfig } from './helpers/configs.js';
 import { waitForOracle } from './helpers/oracle.js';
-import { writeTree } from './helpers/tree.js';
-import { waitFor } from './helpers/wait.js';
+import { writeTree } from '@fustor/test-helpers';
+import { notYet, waitFor } from './helpers/wait.js';
 import { AgentNode, FusionNode, World, type AgentStatus } from './helpers/world.js';
 
 const pipeIds = (s: AgentStatus | null): string[] => (s?.pipes ?? []).map((p) => p.id).sort();
@@ -32,14 +32,14 @@ describe('reload (R11)', () => {
     await waitFor(
       async () => {
         const ids = pipeIds(await agent.statusOrNull());
-        return ids.join() === 'second' ? { ok: true, value: ids } : { ok: false, why: `pipes: ${ids.join()}` };
+        return ids.join() === 'second' ? ids : notYet(`pipes: ${ids.join()}`);
       },
       { timeoutMs: 15_000, what: "the console to list only pipe 'second'" },
     );
     await waitFor(
       async () => {
         const s = await fusion.client.sessions('research');
-        return s.length === 0 ? { ok: true, value: s } : { ok: false, why: JSON.stringify(s) };
+        return s.length === 0 ? s : notYet(JSON.stringify(s));
       },
       { timeoutMs: 15_000, what: "the removed pipe's session to be closed" },
     );
@@ -70,7 +70,7 @@ describe('reload (R11)', () => {
     const ok = await fusion.cli(['reload']);
     expect(ok.code, `reload failed:\n${ok.stdout}\n${ok.stderr}`).toBe(0);
     await waitFor(
-      async () => ((await fusion.client.view('added')) ? { ok: true, value: true } : { ok: false, why: 'view added not listed' }),
+      async () => ((await fusion.client.view('added')) ? true : notYet('view added not listed')),
       { timeoutMs: 10_000, what: "view 'added' to be served" },
     );
 

@@ -2,15 +2,14 @@
 
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REPO_ROOT, START_SCRIPT } from './helpers/paths.js';
 import { freePort } from './helpers/ports.js';
-import { waitFor } from './helpers/wait.js';
-import { writeTree } from './helpers/tree.js';
+import { tempTree } from '@fustor/test-helpers';
+import { notYet, waitFor } from './helpers/wait.js';
 
 const run = promisify(execFile);
 let cleanup: (() => Promise<void>) | null = null;
@@ -49,24 +48,23 @@ async function killAll(s: ReturnType<typeof startScript>, home: string): Promise
 
 describe('scripts/start.mjs', () => {
   test('starts Fusion and an agent on a named directory and prints a working curl line', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'fustor-e2e-start-'));
-    const home = join(root, 'home');
-    const data = join(root, 'watched');
-    writeTree(data, { 'top.txt': 'hello', 'nested/inner.dat': 'inner' });
+    const tmp = tempTree({ 'watched/top.txt': 'hello', 'watched/nested/inner.dat': 'inner' }, 'fustor-e2e-start-');
+    const home = join(tmp.dir, 'home');
+    const data = join(tmp.dir, 'watched');
     const s = startScript(home, [data], {
       FUSTOR_FUSION_PORT: String(await freePort()),
       FUSTOR_CONSOLE_PORT: String(await freePort()),
     });
     cleanup = async () => {
       await killAll(s, home);
-      rmSync(root, { recursive: true, force: true });
+      tmp.cleanup();
     };
 
     const curl = await waitFor(
       async () => {
         if (s.child.exitCode !== null) throw new Error(`start.mjs exited ${s.child.exitCode}:\n${s.output()}`);
         const line = s.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith('curl '));
-        return line ? { ok: true, value: line } : { ok: false, why: s.output() };
+        return line ? line : notYet(s.output());
       },
       { timeoutMs: 60_000, what: 'start.mjs to print its curl line' },
     );
@@ -81,7 +79,7 @@ describe('scripts/start.mjs', () => {
         const { stdout } = await run('sh', ['-c', curl], { timeout: 10_000 });
         const body = JSON.parse(stdout) as { code: number; data?: { node: { children?: { items: { name: string }[] } } } };
         const names = (body.data?.node.children?.items ?? []).map((i) => i.name).sort();
-        return body.code === 0 && names.join() === 'nested,top.txt' ? { ok: true, value: names } : { ok: false, why: stdout };
+        return body.code === 0 && names.join() === 'nested,top.txt' ? names : notYet(stdout);
       },
       { timeoutMs: 30_000, what: 'the printed curl command to list the watched directory' },
     );
@@ -93,18 +91,18 @@ describe('scripts/start.mjs', () => {
     expect(s.output()).toMatch(/stopped fusion/);
 
     // A later run keeps the generated keys; naming another directory re-points the agent and resets the view.
-    const other = join(root, 'other');
-    writeTree(other, { 'only-here.txt': 'second directory' });
+    tmp.write({ 'other/only-here.txt': 'second directory' });
+    const other = join(tmp.dir, 'other');
     const again = startScript(home, [other], {});
     cleanup = async () => {
       await killAll(again, home);
-      rmSync(root, { recursive: true, force: true });
+      tmp.cleanup();
     };
     const curl2 = await waitFor(
       async () => {
         if (again.child.exitCode !== null) throw new Error(`start.mjs exited ${again.child.exitCode}:\n${again.output()}`);
         const line = again.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith('curl '));
-        return line ? { ok: true, value: line } : { ok: false, why: again.output() };
+        return line ? line : notYet(again.output());
       },
       { timeoutMs: 60_000, what: 'the second run to print its curl line' },
     );
@@ -114,7 +112,7 @@ describe('scripts/start.mjs', () => {
         const { stdout } = await run('sh', ['-c', curl2], { timeout: 10_000 });
         const body = JSON.parse(stdout) as { data?: { node: { children?: { items: { name: string }[] } } } };
         const names = (body.data?.node.children?.items ?? []).map((i) => i.name).sort();
-        return names.join() === 'only-here.txt' ? { ok: true, value: names } : { ok: false, why: stdout };
+        return names.join() === 'only-here.txt' ? names : notYet(stdout);
       },
       { timeoutMs: 30_000, what: 'the view to show only the newly named directory' },
     );
@@ -127,8 +125,9 @@ describe('scripts/start.mjs', () => {
   });
 
   test('refuses a directory that does not exist, naming it', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'fustor-e2e-start-'));
-    cleanup = async () => rmSync(root, { recursive: true, force: true });
+    const tmp = tempTree({}, 'fustor-e2e-start-');
+    const root = tmp.dir;
+    cleanup = async () => tmp.cleanup();
     const s = startScript(join(root, 'home'), [join(root, 'missing')], {});
     expect(await s.exited).toBe(1);
     expect(s.output()).toContain(join(root, 'missing'));

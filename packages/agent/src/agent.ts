@@ -5,7 +5,7 @@ import type { Logger } from '@fustor/protocol';
 import { createFsSource, type FsSource, type FsSourceOptions } from '@fustor/source-fs';
 import { pipeSpecs, specFingerprint } from './config/load.js';
 import type { PipeSpec, ResolvedConfig } from './config/types.js';
-import type { BackoffOptions } from './pipes/backoff.js';
+import type { BackoffOptions } from './common/backoff.js';
 import { Pipe, AGENT_VERSION } from './pipes/pipe.js';
 import type { PipeStatus } from './pipes/status.js';
 import { FusionSender } from './senders/fusion-sender.js';
@@ -111,7 +111,7 @@ export class Agent {
     // A restarted pipe reuses its spool directory, so the old one must be fully stopped first.
     await Promise.all(stops);
     this.#config = next;
-    this.#d.log.setLevel(next.log.level);
+    this.#d.log.setLevel(next.logging.level);
     const failed: string[] = [];
     for (const [id, spec] of toStart) {
       try {

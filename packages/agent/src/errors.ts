@@ -1,19 +1,7 @@
 // Agent error classes: stable codes and messages that say how to fix the problem.
 
-/** A problem in agent-config.yaml: names the file, the key path and the fix. */
-export class ConfigError extends Error {
-  readonly code = 'E_CONFIG';
-  readonly file: string;
-  readonly keyPath: string;
-  readonly fix: string;
-  constructor(file: string, keyPath: string, problem: string, fix: string) {
-    super(`${file}: ${keyPath ? `${keyPath}: ` : ''}${problem}${fix ? ` — ${fix}` : ''}`);
-    this.name = 'ConfigError';
-    this.file = file;
-    this.keyPath = keyPath;
-    this.fix = fix;
-  }
-}
+/** A problem in agent-config.yaml: names the file, the key path and the fix (shared with Fusion). */
+export { ConfigError } from '@fustor/protocol';
 
 /** A non-success answer from Fusion (envelope code != 0) or a non-JSON error status. */
 export class FusionError extends Error {
@@ -47,6 +35,23 @@ export class TransportError extends Error {
   constructor(url: string, cause: unknown) {
     super(`cannot reach Fusion at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'TransportError';
+  }
+}
+
+/** The spool could not write (disk full, I/O error, permissions): the events are lost and the pipe re-snapshots. */
+export class SpoolWriteError extends Error {
+  readonly code = 'E_SPOOL_WRITE';
+  /** errno of the failed call (ENOSPC, EIO, EACCES…). */
+  readonly errno: string;
+  readonly fix: string;
+  constructor(dir: string, errno: string, cause: unknown) {
+    const fix = errno === 'ENOSPC' || errno === 'EDQUOT'
+      ? `free space on the filesystem holding ${dir} (the agent home); the spool resumes by itself`
+      : `check that ${dir} is writable; the spool retries with every new event`;
+    super(`spool write failed in ${dir} (${errno}): ${cause instanceof Error ? cause.message : String(cause)} — ${fix}`);
+    this.name = 'SpoolWriteError';
+    this.errno = errno;
+    this.fix = fix;
   }
 }
 

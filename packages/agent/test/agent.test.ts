@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Agent } from '../src/agent.js';
 import { main } from '../src/cli/main.js';
 import { parseConfig } from '../src/config/load.js';
-import { FakeSender, FakeSource, quietLogger, tempDir, waitFor } from './helpers/fakes.js';
+import { FakeSender, FakeSource, quietLogger } from './helpers/fakes.js';
+import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
 function yaml(data: string, pipes: string[], extra = ''): string {
   return `
@@ -20,9 +21,9 @@ ${extra}`;
 }
 
 describe('Agent.reload', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let agent: Agent | null = null;
-  beforeEach(() => (tmp = tempDir()));
+  beforeEach(() => (tmp = tempTree()));
   afterEach(async () => {
     await agent?.stop(50);
     tmp.cleanup();
@@ -62,11 +63,11 @@ describe('Agent.reload', () => {
 });
 
 describe('fustor-agent CLI (in-process)', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let stderr: string[];
   let stdout: string[];
   beforeEach(() => {
-    tmp = tempDir();
+    tmp = tempTree();
     stderr = [];
     stdout = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
@@ -88,7 +89,7 @@ describe('fustor-agent CLI (in-process)', () => {
     writeFileSync(join(tmp.dir, 'agent-config.yaml'), yaml(data, ['{ id: p1, source_id: s2, sender_id: f1 }']));
     await main(['node', 'fustor-agent', 'validate', '--home', tmp.dir]);
     expect(process.exitCode).toBe(1);
-    expect(stderr.join('')).toContain(`${join(tmp.dir, 'agent-config.yaml')}: pipes[0].source_id: no source with id 's2'`);
+    expect(stderr.join('')).toContain(`${join(tmp.dir, 'agent-config.yaml')}: pipes[0] (id 'p1').source_id: no source 's2'; defined sources: s1`);
   });
 
   it('reload with a broken file exits non-zero naming the problem and signals nothing', async () => {

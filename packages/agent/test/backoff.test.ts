@@ -1,7 +1,7 @@
 // Backoff: exponential growth, cap, and jitter bounds (with an injected random source).
 
 import { describe, expect, it } from 'vitest';
-import { Backoff, abortableSleep } from '../src/pipes/backoff.js';
+import { Backoff, abortableSleep } from '../src/common/backoff.js';
 
 describe('Backoff', () => {
   it('grows exponentially from the base and stops at the cap', () => {

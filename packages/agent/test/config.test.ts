@@ -1,42 +1,43 @@
 // agent-config.yaml validation: the README shape loads; every broken file names file, key path and fix.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, pipeSpecs, resolveHome } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
-import { tempDir } from './helpers/fakes.js';
+import { tempTree, type TempTree } from '@fustor/test-helpers';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: TempTree;
 let data: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempTree({ 'data/': null, 'a-file': 'x' });
   data = join(tmp.dir, 'data');
-  mkdirSync(data);
-  writeFileSync(join(tmp.dir, 'a-file'), 'x');
 });
 afterAll(() => tmp.cleanup());
 
-/** The original README's three blocks, quoted strings and all. */
+/** The original README's three blocks verbatim (comments, quoted strings, trailing spaces), with uri pointed at a real directory. */
 const readme = () => `
 sources:
   - id: "my-local-files"       # 唯一 ID
     type: "fs"                 # 驱动类型
     config:
-      uri: "${data}"
+      uri: "${data}"    # 监控的绝对路径
       driver_params:
-        file_pattern: "*"
+        # 可选：文件过滤模式
+        file_pattern: "*"      
 senders:
-  - id: "to-fusion"
-    type: "fusion"
+  - id: "to-fusion"            # 唯一 ID
+    type: "fusion"             # 驱动类型
     config:
+      # Fusion 服务的 Ingest API 基准地址
       endpoint: "http://localhost:8102"
+      # 从 Fusion 管理员处获取的 API Key，用于鉴权
       credential: "YOUR_API_KEY_HERE"
 pipes:
   - id: "phase-files-to-fusion"
     source_id: "my-local-files"
     sender_id: "to-fusion"
-    enabled: true
+    enabled: true              # 设置为 true 以自动启动
 `;
 
 const parse = (text: string) => parseConfig(text, { file: '/home/x/agent-config.yaml', home: '/home/x' });
@@ -100,8 +101,13 @@ pipes:
     ['unknown top-level key', (t) => `nonsense: 1\n${t}`, 'nonsense', /known keys here/],
     ['renamed option names its replacement', (t) => t.replace('credential:', 'api_key:'), 'senders[0].config.api_key', /use 'credential' instead/],
     ['renamed pipe option', (t) => t.replace('source_id:', 'source:'), 'pipes[0].source', /use 'source_id' instead/],
-    ['missing source reference', (t) => t.replace('source_id: "my-local-files"', 'source_id: "nope"'), 'pipes[0].source_id', /no source with id 'nope'.*'my-local-files'/],
-    ['missing sender reference', (t) => t.replace('sender_id: "to-fusion"', 'sender_id: "x"'), 'pipes[0].sender_id', /no sender with id 'x'/],
+    ['missing source reference', (t) => t.replace('source_id: "my-local-files"', 'source_id: "nope"'), "pipes[0] (id 'phase-files-to-fusion').source_id", /no source 'nope'; defined sources: my-local-files$/],
+    ['missing sender reference', (t) => t.replace('sender_id: "to-fusion"', 'sender_id: "x"'), "pipes[0] (id 'phase-files-to-fusion').sender_id", /no sender 'x'; defined senders: to-fusion$/],
+    ['the old log key names its replacement', (t) => `log: { level: debug }\n${t}`, 'log', /option 'log' was renamed; use 'logging' instead/],
+    ['unknown logging level', (t) => `logging: { level: loud }\n${t}`, 'logging.level', /unsupported value string "loud"; use one of: debug, info, warn, error/],
+    ['renamed driver option', (t) => t.replace('file_pattern:', 'file_patterns:'), 'sources[0].config.driver_params.file_patterns', /use 'file_pattern' instead/],
+    ['whole number expected', (t) => t.replace('enabled: true', 'enabled: true\n    session_timeout_sec: 2.5'), 'pipes[0].session_timeout_sec', /whole number; e\.g\. 3/],
+    ['section that is not a mapping', (t) => `console: 8100\n${t}`, 'console', /must be a mapping \(console settings\), got number 8100; write it as "key: value" lines/],
     ['relative uri', (t) => t.replace(`uri: "${data}"`, 'uri: "data/research"'), 'sources[0].config.uri', /relative path.*absolute/],
     ['non-existent directory', (t) => t.replace(`uri: "${data}"`, `uri: "${data}/missing"`), 'sources[0].config.uri', /does not exist/],
     ['uri is a file', (t) => t.replace(`uri: "${data}"`, `uri: "${join(data, '..', 'a-file')}"`), 'sources[0].config.uri', /not a directory/],
@@ -121,6 +127,29 @@ pipes:
     expect(err.keyPath).toBe(keyPath);
     expect(err.message).toContain('/home/x/agent-config.yaml');
     expect(err.message).toMatch(fix);
+  });
+
+  it('names file, key path, problem and fix in one line: "file: key.path: problem; fix"', () => {
+    const err = fails(readme().replace('file_pattern:', 'file_patern:'));
+    expect(err.message).toBe("/home/x/agent-config.yaml: sources[0].config.driver_params.file_patern: unknown key; did you mean 'file_pattern'?");
+    expect(fails(readme().replace('source_id: "my-local-files"', 'source_id: "x"')).message).toBe(
+      "/home/x/agent-config.yaml: pipes[0] (id 'phase-files-to-fusion').source_id: no source 'x'; defined sources: my-local-files",
+    );
+  });
+
+  it('an empty value means the default; logging has the same shape as Fusion; a single exclude is a list of one', () => {
+    const c = parse(`agent_id:\nconsole:\nlogging: { level: debug }\n${readme().replace('file_pattern: "*"', 'file_pattern:\n        exclude: "**/*.tmp"').replace('enabled: true', 'enabled: true\n    audit_interval_sec:')}`);
+    expect(c.console).toEqual({ enabled: true, host: '127.0.0.1', port: 8100 });
+    expect(c.logging).toEqual({ level: 'debug', max_file_mb: 10, max_files: 5 });
+    expect(c.sources[0]!.config.driver_params).toMatchObject({ file_pattern: '*', exclude: ['**/*.tmp'] });
+    expect(c.pipes[0]!.audit_interval_sec).toBe(600);
+    expect(Object.isFrozen(c.logging) && Object.isFrozen(c.sources[0]!.config.driver_params.exclude)).toBe(true);
+  });
+
+  it('ids may be written as YAML numbers; a file:// uri is a path', () => {
+    const c = parse(readme().replace('id: "to-fusion"', 'id: 7').replace('sender_id: "to-fusion"', 'sender_id: 7').replace(`uri: "${data}"`, `uri: "file://${data}"`));
+    expect(c.senders[0]!.id).toBe('7');
+    expect(c.sources[0]!.config.uri).toBe(data);
   });
 
   it('reports YAML syntax errors with the line', () => {

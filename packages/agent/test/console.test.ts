@@ -6,7 +6,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { Agent } from '../src/agent.js';
 import { parseConfig } from '../src/config/load.js';
 import { ConsoleServer } from '../src/console/server.js';
-import { FakeSender, FakeSource, quietLogger, tempDir, upsert, waitFor } from './helpers/fakes.js';
+import { FakeSender, FakeSource, quietLogger, upsert } from './helpers/fakes.js';
+import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 // A developer machine without Chromium skips this file; CI (.ci/run installs chromium) must run it,
@@ -14,7 +15,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const skipBrowser = !existsSync(CHROMIUM) && !process.env.CI;
 
 describe.skipIf(skipBrowser)('agent console (needs /usr/bin/chromium: apt-get install -y chromium)', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let agent: Agent;
   let server: ConsoleServer;
   let browser: Browser;
@@ -22,7 +23,7 @@ describe.skipIf(skipBrowser)('agent console (needs /usr/bin/chromium: apt-get in
   let source!: FakeSource;
 
   beforeAll(async () => {
-    tmp = tempDir();
+    tmp = tempTree();
     const config = parseConfig(
       `
 agent_id: console-test

@@ -1,6 +1,6 @@
 // The hand-rolled batch encoder must produce the document JSON.stringify produces, for every event shape.
 
-import type { FileEvent } from '@fustor/protocol';
+import type { FileEvent, UpsertEvent } from '@fustor/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeChunks, encodeChunk, encodedBatchBody, encodeEvent, encodeEvents } from '../src/senders/encode.js';
 
@@ -16,7 +16,43 @@ const realtime: FileEvent = { op: 'upsert', path: '/a/b.dat', is_dir: false, siz
 const del: FileEvent = { op: 'delete', path: '/a/old.dat', observed_at_ms: 9 };
 const delDir: FileEvent = { op: 'delete', path: '/a', is_dir: true };
 
+// consumers.md §1 metadata, as the scanner appends it (scan/scan-entry.ts).
+const meta = { kind: 'file', uid: 1001, gid: 100, mode: 0o644, ctime_ms: 1763750000999.25 } as const;
+const scanFileMeta = { ...scanFile, ...meta } as FileEvent;
+const scanDirMeta = { ...scanDir, kind: 'dir', uid: 0, gid: 0, mode: 0o2775, ctime_ms: 1763750000000 } as FileEvent;
+const auditDirMeta: FileEvent = {
+  op: 'upsert', path: '/a', is_dir: true, mtime_ms: 5, observed_at_ms: 6, parent_path: '/', parent_mtime_ms: 7,
+  kind: 'dir', uid: 3, gid: 4, mode: 0o755, ctime_ms: 8, audit_skipped: false,
+};
+
 describe('event encoder', () => {
+  it('writes the metadata fields (kind, uid, gid, mode, ctime_ms) byte for byte as JSON.stringify', () => {
+    const link = { ...scanFileMeta, kind: 'symlink', mode: 0o777, ctime_ms: (scanFile as UpsertEvent).mtime_ms } as FileEvent;
+    const rootMeta = { ...root, kind: 'dir', uid: 0, gid: 0, mode: 0o755, ctime_ms: 9 } as FileEvent;
+    for (const e of [scanFileMeta, scanDirMeta, auditDirMeta, link, rootMeta]) expect(encodeEvent(e)).toBe(JSON.stringify(e));
+    // Partial metadata (an older or other producer) goes through the general path, still exact.
+    const partial: FileEvent = { ...scanFile, uid: 5 };
+    expect(encodeEvent(partial)).toBe(JSON.stringify(partial));
+    const oddKind = { ...scanFileMeta, kind: 'we"ird' } as unknown as FileEvent;
+    expect(JSON.parse(encodeEvent(oddKind))).toEqual(oddKind);
+  });
+
+  it('chunk encoding pre-formats the times of every event: exact also with non-numeric and missing times mixed in', () => {
+    const events = [
+      scanFileMeta, scanFile, del, { ...scanFileMeta, mtime_ms: NaN }, { ...scanFileMeta, ctime_ms: -0 },
+      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 1e21 }, realtime, scanDirMeta,
+    ];
+    expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
+  });
+
+  it('regression guard for the shared metadata cache: runs of one owner, then changes of each field', () => {
+    const events: FileEvent[] = [];
+    const variants = [{}, {}, { uid: 7 }, { uid: 7 }, { gid: 8 }, { mode: 0o600 }, { kind: 'fifo' as const }, { ctime_ms: NaN }, { uid: -0 }, {}];
+    for (const [i, v] of variants.entries()) events.push({ ...scanFileMeta, path: `/d/f${i}`, ...v });
+    expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
+  });
+
+
   it('matches JSON.stringify for scan, audit, realtime and delete events', () => {
     for (const e of [scanFile, scanDir, root, auditDir, realtime, del, delDir]) expect(encodeEvent(e)).toBe(JSON.stringify(e));
     const all = [scanFile, scanDir, root, auditDir, realtime, del, delDir];

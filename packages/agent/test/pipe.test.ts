@@ -3,16 +3,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError } from '../src/errors.js';
-import { Pipe } from '../src/pipes/pipe.js';
-import { FakeSender, FakeSource, makeSpec, quietLogger, tempDir, upsert, waitFor } from './helpers/fakes.js';
+import type { BackoffOptions } from '../src/common/backoff.js';
+import { Pipe, type PipeDeps } from '../src/pipes/pipe.js';
+import { nodeSpoolFs, type SpoolFs } from '../src/spool/spool-fs.js';
+import { FakeSender, FakeSource, makeSpec, quietLogger, upsert } from './helpers/fakes.js';
+import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
 const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
 
 describe('Pipe', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let pipe: Pipe | null;
   beforeEach(() => {
-    tmp = tempDir();
+    tmp = tempTree();
     pipe = null;
   });
   afterEach(async () => {
@@ -20,15 +23,16 @@ describe('Pipe', () => {
     tmp.cleanup();
   });
 
-  function build(spec = makeSpec(), sender = new FakeSender()) {
+  function build(spec = makeSpec(), sender = new FakeSender(), backoff: BackoffOptions = FAST, more: Partial<PipeDeps> = {}) {
     let source!: FakeSource;
     pipe = new Pipe(spec, {
       createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
       createSender: () => sender,
       stateDir: tmp.dir,
       log: quietLogger(),
-      backoff: FAST,
+      backoff,
       commandWaitMs: 50,
+      ...more,
     });
     return { pipe, sender, source };
   }
@@ -124,15 +128,14 @@ describe('Pipe', () => {
   });
 
   it('regression: an expired session (40402) opens a new session at once, without backoff', async () => {
-    const spec = makeSpec();
-    const { pipe, sender } = build(spec);
+    // Every backoff is a minute here: had the pipe backed off before reopening, the wait below would time out.
+    const { pipe, sender } = build(makeSpec(), new FakeSender(), { baseMs: 60_000, capMs: 60_000, jitter: 0 });
     pipe.start();
     await waitFor(() => sender.count('snapshot/end true') === 1, 'first snapshot');
     sender.expired.add('s1');
-    const t0 = Date.now();
-    await waitFor(() => sender.sessions.length === 2, 'second session');
-    expect(Date.now() - t0).toBeLessThan(1000); // bounded by one heartbeat interval (20 ms) + scheduling, not backoff growth
-    await waitFor(() => sender.count('snapshot/end true') === 2, 'snapshot in the new session');
+    await waitFor(() => sender.count('snapshot/end true') === 2, 'a snapshot in a second session');
+    expect(sender.log).toEqual(['open s1 p1', 'snapshot/start', 'snapshot/end true', 'open s2 p1', 'snapshot/start', 'snapshot/end true']);
+    expect(pipe.status().recent_errors.filter((e) => e.context === 'opening session')).toEqual([]);
     expect(sender.batches.filter((b) => b.session === 's2').map((b) => b.batch_seq)).toEqual([0, 1]);
   });
 
@@ -207,21 +210,12 @@ describe('Pipe', () => {
   });
 
   it('regression: after an outage a successful heartbeat retries the failing batch at once instead of after a long backoff', async () => {
-    const sender = new FakeSender();
-    let source!: FakeSource;
-    pipe = new Pipe(makeSpec(), {
-      createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
-      createSender: () => sender,
-      stateDir: tmp.dir,
-      log: quietLogger(),
-      backoff: { baseMs: 60_000, capMs: 60_000, jitter: 0 },
-      commandWaitMs: 50,
-    });
+    const { pipe, sender, source } = build(makeSpec(), new FakeSender(), { baseMs: 60_000, capMs: 60_000, jitter: 0 });
     pipe.start();
     await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
     sender.down = true;
     source.emit([upsert('/during-outage')]);
-    await waitFor(() => pipe!.status().spool.events === 1, 'spooled');
+    await waitFor(() => pipe.status().spool.events === 1, 'spooled');
     sender.down = false;
     await waitFor(() => sender.paths('realtime').includes('/during-outage'), 'delivered well before the 60 s backoff');
   });
@@ -268,6 +262,129 @@ describe('Pipe', () => {
     await waitFor(() => sender.heartbeats > beats, 'a heartbeat after the reset');
     expect(sender.heartbeatBodies.at(-1)!.stats).toMatchObject({ realtime_resets: 1, errors_total: 2 });
     expect(sender.sessions.length).toBe(1);
+  });
+
+  it('regression: the agent never recovers from a full disk', async () => {
+    // Agent home on a full file system, Fusion down, files created; then space and Fusion come back.
+    let diskFull = false;
+    const spoolFs: SpoolFs = {
+      ...nodeSpoolFs,
+      writeSync: (fd, text) => {
+        if (diskFull) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return nodeSpoolFs.writeSync(fd, text);
+      },
+    };
+    const { pipe, sender, source } = build(makeSpec(), new FakeSender(), FAST, { spoolFs });
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'first snapshot');
+    diskFull = true;
+    sender.down = true;
+    source.emit([upsert('/in-memory-when-fusion-went-away')]);
+    await waitFor(() => pipe.state === 'degraded', 'outage noticed');
+    for (let i = 0; i < 5; i++) source.emit([upsert(`/created-on-full-disk-${i}`)]);
+    await waitFor(() => pipe.status().spool.dropped_events === 6, 'every event that could not be spooled counted');
+    let st = pipe.status();
+    expect(st.spool).toMatchObject({ events: 0, writable: false, overflows: 0 });
+    expect(st.spool.write_failures).toBeGreaterThanOrEqual(1);
+    expect(st.resnapshot_pending).toBe(true);
+    // Reported once per failing stretch, with the fix; not once per event.
+    expect(st.recent_errors.filter((e) => e.message.includes('ENOSPC'))).toHaveLength(1);
+    expect(st.recent_errors.find((e) => e.message.includes('ENOSPC'))!.message).toMatch(/free space/);
+
+    diskFull = false;
+    sender.down = false;
+    await waitFor(() => sender.count('snapshot/end true') === 2, 're-snapshot once Fusion is back');
+    await waitFor(() => sender.count('audit/end true') === 1, 'a full audit after the re-snapshot (lost deletions)');
+    await waitFor(() => pipe.state === 'leader' && !pipe.status().resnapshot_pending, 'healthy again without a restart');
+    // No event needed the spool since the space came back; the heartbeat's probe notices anyway.
+    await waitFor(() => pipe.status().spool.writable, 'the spool reported writable again');
+    source.emit([upsert('/after-recovery')]);
+    await waitFor(() => sender.paths('realtime').includes('/after-recovery'), 'realtime flows again');
+    // The spool works again too: the next outage is spooled and replayed, not lost.
+    sender.down = true;
+    source.emit([upsert('/spooled-again')]);
+    await waitFor(() => pipe.status().spool.events === 1, 'spooled again');
+    sender.down = false;
+    await waitFor(() => sender.paths('realtime').includes('/spooled-again'), 'replayed');
+    st = pipe.status();
+    expect(st.spool.writable).toBe(true);
+    expect(sender.log.filter((l) => l.startsWith('audit')).every((l) => l !== 'audit/end false')).toBe(true);
+    expect(sender.sessions).toEqual(['s1']);
+  });
+
+  it('50 on-demand scan commands at once: at most two walks at a time, each command answered once, after its events', async () => {
+    const { pipe, sender, source } = build();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    source.scanImpl = async function* (path) {
+      await gate; // hold the first walks so the rest pile up in the queue
+      yield [upsert(path === '/' ? '/' : path, { is_dir: true })];
+    };
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    const paths = Array.from({ length: 50 }, (_, i) => `/d${i}`);
+    sender.pending.push(...paths.map((p, i) => ({ id: `cmd_${i}`, type: 'scan' as const, path: p, recursive: true })));
+    await waitFor(() => pipe.status().on_demand.queued === 48, 'two walking, the rest queued');
+    expect(source.scansRunning).toBe(2);
+    release();
+    await waitFor(() => sender.done.length === 50, 'every command answered');
+    expect(source.scansPeak).toBe(2);
+    expect(new Set(sender.done.map((d) => d.id)).size).toBe(50);
+    expect(sender.done.every((d) => d.ok)).toBe(true);
+    for (let i = 0; i < 50; i++) {
+      expect(sender.timeline.indexOf(`batch cmd_${i}`)).toBeLessThan(sender.timeline.indexOf(`done cmd_${i}`));
+    }
+  });
+
+  it('a scan command covered by a queued scan joins it; a queued recursive ancestor absorbs queued descendants', async () => {
+    const { pipe, sender, source } = build(makeSpec(), new FakeSender(), FAST, { scanConcurrency: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    source.scanImpl = async function* (path) {
+      if (path === '/busy') await gate;
+      yield [upsert(path, { is_dir: true })];
+    };
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    const scan = (id: string, path: string, recursive = true) => ({ id, type: 'scan' as const, path, recursive });
+    sender.pending.push(scan('c_busy', '/busy'));
+    await waitFor(() => source.scansRunning === 1, 'the one slot is taken');
+    // Arrive while /busy walks: /busy again must not join a walk that already started.
+    sender.pending.push(scan('c_a1', '/a/x'), scan('c_a2', '/a/x', false), scan('c_b', '/b/y'), scan('c_busy2', '/busy'));
+    await waitFor(() => pipe.status().on_demand.queued === 3, 'queued: /a/x (joined by its non-recursive twin), /b/y, /busy');
+    sender.pending.push(scan('c_root_a', '/a'), scan('c_b_deeper', '/b/y/z', false));
+    await waitFor(() => pipe.status().on_demand.coalesced === 3, 'joined: c_a2 into c_a1, c_root_a over /a/x, c_b_deeper into /b/y');
+    release();
+    await waitFor(() => sender.done.length === 7, 'all seven commands answered');
+    expect(source.scansStarted.map((x) => x.path)).toEqual(['/busy', '/a', '/b/y', '/busy']);
+    expect(source.scansStarted[1]!.recursive).toBe(true);
+    expect(sender.done.every((d) => d.ok)).toBe(true);
+    for (const id of ['c_a1', 'c_a2', 'c_root_a']) {
+      expect(sender.timeline.indexOf(`done ${id}`)).toBeGreaterThan(sender.timeline.indexOf('batch c_a1'));
+    }
+  });
+
+  it('a queued recursive scan absorbs two queued scans of its descendants into the first one\'s place', async () => {
+    const { pipe, sender, source } = build(makeSpec(), new FakeSender(), FAST, { scanConcurrency: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    source.scanImpl = async function* (path) {
+      if (path === '/busy') await gate;
+      yield [upsert(path, { is_dir: true })];
+    };
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'snapshot');
+    const scan = (id: string, path: string) => ({ id, type: 'scan' as const, path, recursive: true });
+    sender.pending.push(scan('busy', '/busy'));
+    await waitFor(() => source.scansRunning === 1, 'the one slot is taken');
+    sender.pending.push(scan('d1', '/p/one'), scan('other', '/q'), scan('d2', '/p/two'));
+    await waitFor(() => pipe.status().on_demand.queued === 3, 'three queued');
+    sender.pending.push(scan('parent', '/p'));
+    await waitFor(() => pipe.status().on_demand.queued === 2, '/p took the place of /p/one and absorbed /p/two');
+    release();
+    await waitFor(() => sender.done.length === 5, 'all answered');
+    expect(source.scansStarted.map((x) => x.path)).toEqual(['/busy', '/p', '/q']);
+    expect(new Set(sender.done.map((d) => d.id))).toEqual(new Set(['busy', 'd1', 'other', 'd2', 'parent']));
   });
 
   it('on-demand scan command: on_demand batches carry command_id, then commands/{id}/done', async () => {

@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionExpiredError, TransportError } from '../src/errors.js';
-import { RealtimeQueue } from '../src/pipes/realtime-queue.js';
+import { RealtimeQueue } from '../src/spool/realtime-queue.js';
 import { SessionOutbox } from '../src/senders/outbox.js';
 import { FusionSender } from '../src/senders/fusion-sender.js';
 import { Spool } from '../src/spool/spool.js';
-import { tempDir, upsert, waitFor } from './helpers/fakes.js';
+import { upsert } from './helpers/fakes.js';
+import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
 interface Received {
   seq: number;
@@ -58,7 +59,7 @@ class FakeFusion {
 describe('FusionSender + SessionOutbox over HTTP', () => {
   let fusion: FakeFusion;
   let url: string;
-  let tmp: ReturnType<typeof tempDir>;
+  let tmp: TempTree;
   let ctl: AbortController;
   let sender: FusionSender;
   let waits: number[];
@@ -66,7 +67,7 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
   beforeEach(async () => {
     fusion = new FakeFusion();
     url = await fusion.start();
-    tmp = tempDir();
+    tmp = tempTree();
     ctl = new AbortController();
     waits = [];
     sender = new FusionSender({ endpoint: url, credential: 'fk_test', timeoutMs: 5000, onRateLimited: (ms) => waits.push(ms) });
@@ -80,7 +81,7 @@ describe('FusionSender + SessionOutbox over HTTP', () => {
 
   function outbox(opts: { sessionId?: string; batchMax?: number; scanBatchMax?: number; startSeq?: number } = {}) {
     const spool = new Spool({ dir: tmp.dir, maxBytes: 1 << 20, segmentBytes: 1 << 16, fsync: 'rotate' });
-    const queue = new RealtimeQueue({ spool, onOverflow: () => undefined });
+    const queue = new RealtimeQueue({ spool, onLoss: () => undefined });
     const sent: Array<{ source: string; n: number; duplicate: boolean }> = [];
     const ob = new SessionOutbox({
       sender,

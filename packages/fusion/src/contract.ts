@@ -6,13 +6,19 @@ import type {
   BlindSpotKind,
   Freshness,
   FileEvent,
+  HistogramBin,
+  HistogramQuery,
   MessageSource,
   Page,
   SearchQuery,
   SentinelResult,
   SessionRole,
   SortKey,
+  TopItem,
+  TopQuery,
   TreeNode,
+  UsageItem,
+  UsageQuery,
   ViewStats,
 } from '@fustor/protocol';
 import type { ChangeRecord, CommittedChanges } from './changes/committed.js';
@@ -147,6 +153,24 @@ export interface ViewEngine {
    * Asynchronous: a long search yields to the event loop between slices, so ingest and health checks keep running.
    */
   search?(query: SearchQuery): Promise<Page<TreeNode>>;
+  // Reports (consumers.md §2). Each scans the subtree below `path` in slices and yields to the event
+  // loop between them, so it is async; a path that does not exist rejects with NotFoundError.
+  /** Files, directories, bytes and newest mtime per owner or group, by total_size descending. */
+  usage(query: UsageQuery): Promise<Page<UsageItem>>;
+  /** The `limit` largest / newest / oldest files, or directories by subtree size or newest change. */
+  top(query: TopQuery): Promise<TopItem[]>;
+  /** Log2 bins of file sizes or ages. */
+  histogram(query: HistogramQuery): Promise<HistogramAnswer>;
+}
+
+export interface HistogramAnswer {
+  path: string;
+  of: 'size' | 'age';
+  /** The storage-clock "now" ages are measured from. */
+  watermark_ms: number;
+  file_count: number;
+  total_size: number;
+  bins: HistogramBin[];
 }
 
 // ---- subscriptions storage (consumers.md §5) --------------------------------------------------
@@ -199,25 +223,27 @@ export interface CommitTx {
   enqueueDelivery(d: NewDelivery): void;
 }
 
-/** Durable subscriptions, pending subtrees and the delivery queue. addPending/enqueue run inside batch transactions. */
+/**
+ * Durable subscriptions, pending subtrees and the delivery queue. Asynchronous (PostgreSQL); the writes a
+ * commit makes (pending subtrees, file-event deliveries) go through its CommitTx instead, inside its transaction.
+ */
 export interface SubscriptionStore {
-  all(): SubscriptionRow[];
-  insert(r: SubscriptionRow): void;
-  delete(id: string): boolean;
-  addPending(subId: string, path: string, cursor: number): void;
-  dropPending(subId: string, path: string): void;
-  pending(): Array<{ sub_id: string; path: string; cursor: number }>;
-  enqueue(d: NewDelivery): void;
-  due(now: number, limit: number): DeliveryRow[];
-  nextDue(): number | null;
-  get(id: string): DeliveryRow | undefined;
-  recordAttempt(d: DeliveryRow, a: AttemptRow): void;
-  recent(subId: string, limit: number, offset: number): { items: DeliveryRow[]; total: number };
-  attemptsOf(deliveryId: string): AttemptRow[];
-  pendingDeliveries(subId?: string): number;
-  pendingSubtrees(subId: string): number;
-  /** Runs `fn` in one transaction (a stable verdict's enqueue + pending drop). */
-  atomically(fn: () => void): void;
+  all(): Promise<SubscriptionRow[]>;
+  insert(r: SubscriptionRow): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** Subtrees to watch outside any commit (a new subscription arming folders still being written). */
+  addPendingKeys(subId: string, paths: readonly string[], cursor: number): Promise<void>;
+  dropPending(subId: string, path: string): Promise<void>;
+  pending(): Promise<Array<{ sub_id: string; path: string; cursor: number }>>;
+  /** Queues a delivery and drops the pending subtree it settles, in one transaction (a `stable` verdict). */
+  enqueueSettled(d: NewDelivery, pending: { subId: string; path: string } | null): Promise<void>;
+  /** Due deliveries of the given subscriptions. */
+  due(now: number, limit: number, subIds: readonly string[]): Promise<DeliveryRow[]>;
+  nextDue(subIds: readonly string[]): Promise<number | null>;
+  recordAttempt(d: DeliveryRow, a: AttemptRow): Promise<void>;
+  recent(subId: string, limit: number, offset: number): Promise<{ items: DeliveryRow[]; total: number }>;
+  pendingDeliveries(subIds: readonly string[]): Promise<number>;
+  pendingSubtrees(subId: string): Promise<number>;
 }
 
 /** Owns the database and every view engine; also persists sessions. */

@@ -109,17 +109,8 @@ export class NotReadyError extends ApiError {
   }
 }
 
-/** A broken fusion-config.yaml (or --config file): names the file, the key path and the fix. */
-export class ConfigError extends Error {
-  readonly file: string;
-  readonly keyPath: string;
-  constructor(file: string, keyPath: string, problem: string) {
-    super(keyPath ? `${file}: ${keyPath}: ${problem}` : `${file}: ${problem}`);
-    this.name = 'ConfigError';
-    this.file = file;
-    this.keyPath = keyPath;
-  }
-}
+/** A broken fusion-config.yaml (or --config file): names the file, the key path and the fix (shared with the agent). */
+export { ConfigError } from '@fustor/protocol';
 
 /** A CLI-level failure with the exit code to use (3 = not running, per LSB status). */
 export class CliError extends Error {

@@ -9,6 +9,7 @@ export * from './subscriptions.js';
 export * from './validate.js';
 export * from './runtime/index.js';
 export * from './admin.js';
+export * from './config/index.js';
 
 export const PROTOCOL_VERSION = 'v1';
 export const API_BASE = '/api/v1';

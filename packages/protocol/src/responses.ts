@@ -133,6 +133,8 @@ export const topItemSchema = treeNodeBase.extend({
   file_count: count.optional(),
   dir_count: count.optional(),
   total_size: z.number().nonnegative().optional(),
+  /** Directories: newest mtime below it, as stats answers (null when empty); by=mtime ranks a directory by the newer of this and its own mtime_ms. */
+  latest_mtime_ms: ms.nullable().optional(),
 });
 export type TopItem = z.infer<typeof topItemSchema>;
 

@@ -240,6 +240,12 @@ export const sentinelResultSchema = z.strictObject({
   exists: z.boolean(),
   size: sizeBytes.optional(),
   mtime_ms: timeMs.optional(),
+  // consumers.md §1: the metadata of the re-stat, validated exactly as on an upsert.
+  kind: upsertEventSchema.shape.kind,
+  uid: upsertEventSchema.shape.uid,
+  gid: upsertEventSchema.shape.gid,
+  mode: upsertEventSchema.shape.mode,
+  ctime_ms: upsertEventSchema.shape.ctime_ms,
 });
 export const sentinelFeedbackSchema = z.strictObject({
   results: z.array(sentinelResultSchema).max(MAX_EVENTS_PER_BATCH),

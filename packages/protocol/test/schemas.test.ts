@@ -6,8 +6,8 @@ import {
   eventBatchSchema,
   MAX_TIME_MS,
   parseOrThrow,
-  sentinelFeedbackSchema,
   ProtocolValidationError,
+  sentinelFeedbackSchema,
   treeQuerySchema,
 } from '@fustor/protocol';
 
@@ -107,5 +107,20 @@ describe('error codes', () => {
     const codes = Object.values(ERROR_CODES).map((e) => e.code);
     expect(new Set(codes).size).toBe(codes.length);
     expect(errorNameOf(40402)).toBe('SESSION_EXPIRED');
+  });
+});
+
+describe('sentinelFeedbackSchema', () => {
+  const found = { path: '/a/l', exists: true, size: 6, mtime_ms: 1, kind: 'symlink', uid: 1001, gid: 100, mode: 0o777, ctime_ms: 2 };
+  it('accepts the metadata fields of a re-stat, and results without them (older agents)', () => {
+    expect(parseOrThrow(sentinelFeedbackSchema, { results: [found, { path: '/b', exists: false }] }).results[0]).toEqual(found);
+  });
+  it.each([
+    [{ ...found, kind: 'pipe' }, 'results[0].kind'],
+    [{ ...found, mode: 0o100644 }, 'results[0].mode: must be permission bits (st_mode & 0o7777)'],
+    [{ ...found, uid: -1 }, 'results[0].uid: must be >= 0'],
+    [{ ...found, gid: 2 ** 32 - 1 }, 'results[0].gid: must be at most 4294967294'],
+  ])('validates them as on an upsert: %j', (r, message) => {
+    expect(() => parseOrThrow(sentinelFeedbackSchema, { results: [r] })).toThrow(message);
   });
 });

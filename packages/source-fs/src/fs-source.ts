@@ -8,6 +8,7 @@ import { IssueReporter } from './issues.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { AuditCache } from './scan/audit-cache.js';
 import { walk, type WalkStart } from './scan/walker.js';
+import { upsertOf } from './scan/scan-entry.js';
 import { StatPool } from './scan/stat-pool.js';
 import { sentinelCheck } from './scan/sentinel.js';
 import { resolveInside } from './scan/resolve-inside.js';
@@ -197,10 +198,7 @@ class FsSourceImpl implements FsSource {
     if (target.kind === 'file') {
       const f = target;
       if (!this.#filters.fileName(f.view.slice(f.view.lastIndexOf('/') + 1)) || this.#filters.excluded(f.view)) return;
-      yield [{
-        op: 'upsert', path: f.view, is_dir: false, size: f.st.size, mtime_ms: f.st.mtimeMs, observed_at_ms: this.now(),
-        parent_path: f.parentView, parent_mtime_ms: f.parentMtimeMs,
-      }];
+      yield [upsertOf(f.view, f.st, this.now(), f.parentView, f.parentMtimeMs)];
       return;
     }
     if (target.view !== '/' && this.#filters.excluded(target.view)) return;

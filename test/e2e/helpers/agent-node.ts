@@ -5,7 +5,7 @@ import type { FusionNode } from './fusion-node.js';
 import { AGENT_BIN } from './paths.js';
 import { freePort } from './ports.js';
 import { runToCompletion, type ManagedProcess, type RunResult } from './process.js';
-import { READY_TIMEOUT_MS, waitFor } from './wait.js';
+import { READY_TIMEOUT_MS, notYet, waitFor } from './wait.js';
 import type { World } from './world.js';
 
 export interface AgentOptions {
@@ -67,7 +67,7 @@ export class AgentNode {
       async () => {
         if (!proc.running) throw new Error(`${this.name} exited early (${JSON.stringify(proc.exitInfo)}):\n${proc.tail(30)}`);
         const st = await this.statusOrNull();
-        return st ? { ok: true, value: undefined } : { ok: false, why: `${this.consoleUrl}/api/status not 200` };
+        return st ? true : notYet(`${this.consoleUrl}/api/status not 200`);
       },
       { timeoutMs: READY_TIMEOUT_MS, what: `${this.name} console /api/status` },
     ).catch((err: Error) => {
@@ -81,7 +81,7 @@ export class AgentNode {
       async () => {
         const st = await this.statusOrNull();
         const p = opts.pipeId ? st?.pipes.find((x) => x.id === opts.pipeId) : st?.pipes[0];
-        return p && pred(p) ? { ok: true, value: p } : { ok: false, why: JSON.stringify(p ?? st) };
+        return p && pred(p) ? p : notYet(JSON.stringify(p ?? st));
       },
       { timeoutMs: opts.timeoutMs ?? 15_000, what: `${this.name}: ${what}` },
     );

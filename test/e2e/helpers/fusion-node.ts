@@ -5,7 +5,7 @@ import { FusionClient, isReady } from './fusion-client.js';
 import { FUSION_BIN } from './paths.js';
 import { freePort } from './ports.js';
 import { runToCompletion, type ManagedProcess, type RunResult } from './process.js';
-import { READY_TIMEOUT_MS, waitFor } from './wait.js';
+import { READY_TIMEOUT_MS, notYet, waitFor } from './wait.js';
 import type { World } from './world.js';
 
 export interface FusionOptions {
@@ -63,7 +63,7 @@ export class FusionNode {
     await waitFor(
       async () => {
         if (!proc.running) throw new Error(`fusion exited early (${JSON.stringify(proc.exitInfo)}):\n${proc.tail(30)}`);
-        return (await isReady(this.url)) ? { ok: true, value: undefined } : { ok: false, why: `${this.url}/readyz not 200` };
+        return (await isReady(this.url)) ? true : notYet(`${this.url}/readyz not 200`);
       },
       { timeoutMs: READY_TIMEOUT_MS, what: 'fusion /readyz' },
     ).catch((err: Error) => {

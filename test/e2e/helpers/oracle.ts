@@ -3,7 +3,7 @@
 
 import type { FusionClient } from './fusion-client.js';
 import { diffEntries, formatDiff, isEmptyDiff, walkDisk, walkTree, type DiffOptions, type EntryMap } from './oracle-core.mjs';
-import { waitFor } from './wait.js';
+import { notYet, waitFor } from './wait.js';
 
 // The logic lives in oracle-core.mjs so the soak script (scripts/soak.mjs) runs the very same oracle.
 export {
@@ -36,7 +36,7 @@ export async function waitForOracle(client: FusionClient, view: string, root: st
       const disk = walkDisk(root, { exclude: opts.exclude });
       const fusion = await walkFusion(client, view);
       const d = diffEntries(disk, fusion, { meta: opts.meta });
-      return isEmptyDiff(d) ? { ok: true as const, value: fusion } : { ok: false as const, why: formatDiff(d, 25, opts.meta) };
+      return isEmptyDiff(d) ? fusion : notYet(formatDiff(d, 25, opts.meta));
     },
     { timeoutMs: opts.timeoutMs ?? 20_000, intervalMs: 250, what: `Fusion view '${view}' to match ${root}` },
   );

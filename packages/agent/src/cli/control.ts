@@ -100,7 +100,7 @@ export async function statusCommand(opts: HomeOptions, out: (l: string) => void)
   out(`${NAME} is running (pid ${st.pid}, agent ${s.agent_id}, up ${fmtUptime(s.uptime_ms)})`);
   for (const p of s.pipes) {
     const sent = Object.entries(p.events_sent).map(([k, v]) => `${k} ${v}`).join(', ');
-    out(`  pipe ${p.id}: ${p.state}${p.role ? ` (${p.role})` : ''}, session ${p.session_id ?? '-'}, phase ${p.phase}${p.progress ? ` ${p.progress.percent}%` : ''}, sent ${sent}, spool ${p.spool.events} events${p.resnapshot_pending ? ', re-snapshot pending' : ''}, errors ${p.errors_total}`);
+    out(`  pipe ${p.id}: ${p.state}${p.role ? ` (${p.role})` : ''}, session ${p.session_id ?? '-'}, phase ${p.phase}${p.progress ? ` ${p.progress.percent}%` : ''}, sent ${sent}, spool ${p.spool.events} events${p.spool.dropped_events ? ` (${p.spool.dropped_events} dropped${p.spool.writable ? '' : ', writes failing'})` : ''}${p.resnapshot_pending ? ', re-snapshot pending' : ''}, errors ${p.errors_total}`);
   }
   if (s.pipes.length === 0) out('  no enabled pipes');
   return st.exitCode;

@@ -50,8 +50,8 @@ async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise
   const config = withConsolePort(first, opts.consolePort);
   const files = agentFiles(config.home);
   const log: Logger = child
-    ? createLogger({ level: config.log.level, file: files.log })
-    : createLogger({ level: config.log.level });
+    ? createLogger({ level: config.logging.level, file: files.log, maxBytes: config.logging.max_file_mb * 1024 * 1024, maxFiles: config.logging.max_files })
+    : createLogger({ level: config.logging.level });
   let agent: Agent | null = null;
   let consoleServer: ConsoleServer | null = null;
   let pidWritten = false;

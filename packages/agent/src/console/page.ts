@@ -56,7 +56,9 @@ function render(s) {
       '<tr><td>phase</td><td data-field="phase">' + phase(p) + '</td></tr>' +
       '<tr><td>events sent</td><td data-field="sent">' + esc(sent) + ' (' + p.batches_sent + ' batches, ' + p.events_rejected + ' rejected)</td></tr>' +
       '<tr><td>spool</td><td data-field="spool">' + p.spool.events + ' events, ' + bytes(p.spool.bytes) + ' of ' + bytes(p.spool.max_bytes) +
-        (p.spool.overflows ? ' — OVERFLOWED ' + p.spool.overflows + '×, ' + p.spool.dropped_events + ' events dropped' : '') +
+        (p.spool.overflows ? ' — OVERFLOWED ' + p.spool.overflows + '×' : '') +
+        (p.spool.write_failures ? ' — WRITE FAILED ' + p.spool.write_failures + '×' + (p.spool.writable ? '' : ' (still failing: free disk space)') : '') +
+        (p.spool.dropped_events ? ', ' + p.spool.dropped_events + ' events dropped' : '') +
         (p.resnapshot_pending ? ' — re-snapshot pending' : '') + '</td></tr>' +
       '<tr><td>realtime</td><td>' + (p.can_realtime ? 'full coverage' : 'partial / off (audit covers the rest)') + ', queue ' + p.queue_depth +
         (p.realtime_resets ? ' — re-established ' + p.realtime_resets + '× after the root was re-created' : '') + '</td></tr>' +

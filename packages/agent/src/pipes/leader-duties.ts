@@ -5,7 +5,7 @@ import type { FsSource } from '@fustor/source-fs';
 import { SessionExpiredError } from '../errors.js';
 import type { ScanSource, SessionOutbox } from '../senders/outbox.js';
 import type { Sender } from '../senders/types.js';
-import { Backoff, isAbort, type BackoffOptions } from './backoff.js';
+import { Backoff, isAbort, type BackoffOptions } from '../common/backoff.js';
 import type { PipePhase } from './status.js';
 
 export interface LeaderContext {

@@ -46,8 +46,21 @@ export interface PipeStatus {
   batches_rejected: number;
   events_rejected: number;
   events_ignored: number;
-  spool: { events: number; bytes: number; max_bytes: number; overflows: number; dropped_events: number };
+  spool: {
+    events: number;
+    bytes: number;
+    max_bytes: number;
+    /** Times the bound was hit (everything queued dropped, re-snapshot owed). */
+    overflows: number;
+    /** Appends the file system refused (disk full, I/O error): also a loss and a re-snapshot. */
+    write_failures: number;
+    /** False while the last spool write failed. */
+    writable: boolean;
+    dropped_events: number;
+  };
   queue_depth: number;
+  /** On-demand scans of this pipe: waiting for a slot, walking, and walks saved by coalescing. */
+  on_demand: { queued: number; running: number; coalesced: number };
   resnapshot_pending: boolean;
   sessions_opened: number;
   snapshots_completed: number;
@@ -77,6 +90,7 @@ export function heartbeatStats(st: PipeStatus): Record<string, unknown> {
     spool_bytes: st.spool.bytes,
     spool_max_bytes: st.spool.max_bytes,
     spool_overflows: st.spool.overflows,
+    spool_write_failures: st.spool.write_failures,
     spool_dropped_events: st.spool.dropped_events,
     resnapshot_pending: st.resnapshot_pending,
     progress: st.progress,

@@ -1,4 +1,5 @@
-// Hand-rolled JSON for event batches: about twice as fast as JSON.stringify on the snapshot hot path.
+// Hand-rolled JSON for event batches, the snapshot hot path: plain strings quoted directly, runs of
+// equal values (observed time, parent, owner/mode) encoded once, a chunk's times formatted together.
 //
 // Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON) and
 // times outside the protocol's window (1970 … 2200), which are clamped into it as Fusion requires:
@@ -25,6 +26,10 @@ function time(n: number): string {
   return num(clampWireTime(n));
 }
 
+function timeVal(v: unknown): string {
+  return typeof v === 'number' ? time(v) : val(v);
+}
+
 // A directory's files share observed_at_ms, parent_path and parent_mtime_ms: their JSON is made
 // once per run of equal values (double-to-string is the dearest part of encoding a number).
 let tailObserved = NaN;
@@ -37,9 +42,28 @@ function tail(observed: number, parent: string, parentMtime: number): string {
     tailObserved = observed;
     tailParent = parent;
     tailParentMtime = parentMtime;
-    tailJson = ',"observed_at_ms":' + time(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + time(parentMtime) + '}';
+    tailJson = ',"observed_at_ms":' + time(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + time(parentMtime);
   }
   return tailJson;
+}
+
+// Likewise kind, owner, group and permissions (consumers.md §1) come in long runs within a tree.
+const KINDS: ReadonlySet<unknown> = new Set(['file', 'dir', 'symlink', 'fifo', 'socket', 'device']);
+let metaKind = '';
+let metaUid = NaN;
+let metaGid = NaN;
+let metaMode = NaN;
+let metaJson = '';
+
+function meta(kind: string, uid: number, gid: number, mode: number): string {
+  if (kind !== metaKind || uid !== metaUid || gid !== metaGid || mode !== metaMode) {
+    metaKind = kind;
+    metaUid = uid;
+    metaGid = gid;
+    metaMode = mode;
+    metaJson = ',"kind":"' + kind + '","uid":' + num(uid) + ',"gid":' + num(gid) + ',"mode":' + num(mode);
+  }
+  return metaJson;
 }
 
 function val(v: unknown): string {
@@ -55,12 +79,11 @@ function val(v: unknown): string {
   }
 }
 
-function timeVal(v: unknown): string {
-  return typeof v === 'number' ? time(v) : val(v);
-}
-
-/** One event as a JSON object. */
-export function encodeEvent(e: FileEvent): string {
+/**
+ * One event as a JSON object. `mtimeText` / `ctimeText`: the times already as text (encodeEvents
+ * formats a whole chunk's at once); computed here when absent.
+ */
+export function encodeEvent(e: FileEvent, mtimeText?: string, ctimeText?: string): string {
   const u = e as Partial<Record<string, unknown>> & FileEvent;
   // Fast path: a listed file or directory as scans produce it (nearly every event of a snapshot).
   if (
@@ -72,7 +95,14 @@ export function encodeEvent(e: FileEvent): string {
     const head = u.is_dir === false && typeof u.size === 'number'
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
-    if (head !== null) return head + ',"mtime_ms":' + time(u.mtime_ms) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+    if (head !== null) {
+      const s = head + ',"mtime_ms":' + (mtimeText ?? time(u.mtime_ms)) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+      const { kind, uid, gid, mode, ctime_ms: ctime } = u;
+      if (kind === undefined && uid === undefined && gid === undefined && mode === undefined && ctime === undefined) return s + '}';
+      if (KINDS.has(kind) && typeof uid === 'number' && typeof gid === 'number' && typeof mode === 'number' && typeof ctime === 'number') {
+        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctimeText ?? time(ctime)) + '}';
+      }
+    }
   }
   let s = '';
   if (u.op !== undefined) s += ',"op":' + val(u.op);
@@ -84,14 +114,38 @@ export function encodeEvent(e: FileEvent): string {
   if (u.is_atomic_write !== undefined) s += ',"is_atomic_write":' + val(u.is_atomic_write);
   if (u.parent_path !== undefined) s += ',"parent_path":' + val(u.parent_path);
   if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + timeVal(u.parent_mtime_ms);
+  if (u.kind !== undefined) s += ',"kind":' + val(u.kind);
+  if (u.uid !== undefined) s += ',"uid":' + val(u.uid);
+  if (u.gid !== undefined) s += ',"gid":' + val(u.gid);
+  if (u.mode !== undefined) s += ',"mode":' + val(u.mode);
+  if (u.ctime_ms !== undefined) s += ',"ctime_ms":' + timeVal(u.ctime_ms);
   if (u.audit_skipped !== undefined) s += ',"audit_skipped":' + val(u.audit_skipped);
   return '{' + s.slice(1) + '}';
 }
 
+/**
+ * mtime_ms and ctime_ms of every event as text (2i, 2i + 1), from one JSON.stringify of a number
+ * array: V8 formats a double about 4× faster there than through `'' + n` (no string allocated
+ * and cached per number), and every file carries two distinct fractional times. Non-numbers
+ * stand in as 0 and are never used (the fast path takes only numeric times).
+ */
+function timesText(events: readonly FileEvent[]): string[] {
+  const xs: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as Partial<Record<string, unknown>>;
+    const m = e.mtime_ms;
+    const c = e.ctime_ms;
+    xs.push(typeof m === 'number' ? clampWireTime(m) : 0, typeof c === 'number' ? clampWireTime(c) : 0);
+  }
+  return JSON.stringify(xs).slice(1, -1).split(',');
+}
+
 /** The elements of an events array, comma-separated, without the brackets (chunks join with ','). */
 export function encodeEvents(events: readonly FileEvent[]): string {
+  if (events.length === 0) return '';
+  const t = timesText(events);
   let s = '';
-  for (let i = 0; i < events.length; i++) s += (i === 0 ? '' : ',') + encodeEvent(events[i]!);
+  for (let i = 0; i < events.length; i++) s += (i === 0 ? '' : ',') + encodeEvent(events[i]!, t[2 * i], t[2 * i + 1]);
   return s;
 }
 

@@ -7,6 +7,7 @@ import type {
   EventBatchResult,
   HeartbeatRequest,
   HeartbeatResponse,
+  PrincipalsRequest,
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
@@ -105,6 +106,10 @@ export class FusionSender implements Sender {
       body: { ok, error },
       signal,
     });
+  }
+
+  async postPrincipals(sessionId: string, body: PrincipalsRequest, signal?: AbortSignal): Promise<void> {
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/principals'), body, signal });
   }
 
   async closeSession(sessionId: string): Promise<void> {

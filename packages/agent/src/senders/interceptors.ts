@@ -1,7 +1,7 @@
 // Composable wrappers around an HttpCall: 429 Retry-After handling and bounded transient retries.
 
 import { FusionError, isRetryable } from '../errors.js';
-import { abortableSleep } from '../pipes/backoff.js';
+import { abortableSleep } from '../common/backoff.js';
 import type { HttpCall } from './types.js';
 
 export type Interceptor = (next: HttpCall) => HttpCall;

@@ -9,8 +9,8 @@
 
 import type { EventBatchResult, FileEvent, MessageSource } from '@fustor/protocol';
 import { FusionError, isRetryable, SessionExpiredError } from '../errors.js';
-import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../pipes/backoff.js';
-import type { Lease, RealtimeQueue } from '../pipes/realtime-queue.js';
+import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../common/backoff.js';
+import type { Lease, RealtimeQueue } from '../spool/realtime-queue.js';
 import { decodeChunks, encodeChunk } from './encode.js';
 import type { Sender } from './types.js';
 
@@ -22,6 +22,8 @@ export interface OutboxHooks {
   sent(source: MessageSource, events: number, result: EventBatchResult): void;
   rejected(source: MessageSource, events: number, err: FusionError): void;
   error(err: unknown, context: string): void;
+  /** Sees every batch of events before it goes out (cheap: it runs on the send path). */
+  observe?(events: readonly FileEvent[]): void;
 }
 
 export interface OutboxOptions {
@@ -84,6 +86,7 @@ export class ScanStream {
     if (this.failure) throw this.failure;
     this.pending++;
     this.pendingEvents += events.length;
+    this.#outbox.observe(events);
     const json = this.#outbox.encodes ? encodeChunk(events) : null;
     this.#outbox.enqueue({
       source: this.source, commandId: this.commandId, stream: this, count: events.length, events: json ? null : events, json,
@@ -152,6 +155,7 @@ export class SessionOutbox {
   #wake: (() => void) | null = null;
   #nudge: (() => void) | null = null;
   #closed: Error | null = null;
+  #delivering = false;
   /** Streams that may still wait for deliveries; failed together when the session closes. */
   #streams = new Set<ScanStream>();
 
@@ -179,6 +183,11 @@ export class SessionOutbox {
     return s;
   }
 
+  /** Shows outgoing events to the observe hook. */
+  observe(events: readonly FileEvent[]): void {
+    this.#o.hooks.observe?.(events);
+  }
+
   release(stream: ScanStream): void {
     this.#streams.delete(stream);
   }
@@ -204,7 +213,12 @@ export class SessionOutbox {
           await this.#idle(signal);
           continue;
         }
-        await this.#deliver(job, signal);
+        this.#delivering = true;
+        try {
+          await this.#deliver(job, signal);
+        } finally {
+          this.#delivering = false;
+        }
       }
     } catch (err) {
       if (!isAbort(err)) {
@@ -267,9 +281,13 @@ export class SessionOutbox {
     this.#wake?.();
   }
 
-  /** Another channel reached Fusion (heartbeat answered): retry a failing batch now instead of after the backoff. */
+  /**
+   * Another channel reached Fusion (heartbeat answered): retry a failing batch now instead of after the
+   * backoff; with nothing to deliver, Fusion is reachable again, so realtime may stay in memory.
+   */
   nudge(): void {
-    this.#nudge?.();
+    if (this.#nudge) this.#nudge();
+    else if (!this.#delivering) this.#setOnline(true);
   }
 
   async #retrySleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -287,7 +305,12 @@ export class SessionOutbox {
   #setOnline(online: boolean): void {
     if (this.#online === online) return;
     this.#online = online;
-    this.#o.hooks.online(online);
+    try {
+      this.#o.hooks.online(online);
+    } catch (err) {
+      // A hook (spilling to a full disk, say) must never end the session's delivery loop.
+      this.#o.hooks.error(err, online ? 'outbox online hook' : 'outbox offline hook');
+    }
   }
 
   #post(job: Job, source: MessageSource, commandId: string | null, count: number, chunks: () => Buffer[], signal: AbortSignal): Promise<EventBatchResult> {
@@ -310,6 +333,7 @@ export class SessionOutbox {
     // Encoded once, kept across retries; scan chunks were encoded when they were written.
     let encoded: Buffer[] | null = null;
     const chunks = () => (encoded ??= lease ? [encodeChunk(lease.events)] : scans.map(chunkOf));
+    if (lease) this.observe(lease.events);
     this.#lastWasRealtime = lease !== null;
     let resyncs = 0;
     for (;;) {

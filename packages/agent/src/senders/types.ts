@@ -7,6 +7,7 @@ import type {
   EventBatchResult,
   HeartbeatRequest,
   HeartbeatResponse,
+  PrincipalsRequest,
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
@@ -34,6 +35,8 @@ export interface Sender {
   sentinelTasks(sessionId: string, signal?: AbortSignal): Promise<string[]>;
   sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void>;
   commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null, signal?: AbortSignal): Promise<void>;
+  /** Names for the uids/gids this agent reports (consumers.md §1). */
+  postPrincipals(sessionId: string, body: PrincipalsRequest, signal?: AbortSignal): Promise<void>;
   closeSession(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,11 +1,8 @@
 // Test doubles: an in-memory Sender (fake Fusion client) and a scripted FsSource.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type {
   Command, CommandsResponse, CreateSessionRequest, EventBatch, EventBatchResult, HeartbeatRequest, HeartbeatResponse,
-  SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
+  PrincipalsRequest, SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
 } from '@fustor/protocol';
 import { createLogger, type Logger } from '@fustor/protocol';
 import type { FsSource, FsSourceOptions, ScanOptions, ScanProgress, WatchCoverage, RealtimeListener } from '@fustor/source-fs';
@@ -13,24 +10,11 @@ import type { PipeSpec } from '../../src/config/types.js';
 import { FusionError, SessionExpiredError, TransportError } from '../../src/errors.js';
 import type { PhaseName, Sender } from '../../src/senders/types.js';
 
-export function tempDir(prefix = 'fustor-agent-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 export function quietLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', sink: (l) => lines.push(l) }) as Logger & { lines: string[] };
   log.lines = lines;
   return log;
-}
-
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export function upsert(path: string, extra: Partial<UpsertEvent> = {}): UpsertEvent {
@@ -76,9 +60,13 @@ export class FakeSource implements FsSource {
   auditImpl: Gen = async function* () {
     yield [upsert('/', { is_dir: true, audit_skipped: true })];
   };
-  scanImpl: (path: string) => AsyncIterable<UpsertEvent[]> = async function* (path) {
+  scanImpl: (path: string, recursive: boolean) => AsyncIterable<UpsertEvent[]> = async function* (path) {
     yield [upsert(path)];
   };
+  /** On-demand walks: every one started, and how many ran at once at most. */
+  scansStarted: Array<{ path: string; recursive: boolean }> = [];
+  scansRunning = 0;
+  scansPeak = 0;
 
   constructor(options: FsSourceOptions) {
     this.options = options;
@@ -121,8 +109,20 @@ export class FakeSource implements FsSource {
   clearAuditCache(): void {
     this.clears++;
   }
-  scanPath(viewPath: string): AsyncIterable<UpsertEvent[]> {
-    return this.scanImpl(viewPath);
+  scanPath(viewPath: string, opts?: { recursive?: boolean }): AsyncIterable<UpsertEvent[]> {
+    const recursive = opts?.recursive ?? true;
+    this.scansStarted.push({ path: viewPath, recursive });
+    this.scansRunning++;
+    this.scansPeak = Math.max(this.scansPeak, this.scansRunning);
+    const inner = this.scanImpl(viewPath, recursive);
+    const self = this;
+    return (async function* () {
+      try {
+        yield* inner;
+      } finally {
+        self.scansRunning--;
+      }
+    })();
   }
   async sentinel(paths: string[]): Promise<SentinelResult[]> {
     this.sentinels.push(paths);
@@ -146,6 +146,8 @@ export class FakeSender implements Sender {
   heartbeatBodies: HeartbeatRequest[] = [];
   batches: Array<EventBatch & { session: string }> = [];
   log: string[] = [];
+  /** On-demand deliveries and command answers in the order Fusion saw them: `batch <command_id>`, `done <id>`. */
+  timeline: string[] = [];
   pending: Command[] = [];
   done: Array<{ id: string; ok: boolean; error: string | null }> = [];
   lastSeq = new Map<string, number>();
@@ -153,6 +155,10 @@ export class FakeSender implements Sender {
   /** Hook to fail specific event posts. */
   eventHook: ((batch: EventBatch) => Error | undefined) | null = null;
   closedSessions: string[] = [];
+  /** Principals maps received, with the session they were posted to. */
+  principals: Array<PrincipalsRequest & { session: string }> = [];
+  /** Hook to fail principals posts. */
+  principalsHook: ((body: PrincipalsRequest) => Error | undefined) | null = null;
 
   #check(sid?: string): void {
     if (this.down) throw new TransportError('http://fake', new Error('ECONNREFUSED'));
@@ -205,6 +211,7 @@ export class FakeSender implements Sender {
     if (batch.batch_seq > last + 1) throw new FusionError(409, 40901, 'skip-ahead', { expected_seq: last + 1 });
     this.lastSeq.set(sid, batch.batch_seq);
     this.batches.push({ ...batch, session: sid });
+    if (batch.command_id) this.timeline.push(`batch ${batch.command_id}`);
     return { accepted: batch.events.length, ignored: 0, batch_seq: batch.batch_seq, duplicate: false };
   }
   async phase(sid: string, phase: PhaseName, edge: 'start' | 'end', complete = true): Promise<void> {
@@ -224,6 +231,13 @@ export class FakeSender implements Sender {
   async commandDone(sid: string, commandId: string, ok: boolean, error: string | null): Promise<void> {
     this.#check(sid);
     this.done.push({ id: commandId, ok, error });
+    this.timeline.push(`done ${commandId}`);
+  }
+  async postPrincipals(sid: string, body: PrincipalsRequest): Promise<void> {
+    this.#check(sid);
+    const err = this.principalsHook?.(body);
+    if (err) throw err;
+    this.principals.push({ ...body, session: sid });
   }
   async closeSession(sid: string): Promise<void> {
     this.closedSessions.push(sid);

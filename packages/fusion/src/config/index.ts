@@ -4,3 +4,4 @@ export * from './types.js';
 export * from './defaults.js';
 export * from './validate.js';
 export * from './load.js';
+export * from './schema.js';

@@ -33,13 +33,13 @@ export function loadConfig(opts: LoadOptions = {}): FusionConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !opts.config) return resolveConfig(undefined, null, home);
-    throw new ConfigError(file, '', `cannot be read (${(err as Error).message}); check the path given to --config or --home`);
+    throw new ConfigError(file, '', `cannot be read (${(err as Error).message})`, 'check the path given to --config or --home');
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(file, '', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(file, '', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 'fix the YAML syntax (indentation, quotes, colons)');
   }
   return resolveConfig(raw ?? {}, file, home);
 }

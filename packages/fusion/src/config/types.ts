@@ -1,17 +1,9 @@
-// fusion-config.yaml: the user-facing shape (everything optional) and the resolved, frozen shape.
+// fusion-config.yaml: the resolved, frozen shape Fusion runs on (the user-facing shape is UserFusionConfig in schema.ts).
 
-import type { KeyRole } from '@fustor/protocol';
+import type { KeyRole, LogLevel } from '@fustor/protocol';
 import type { ViewConfig } from '../contract.js';
-import type { LogLevel } from '@fustor/protocol';
 
-export interface UserFusionConfig {
-  server?: { host?: string; port?: number; max_body_mb?: number };
-  storage?: { path?: string; synchronous?: 'full' | 'normal' };
-  session?: { timeout_sec?: number };
-  logging?: { level?: LogLevel; max_file_mb?: number; max_files?: number };
-  views?: Array<{ id: string; hot_file_threshold_sec?: number; tombstone_ttl_sec?: number }>;
-  api_keys?: Array<{ key?: string; key_sha256?: string; role: KeyRole; views?: string[]; name?: string }>;
-}
+export type { UserFusionConfig } from './schema.js';
 
 /** A key declared in the config file; the secret itself is never kept, only its SHA-256. */
 export interface ConfigApiKey {
@@ -28,10 +20,22 @@ export interface FusionConfig {
   readonly file: string | null;
   readonly home: string;
   readonly server: { readonly host: string; readonly port: number; readonly max_body_mb: number };
-  /** storage.path resolved against home (':memory:' kept as is). */
-  readonly storage: { readonly path: string; readonly synchronous: 'full' | 'normal' };
+  readonly storage: {
+    readonly backend: 'sqlite' | 'postgres';
+    /** SQLite file resolved against home (':memory:' kept as is). */
+    readonly path: string;
+    /** PostgreSQL URL; null = the PG* environment variables. */
+    readonly url: string | null;
+    readonly synchronous: 'full' | 'normal';
+  };
   readonly session: { readonly timeout_sec: number };
   readonly logging: { readonly level: LogLevel; readonly max_file_mb: number; readonly max_files: number };
+  /** The change feed (consumers.md §4). */
+  readonly feed: { readonly retention_entries: number; readonly retention_hours: number; readonly max_lag: number };
+  /** Subscription deliveries (consumers.md §5). */
+  readonly webhooks: { readonly allowed_hosts: readonly string[]; readonly timeout_ms: number; readonly max_concurrency: number };
+  /** Several nodes on PostgreSQL (cluster.md). */
+  readonly cluster: { readonly node_id: string; readonly advertise_url: string | null; readonly lease_sec: number };
   readonly views: readonly ViewConfig[];
   readonly api_keys: readonly ConfigApiKey[];
 }

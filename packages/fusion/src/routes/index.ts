@@ -9,6 +9,7 @@ import { principalRoutes } from './principals.js';
 import { changeRoutes } from './changes.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { queryRoutes } from './queries.js';
+import { reportRoutes } from './reports.js';
 import { sessionRoutes } from './sessions.js';
 
 export * from './context.js';
@@ -21,6 +22,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(phaseRoutes(ctx));
   r.use(principalRoutes(ctx));
   r.use(queryRoutes(ctx));
+  r.use(reportRoutes(ctx));
   r.use(changeRoutes(ctx));
   r.use(subscriptionRoutes(ctx));
   r.use(adminRoutes(ctx));

@@ -135,7 +135,10 @@ export function queryRoutes(ctx: RouteContext): Router {
   return r;
 }
 
-/** Sends a scan command to the view's leader and waits for its done (or the timeout). */
+/**
+ * Sends a scan command to the view's leader and waits for its done (or the timeout). A query for a path
+ * whose scan is still pending on the same leader joins that job instead of queueing a second walk.
+ */
 async function onDemandScan(
   ctx: RouteContext,
   view: string,
@@ -145,9 +148,14 @@ async function onDemandScan(
 ): Promise<{ id: string | null; status: string; error?: string | null }> {
   const leader = ctx.sessions.leaderOf(view);
   if (!leader) return { id: null, status: 'failed', error: 'the view has no leader session to scan with' };
-  const cmd: ScanCommand = { id: `cmd_${randomBytes(9).toString('base64url')}`, type: 'scan', path, recursive: true };
-  ctx.jobs.add(cmd, leader.rec.session_id, view);
-  ctx.sessions.enqueue(leader.rec.session_id, cmd);
-  const job = await ctx.jobs.wait(cmd.id, timeoutMs, signal);
-  return { id: cmd.id, status: job?.status ?? 'pending', error: job?.error ?? null };
+  const sessionId = leader.rec.session_id;
+  let id = ctx.jobs.pendingScan(view, sessionId, path)?.id;
+  if (!id) {
+    const cmd: ScanCommand = { id: `cmd_${randomBytes(9).toString('base64url')}`, type: 'scan', path, recursive: true };
+    ctx.jobs.add(cmd, sessionId, view);
+    ctx.sessions.enqueue(sessionId, cmd);
+    id = cmd.id;
+  }
+  const job = await ctx.jobs.wait(id, timeoutMs, signal);
+  return { id, status: job?.status ?? 'pending', error: job?.error ?? null };
 }

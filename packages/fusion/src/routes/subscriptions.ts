@@ -10,33 +10,33 @@ export function subscriptionRoutes(ctx: RouteContext): Router {
   const r = Router();
   const base = '/views/:view/subscriptions';
 
-  r.post(base, takesBody(ctx, 'admin'), (req, res) => {
+  r.post(base, takesBody(ctx, 'admin'), async (req, res) => {
     const engine = readView(ctx, req, 'admin');
     const body = parseOrThrow(createSubscriptionSchema, req.body ?? {});
-    sendOk(res, ctx.subscriptions.create(engine, body), 201);
+    sendOk(res, await ctx.subscriptions.create(engine, body), 201);
   });
 
-  r.get(base, (req, res) => {
+  r.get(base, async (req, res) => {
     const engine = readView(ctx, req);
     const q = parseOrThrow(pageQuerySchema, req.query);
-    sendOk(res, ctx.subscriptions.list(engine.id, q.page, q.page_size));
+    sendOk(res, await ctx.subscriptions.list(engine.id, q.page, q.page_size));
   });
 
-  r.get(`${base}/:id`, (req, res) => {
+  r.get(`${base}/:id`, async (req, res) => {
     const engine = readView(ctx, req);
-    sendOk(res, ctx.subscriptions.get(engine.id, param(req, 'id')));
+    sendOk(res, await ctx.subscriptions.get(engine.id, param(req, 'id')));
   });
 
-  r.delete(`${base}/:id`, (req, res) => {
+  r.delete(`${base}/:id`, async (req, res) => {
     const engine = readView(ctx, req, 'admin');
-    ctx.subscriptions.delete(engine.id, param(req, 'id'));
+    await ctx.subscriptions.delete(engine.id, param(req, 'id'));
     sendOk(res, { deleted: true });
   });
 
-  r.get(`${base}/:id/deliveries`, (req, res) => {
+  r.get(`${base}/:id/deliveries`, async (req, res) => {
     const engine = readView(ctx, req);
     const q = parseOrThrow(pageQuerySchema, req.query);
-    sendOk(res, ctx.subscriptions.deliveries(engine.id, param(req, 'id'), q.page, q.page_size));
+    sendOk(res, await ctx.subscriptions.deliveries(engine.id, param(req, 'id'), q.page, q.page_size));
   });
 
   r.post(`${base}/:id/test`, async (req, res) => {

@@ -17,7 +17,6 @@ import { errorHandler } from './error-handler.js';
 import { describeStorageError, DiskFullState } from './storage-health.js';
 import { Metrics } from './metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
-import { DEFAULT_ALLOWED_HOSTS } from '../subscriptions/allowed-hosts.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
@@ -39,19 +38,6 @@ export interface FusionServerOptions {
   feedKeepaliveMs?: number;
   /** Webhook retry backoff: first delay and cap (tests shorten them). */
   webhookRetryMs?: { base: number; max: number };
-}
-
-/** feed: of fusion-config.yaml (consumers.md §4), when the config carries it. */
-function feedRetentionOf(c: FusionConfig): { entries: number; hours: number } | undefined {
-  const feed = (c as { feed?: { retention_entries?: number; retention_hours?: number } }).feed;
-  if (!feed) return undefined;
-  return { entries: feed.retention_entries ?? 10_000_000, hours: feed.retention_hours ?? 720 };
-}
-
-/** webhooks: of fusion-config.yaml (consumers.md §5), with its defaults when the config does not carry it. */
-function webhookSettings(c: FusionConfig): { allowed_hosts: readonly string[]; timeout_ms: number; max_concurrency: number } {
-  const w = (c as { webhooks?: { allowed_hosts?: string[]; timeout_ms?: number; max_concurrency?: number } }).webhooks;
-  return { allowed_hosts: w?.allowed_hosts ?? DEFAULT_ALLOWED_HOSTS, timeout_ms: w?.timeout_ms ?? 10_000, max_concurrency: w?.max_concurrency ?? 4 };
 }
 
 /** Setting rewritten by the disk-full probe of /readyz. */
@@ -95,6 +81,10 @@ export class FusionServer {
     if (!this.#sessions) throw new NotReadyError();
     return this.#sessions;
   }
+  /** On-demand jobs and the queries waiting on them. */
+  get jobs(): JobTracker {
+    return this.#jobs;
+  }
   get port(): number {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
   }
@@ -121,7 +111,7 @@ export class FusionServer {
       });
     });
     try {
-      this.#openStore();
+      await this.#openStore();
     } catch (err) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       throw err;
@@ -129,7 +119,7 @@ export class FusionServer {
     this.#log.info('fusion listening', { url: this.url, views: this.#config.views.map((v) => v.id), db: this.#config.storage.path });
   }
 
-  #openStore(): void {
+  async #openStore(): Promise<void> {
     const c = this.#config;
     let store: ViewStore;
     try {
@@ -138,7 +128,7 @@ export class FusionServer {
         views: c.views,
         clocks: this.#opts.clocks,
         synchronous: c.storage.synchronous,
-        feedRetention: feedRetentionOf(c),
+        feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
         log: (level, msg, fields) => this.#log.log(level, msg, fields),
       });
     } catch (err) {
@@ -149,18 +139,17 @@ export class FusionServer {
     }
     this.#store = store;
     store.addCommitListener(this.#feed);
-    const hooks = webhookSettings(c);
     this.#subs = new SubscriptionService({
       store,
-      allowedHosts: () => webhookSettings(this.#config).allowed_hosts,
-      timeoutMs: hooks.timeout_ms,
-      concurrency: hooks.max_concurrency,
+      allowedHosts: () => this.#config.webhooks.allowed_hosts,
+      timeoutMs: c.webhooks.timeout_ms,
+      concurrency: c.webhooks.max_concurrency,
       ...(this.#opts.webhookRetryMs ? { retryBaseMs: this.#opts.webhookRetryMs.base, retryMaxMs: this.#opts.webhookRetryMs.max } : {}),
       outcome: (kind) => this.#metrics.countDelivery(kind),
       log: (level, msg, fields) => this.#log.log(level, msg, fields),
     });
     store.addCommitListener(this.#subs);
-    this.#subs.start();
+    await this.#subs.start();
     const subs = this.#subs;
     this.#metrics.feedSource = () => ({ clients: this.#feed.counts(), pendingDeliveries: subs.pendingDeliveries(), pendingSubtrees: subs.pendingSubtrees });
     const saved = store.getSetting<Partial<RuntimeSettings>>(RUNTIME_SETTINGS_KEY);
@@ -205,7 +194,7 @@ export class FusionServer {
         if (!self.#subs) throw new NotReadyError();
         return self.#subs;
       },
-      feedMaxLag: () => (this.#config as { feed?: { max_lag?: number } }).feed?.max_lag ?? 100_000,
+      feedMaxLag: () => this.#config.feed.max_lag,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,

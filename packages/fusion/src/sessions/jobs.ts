@@ -8,6 +8,8 @@ export interface Job {
   id: string;
   session_id: string;
   view: string;
+  /** The scanned path of a scan command; null for other commands. */
+  path: string | null;
   status: JobStatus;
   error: string | null;
   created_at_ms: number;
@@ -21,12 +23,24 @@ export class JobTracker {
 
   add(cmd: Command, sessionId: string, view: string): Job {
     this.#gc();
-    const job: Job = { id: cmd.id, session_id: sessionId, view, status: 'pending', error: null, created_at_ms: Date.now() };
+    const job: Job = {
+      id: cmd.id, session_id: sessionId, view, path: cmd.type === 'scan' ? cmd.path : null, status: 'pending', error: null, created_at_ms: Date.now(),
+    };
     this.#jobs.set(cmd.id, job);
     return job;
   }
   get(id: string): Job | undefined {
     return this.#jobs.get(id);
+  }
+  /**
+   * The pending scan of `path` in `view` sent to `sessionId`, if any: a second query for the same path
+   * joins it instead of sending the leader another walk of the same tree.
+   */
+  pendingScan(view: string, sessionId: string, path: string): Job | undefined {
+    for (const job of this.#jobs.values()) {
+      if (job.status === 'pending' && job.view === view && job.session_id === sessionId && job.path === path) return job;
+    }
+    return undefined;
   }
   finish(id: string, ok: boolean, error: string | null): void {
     const job = this.#jobs.get(id);
@@ -58,6 +72,10 @@ export class JobTracker {
       set.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+  /** Queries waiting on the job. */
+  waiting(id: string): number {
+    return this.#waiters.get(id)?.size ?? 0;
   }
   /** Shutdown: wakes every waiting query (their jobs stay pending). */
   cancelAll(): void {

@@ -7,7 +7,11 @@ import type { AttemptRow, CommitTx, DeliveryRow, NewDelivery, SubscriptionRow, S
 /** Attempts kept per subscription for GET .../deliveries. */
 const KEEP_ATTEMPTS = 1000;
 
-/** Synchronous (better-sqlite3): the pending and enqueue writes run inside a batch's transaction. */
+/**
+ * The SQLite statements are synchronous; the store interface is asynchronous (PostgreSQL), so answers are
+ * wrapped in settled promises. addPending and enqueueDelivery are the CommitTx side: they run inside a
+ * batch's open transaction.
+ */
 export class SubscriptionRepo implements SubscriptionStore, CommitTx {
   readonly #db: Database.Database;
   readonly #s: Record<string, Database.Statement>;
@@ -26,9 +30,6 @@ export class SubscriptionRepo implements SubscriptionStore, CommitTx {
       dropPending: p(`DELETE FROM sub_pending WHERE sub_id = ? AND path = ?`),
       allPending: p(`SELECT sub_id, path, cursor FROM sub_pending`),
       enqueue: p(`INSERT INTO deliveries (id, sub_id, event, path, payload, status, attempts, next_at, created_at, expires_at) VALUES (?,?,?,?,?,'pending',0,?,?,?)`),
-      due: p(`SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`),
-      nextDue: p(`SELECT min(next_at) FROM deliveries WHERE status = 'pending'`).pluck(),
-      get: p(`SELECT * FROM deliveries WHERE id = ?`),
       settle: p(`UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, done_at = ? WHERE id = ?`),
       attempt: p(`INSERT INTO delivery_attempts (delivery_id, sub_id, at, status_code, error, duration_ms) VALUES (?,?,?,?,?,?)`),
       trimAttempts: p(
@@ -36,26 +37,35 @@ export class SubscriptionRepo implements SubscriptionStore, CommitTx {
       ),
       recent: p(`SELECT * FROM deliveries WHERE sub_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
       countRecent: p(`SELECT count(*) FROM deliveries WHERE sub_id = ?`).pluck(),
-      pendingOf: p(`SELECT count(*) FROM deliveries WHERE sub_id = ? AND status = 'pending'`).pluck(),
-      pendingAll: p(`SELECT count(*) FROM deliveries WHERE status = 'pending'`).pluck(),
       subtreesOf: p(`SELECT count(*) FROM sub_pending WHERE sub_id = ?`).pluck(),
-      attemptsOf: p(`SELECT delivery_id, at, status_code, error, duration_ms FROM delivery_attempts WHERE delivery_id = ? ORDER BY at`),
     };
   }
 
-  all(): SubscriptionRow[] {
+  // ---- CommitTx (inside a batch's transaction) ------------------------------------------------
+
+  addPending(subId: string, path: string, cursor: number): void {
+    this.#s.addPending!.run(subId, path, cursor);
+  }
+
+  enqueueDelivery(d: NewDelivery): void {
+    this.#s.enqueue!.run(d.id, d.sub_id, d.event, d.path, d.payload, d.next_at, d.created_at, d.expires_at);
+  }
+
+  // ---- SubscriptionStore ----------------------------------------------------------------------
+
+  async all(): Promise<SubscriptionRow[]> {
     return (this.#s.all!.all() as Array<Omit<SubscriptionRow, 'on'> & { on_events: string }>).map(({ on_events, ...r }) => ({
       ...r,
       on: JSON.parse(on_events) as SubscriptionEvent[],
     }));
   }
 
-  insert(r: SubscriptionRow): void {
+  async insert(r: SubscriptionRow): Promise<void> {
     this.#s.ins!.run(r.id, r.view, r.name, r.path, r.pattern, JSON.stringify(r.on), r.granularity, r.url, r.secret, r.retry_hours, r.created_at);
   }
 
   /** Removes the subscription with everything queued for it. */
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     let found = false;
     this.#db.transaction(() => {
       found = this.#s.del!.run(id).changes > 0;
@@ -66,40 +76,42 @@ export class SubscriptionRepo implements SubscriptionStore, CommitTx {
     return found;
   }
 
-  addPending(subId: string, path: string, cursor: number): void {
-    this.#s.addPending!.run(subId, path, cursor);
+  async addPendingKeys(subId: string, paths: readonly string[], cursor: number): Promise<void> {
+    this.#db.transaction(() => {
+      for (const p of paths) this.addPending(subId, p, cursor);
+    })();
   }
 
-  dropPending(subId: string, path: string): void {
+  async dropPending(subId: string, path: string): Promise<void> {
     this.#s.dropPending!.run(subId, path);
   }
 
-  pending(): Array<{ sub_id: string; path: string; cursor: number }> {
+  async pending(): Promise<Array<{ sub_id: string; path: string; cursor: number }>> {
     return this.#s.allPending!.all() as Array<{ sub_id: string; path: string; cursor: number }>;
   }
 
-  enqueueDelivery(d: NewDelivery): void {
-    this.enqueue(d);
+  async enqueueSettled(d: NewDelivery, pending: { subId: string; path: string } | null): Promise<void> {
+    this.#db.transaction(() => {
+      this.enqueueDelivery(d);
+      if (pending) this.#s.dropPending!.run(pending.subId, pending.path);
+    })();
   }
 
-  enqueue(d: NewDelivery): void {
-    this.#s.enqueue!.run(d.id, d.sub_id, d.event, d.path, d.payload, d.next_at, d.created_at, d.expires_at);
+  async due(now: number, limit: number, subIds: readonly string[]): Promise<DeliveryRow[]> {
+    if (subIds.length === 0) return [];
+    return this.#db
+      .prepare(`SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? AND sub_id IN (${marks(subIds)}) ORDER BY next_at LIMIT ?`)
+      .all(now, ...subIds, limit) as DeliveryRow[];
   }
 
-  due(now: number, limit: number): DeliveryRow[] {
-    return this.#s.due!.all(now, limit) as DeliveryRow[];
-  }
-
-  nextDue(): number | null {
-    return (this.#s.nextDue!.get() as number | null) ?? null;
-  }
-
-  get(id: string): DeliveryRow | undefined {
-    return this.#s.get!.get(id) as DeliveryRow | undefined;
+  async nextDue(subIds: readonly string[]): Promise<number | null> {
+    if (subIds.length === 0) return null;
+    const v = this.#db.prepare(`SELECT min(next_at) FROM deliveries WHERE status = 'pending' AND sub_id IN (${marks(subIds)})`).pluck().get(...subIds);
+    return (v as number | null) ?? null;
   }
 
   /** Records one attempt and the delivery's new state together. */
-  recordAttempt(d: DeliveryRow, a: AttemptRow): void {
+  async recordAttempt(d: DeliveryRow, a: AttemptRow): Promise<void> {
     this.#db.transaction(() => {
       this.#s.settle!.run(d.status, d.attempts, d.next_at, d.last_status, d.last_error, d.done_at, d.id);
       this.#s.attempt!.run(a.delivery_id, d.sub_id, a.at, a.status_code, a.error, a.duration_ms);
@@ -107,23 +119,20 @@ export class SubscriptionRepo implements SubscriptionStore, CommitTx {
     })();
   }
 
-  recent(subId: string, limit: number, offset: number): { items: DeliveryRow[]; total: number } {
+  async recent(subId: string, limit: number, offset: number): Promise<{ items: DeliveryRow[]; total: number }> {
     return { items: this.#s.recent!.all(subId, limit, offset) as DeliveryRow[], total: this.#s.countRecent!.get(subId) as number };
   }
 
-  attemptsOf(deliveryId: string): AttemptRow[] {
-    return this.#s.attemptsOf!.all(deliveryId) as AttemptRow[];
+  async pendingDeliveries(subIds: readonly string[]): Promise<number> {
+    if (subIds.length === 0) return 0;
+    return this.#db.prepare(`SELECT count(*) FROM deliveries WHERE status = 'pending' AND sub_id IN (${marks(subIds)})`).pluck().get(...subIds) as number;
   }
 
-  pendingDeliveries(subId?: string): number {
-    return (subId === undefined ? this.#s.pendingAll!.get() : this.#s.pendingOf!.get(subId)) as number;
-  }
-
-  atomically(fn: () => void): void {
-    this.#db.transaction(fn)();
-  }
-
-  pendingSubtrees(subId: string): number {
+  async pendingSubtrees(subId: string): Promise<number> {
     return this.#s.subtreesOf!.get(subId) as number;
   }
+}
+
+function marks(ids: readonly string[]): string {
+  return ids.map(() => '?').join(',');
 }

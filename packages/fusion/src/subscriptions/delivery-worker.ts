@@ -9,6 +9,8 @@ import { sign } from './signer.js';
 export interface WorkerOptions {
   store: SubscriptionStore;
   subscription(id: string): SubscriptionRow | undefined;
+  /** Subscriptions whose deliveries this node sends (those of the views it serves). */
+  active(): string[];
   allowedHosts(): readonly string[];
   timeoutMs: number;
   concurrency: number;
@@ -49,11 +51,16 @@ export class DeliveryWorker {
     this.#queue = new PQueue({ concurrency: o.concurrency });
   }
 
+  /** Deliveries queued or waiting for a retry, as of the last look at the queue (metrics). */
+  pendingCount = 0;
+  #pumping = false;
+  #again = false;
+
   /** Something was enqueued, or the worker starts: look at the queue now. */
   poke(): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#pump(), 0);
+    this.#timer = setTimeout(() => void this.#pump(), 0);
     this.#timer.unref();
   }
 
@@ -64,25 +71,46 @@ export class DeliveryWorker {
     await this.#queue.onIdle();
   }
 
-  #pump(): void {
+  async #pump(): Promise<void> {
     this.#timer = null;
     if (this.#stopped) return;
-    const now = Date.now();
-    const free = this.#o.concurrency * 4 - this.#queue.size - this.#queue.pending;
-    if (free > 0) {
-      for (const d of this.#o.store.due(now, free + this.#inflight.size)) {
-        if (this.#inflight.has(d.id)) continue;
-        this.#inflight.add(d.id);
-        void this.#queue.add(() => this.#deliver(d)).finally(() => {
-          this.#inflight.delete(d.id);
-          this.poke();
-        });
-      }
+    if (this.#pumping) {
+      this.#again = true;
+      return;
     }
-    const next = this.#o.store.nextDue();
-    if (next !== null && this.#inflight.size === 0) {
-      this.#timer = setTimeout(() => this.#pump(), Math.max(0, next - Date.now()));
-      this.#timer.unref();
+    this.#pumping = true;
+    try {
+      const subs = this.#o.active();
+      const free = this.#o.concurrency * 4 - this.#queue.size - this.#queue.pending;
+      if (free > 0) {
+        for (const d of await this.#o.store.due(Date.now(), free + this.#inflight.size, subs)) {
+          if (this.#inflight.has(d.id)) continue;
+          this.#inflight.add(d.id);
+          void this.#queue.add(() => this.#deliver(d)).finally(() => {
+            this.#inflight.delete(d.id);
+            this.poke();
+          });
+        }
+      }
+      this.pendingCount = await this.#o.store.pendingDeliveries(subs);
+      const next = await this.#o.store.nextDue(subs);
+      if (next !== null && this.#inflight.size === 0 && !this.#stopped) {
+        this.#timer = setTimeout(() => void this.#pump(), Math.max(0, next - Date.now()));
+        this.#timer.unref();
+      }
+    } catch (err) {
+      // The store is unreachable (PostgreSQL restarting): look again shortly.
+      this.#o.log('warn', 'could not read the webhook delivery queue; retrying', { error: String(err) });
+      if (!this.#stopped) {
+        this.#timer = setTimeout(() => void this.#pump(), 1000);
+        this.#timer.unref();
+      }
+    } finally {
+      this.#pumping = false;
+      if (this.#again) {
+        this.#again = false;
+        this.poke();
+      }
     }
   }
 
@@ -105,7 +133,7 @@ export class DeliveryWorker {
         subscription: sub.id, delivery: d.id, status: r.status_code, error: r.error, attempts,
       });
     }
-    this.#o.store.recordAttempt(next, { delivery_id: d.id, at: now, status_code: r.status_code, error: r.error, duration_ms: r.duration_ms });
+    await this.#o.store.recordAttempt(next, { delivery_id: d.id, at: now, status_code: r.status_code, error: r.error, duration_ms: r.duration_ms });
   }
 
   /** One signed POST of the delivery (also used by the test route). Never throws. */

@@ -11,8 +11,8 @@ export interface PendingKey {
 
 export interface DetectorHooks {
   view(id: string): ViewEngine | undefined;
-  /** The subtree is stable: enqueue its delivery and forget the key, atomically. */
-  stable(p: PendingKey, stats: NonNullable<ReturnType<ViewEngine['stats']>>): void;
+  /** The subtree is stable: enqueue its delivery and forget the key, atomically (rejects when that failed). */
+  stable(p: PendingKey, stats: NonNullable<ReturnType<ViewEngine['stats']>>): Promise<void>;
   /** The subtree vanished: forget the key. */
   gone(p: PendingKey): void;
   log(level: 'debug' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
@@ -64,6 +64,11 @@ export class StableDetector {
 
   forgetSubscription(subId: string): void {
     for (const [id, v] of this.#pending) if (v.p.sub.id === subId) this.#pending.delete(id);
+  }
+
+  /** The view is no longer served here (it moved): its keys are the new owner's to check. */
+  forgetView(view: string): void {
+    for (const [id, v] of this.#pending) if (v.p.sub.view === view) this.#pending.delete(id);
   }
 
   stop(): void {
@@ -118,14 +123,13 @@ export class StableDetector {
     }
     if (stats.stable) {
       this.#pending.delete(id);
-      try {
-        this.#hooks.stable(p, stats);
-      } catch (err) {
+      this.#hooks.stable(p, stats).catch((err: unknown) => {
         // Not recorded: keep the key and try again shortly (the delivery must not be lost).
-        this.#pending.set(id, { p, due: now + PARTIAL_RETRY_MS });
+        if (this.#stopped) return;
+        if (!this.#pending.has(id)) this.#pending.set(id, { p, due: Date.now() + PARTIAL_RETRY_MS });
         this.#hooks.log('error', 'could not enqueue a stable delivery; will retry', { subscription: p.sub.id, path: p.key, error: String(err) });
-        return now + PARTIAL_RETRY_MS;
-      }
+        this.#arm(Date.now() + PARTIAL_RETRY_MS);
+      });
       return null;
     }
     if (!stats.snapshot_complete) return now + PARTIAL_RETRY_MS;

@@ -42,12 +42,13 @@ export class SubscriptionService implements CommitListener {
     this.#detector = new StableDetector({
       view: (id) => o.store.view(id),
       stable: (p, stats) => this.#enqueueStable(p, stats),
-      gone: (p) => o.store.subscriptions.dropPending(p.sub.id, p.key),
+      gone: (p) => void o.store.subscriptions.dropPending(p.sub.id, p.key).catch((err: unknown) => o.log('warn', 'could not drop a pending subtree', { error: String(err) })),
       log: o.log,
     });
     this.#worker = new DeliveryWorker({
       store: o.store.subscriptions,
       subscription: (id) => this.#subs.get(id),
+      active: () => [...this.#subs.values()].filter((x) => o.store.view(x.view) !== undefined).map((x) => x.id),
       allowedHosts: o.allowedHosts,
       timeoutMs: o.timeoutMs,
       concurrency: o.concurrency,
@@ -58,10 +59,9 @@ export class SubscriptionService implements CommitListener {
     });
   }
 
-  /** Loads subscriptions and pending subtrees (a restart resumes where it stopped) and starts sending. */
-  start(): void {
-    const repo = this.#o.store.subscriptions;
-    for (const s of repo.all()) {
+  /** Loads subscriptions and the pending subtrees of served views (a restart resumes where it stopped) and starts sending. */
+  async start(): Promise<void> {
+    for (const s of await this.#o.store.subscriptions.all()) {
       try {
         this.#add(s);
       } catch (err) {
@@ -69,11 +69,27 @@ export class SubscriptionService implements CommitListener {
         this.#o.log('error', 'subscription not loaded: its pattern is not supported; delete and re-create it', { subscription: s.id, view: s.view, error: (err as Error).message });
       }
     }
-    for (const p of repo.pending()) {
-      const sub = this.#subs.get(p.sub_id);
-      if (sub) this.#detector.touch({ sub, key: p.path, cursor: p.cursor });
-    }
+    await this.#armPending(() => true);
     this.#worker.poke();
+  }
+
+  /** A view started being served here (cluster takeover): its subscriptions may have changed meanwhile. */
+  async attachView(view: string): Promise<void> {
+    for (const s of await this.#o.store.subscriptions.all()) if (s.view === view && !this.#subs.has(s.id)) this.#add(s);
+    await this.#armPending((sub) => sub.view === view);
+    this.#worker.poke();
+  }
+
+  /** The view moved away: its pending subtrees are the new owner's. */
+  detachView(view: string): void {
+    this.#detector.forgetView(view);
+  }
+
+  async #armPending(which: (s: SubscriptionRow) => boolean): Promise<void> {
+    for (const p of await this.#o.store.subscriptions.pending()) {
+      const sub = this.#subs.get(p.sub_id);
+      if (sub && which(sub) && this.#o.store.view(sub.view)) this.#detector.touch({ sub, key: p.path, cursor: p.cursor });
+    }
   }
 
   async stop(): Promise<void> {
@@ -117,18 +133,15 @@ export class SubscriptionService implements CommitListener {
     return { id: newId('dlv'), sub_id: sub.id, event, path, payload: JSON.stringify(body), next_at: now, created_at: now, expires_at: now + sub.retry_hours * 3_600_000 };
   }
 
-  #enqueueStable(p: PendingKey, stats: NonNullable<ReturnType<ViewEngine['stats']>>): void {
-    const repo = this.#o.store.subscriptions;
-    repo.atomically(() => {
-      repo.enqueue(this.#delivery(p.sub, 'stable', p.key, { subscription: p.sub.id, view: p.sub.view, event: 'stable', path: p.key, stats, cursor: p.cursor }));
-      repo.dropPending(p.sub.id, p.key);
-    });
+  async #enqueueStable(p: PendingKey, stats: NonNullable<ReturnType<ViewEngine['stats']>>): Promise<void> {
+    const d = this.#delivery(p.sub, 'stable', p.key, { subscription: p.sub.id, view: p.sub.view, event: 'stable', path: p.key, stats, cursor: p.cursor });
+    await this.#o.store.subscriptions.enqueueSettled(d, { subId: p.sub.id, path: p.key });
     this.#worker.poke();
   }
 
   // ---- CRUD -----------------------------------------------------------------------------------
 
-  create(view: ViewEngine, req: CreateSubscriptionRequest): SubscriptionInfo {
+  async create(view: ViewEngine, req: CreateSubscriptionRequest): Promise<SubscriptionInfo> {
     const url = new URL(req.url);
     if (!hostAllowed(url, this.#o.allowedHosts())) {
       throw new ValidationError('url', `host '${url.hostname}' is not in webhooks.allowed_hosts (${this.#o.allowedHosts().join(', ')}); add it to fusion-config.yaml and reload`);
@@ -139,9 +152,9 @@ export class SubscriptionService implements CommitListener {
       id: newId('sub'), view: view.id, name: req.name, path: req.path, pattern: req.pattern ?? null, on: [...new Set(req.on)],
       granularity: req.granularity, url: req.url, secret: req.secret, retry_hours: req.retry_hours, created_at: Date.now(),
     };
-    this.#o.store.subscriptions.insert(row);
+    await this.#o.store.subscriptions.insert(row);
     this.#add(row);
-    if (row.on.includes('stable')) this.#armExisting(view, row);
+    if (row.on.includes('stable')) await this.#armExisting(view, row);
     return this.info(row);
   }
 
@@ -149,20 +162,24 @@ export class SubscriptionService implements CommitListener {
    * A folder already stable when the subscription is made did not "become" stable: nothing is sent for it.
    * One still being written is armed now, so its last write is not missed.
    */
-  #armExisting(view: ViewEngine, sub: SubscriptionRow): void {
+  async #armExisting(view: ViewEngine, sub: SubscriptionRow): Promise<void> {
     const cursor = view.feedBounds().latest;
+    const keys: string[] = [];
     const arm = (key: string) => {
       const st = view.stats(key);
-      if (st && !st.stable) {
-        this.#o.store.subscriptions.addPending(sub.id, key, cursor);
-        this.#detector.touch({ sub, key, cursor });
-      }
+      if (st && !st.stable) keys.push(key);
     };
-    if (sub.granularity === 'path') return arm(sub.path);
+    if (sub.granularity === 'path') arm(sub.path);
+    else this.#children(view, sub.path, arm);
+    // Recorded durably like a change would be, so a restart before they settle still reports them.
+    if (keys.length > 0) await this.#o.store.subscriptions.addPendingKeys(sub.id, keys, cursor);
+    for (const key of keys) this.#detector.touch({ sub, key, cursor });
+  }
+
+  #children(view: ViewEngine, path: string, each: (p: string) => void): void {
     for (let page = 1; ; page++) {
-      const node = view.tree(sub.path, { depth: 1, page, page_size: CHILD_PAGE, sort_by: 'name', sort_order: 'asc', only_path: true });
-      const items = node?.children?.items ?? [];
-      for (const c of items) arm(c.path);
+      const node = view.tree(path, { depth: 1, page, page_size: CHILD_PAGE, sort_by: 'name', sort_order: 'asc', only_path: true });
+      for (const c of node?.children?.items ?? []) each(c.path);
       if (!node?.children || page >= node.children.pages) break;
     }
   }
@@ -173,34 +190,36 @@ export class SubscriptionService implements CommitListener {
     return s;
   }
 
-  info(s: SubscriptionRow): SubscriptionInfo {
+  async info(s: SubscriptionRow): Promise<SubscriptionInfo> {
     const repo = this.#o.store.subscriptions;
     return {
       id: s.id, view: s.view, name: s.name, path: s.path, pattern: s.pattern, on: s.on, granularity: s.granularity, url: s.url,
-      retry_hours: s.retry_hours, created_at_ms: s.created_at, pending_subtrees: repo.pendingSubtrees(s.id), pending_deliveries: repo.pendingDeliveries(s.id),
+      retry_hours: s.retry_hours, created_at_ms: s.created_at,
+      pending_subtrees: await repo.pendingSubtrees(s.id), pending_deliveries: await repo.pendingDeliveries([s.id]),
     };
   }
 
-  list(view: string, page: number, pageSize: number): Page<SubscriptionInfo> {
+  async list(view: string, page: number, pageSize: number): Promise<Page<SubscriptionInfo>> {
     const all = [...this.#subs.values()].filter((s) => s.view === view);
-    return pageOf(all.slice((page - 1) * pageSize, page * pageSize).map((s) => this.info(s)), all.length, page, pageSize);
+    const items = await Promise.all(all.slice((page - 1) * pageSize, page * pageSize).map((s) => this.info(s)));
+    return pageOf(items, all.length, page, pageSize);
   }
 
-  get(view: string, id: string): SubscriptionInfo {
+  get(view: string, id: string): Promise<SubscriptionInfo> {
     return this.info(this.#get(view, id));
   }
 
-  delete(view: string, id: string): void {
+  async delete(view: string, id: string): Promise<void> {
     this.#get(view, id);
-    this.#o.store.subscriptions.delete(id);
+    await this.#o.store.subscriptions.delete(id);
     this.#subs.delete(id);
     this.#index.get(view)?.remove(id);
     this.#detector.forgetSubscription(id);
   }
 
-  deliveries(view: string, id: string, page: number, pageSize: number): Page<DeliveryInfo> {
+  async deliveries(view: string, id: string, page: number, pageSize: number): Promise<Page<DeliveryInfo>> {
     this.#get(view, id);
-    const { items, total } = this.#o.store.subscriptions.recent(id, pageSize, (page - 1) * pageSize);
+    const { items, total } = await this.#o.store.subscriptions.recent(id, pageSize, (page - 1) * pageSize);
     return pageOf(items.map(deliveryInfo), total, page, pageSize);
   }
 
@@ -215,16 +234,16 @@ export class SubscriptionService implements CommitListener {
       created_at: now, expires_at: now, last_status: null, last_error: null, done_at: null,
     };
     const repo = this.#o.store.subscriptions;
-    repo.enqueue(row);
+    await repo.enqueueSettled(row, null);
     const result = await this.#worker.attempt(sub, row);
     const done: DeliveryRow = { ...row, status: result.ok ? 'delivered' : 'failed', attempts: 1, last_status: result.status_code, last_error: result.error, done_at: Date.now() };
-    repo.recordAttempt(done, { delivery_id: did, at: now, status_code: result.status_code, error: result.error, duration_ms: result.duration_ms });
+    await repo.recordAttempt(done, { delivery_id: did, at: now, status_code: result.status_code, error: result.error, duration_ms: result.duration_ms });
     return { delivery: deliveryInfo(done), result };
   }
 
-  /** For metrics. */
+  /** For metrics: as of the worker's last look at the queue. */
   pendingDeliveries(): number {
-    return this.#o.store.subscriptions.pendingDeliveries();
+    return this.#worker.pendingCount;
   }
 
   get pendingSubtrees(): number {

@@ -5,6 +5,8 @@ import { isWithin, type Page, type SearchQuery, type TreeNode } from '@fustor/pr
 import { F_DIR, F_LIVE, NO_NODE, ROOT } from './node-table.js';
 import { compileGlob } from './glob.js';
 import { describe, joinPath } from './listing.js';
+import { nodeFilter } from './node-filter.js';
+import { orderedPage } from './search-order.js';
 import type { TreeIndex } from './tree-index.js';
 
 /** Nodes visited between two looks at the clock (a generator step). */
@@ -39,14 +41,15 @@ export function searchTree(ix: TreeIndex, scope: string, q: SearchQuery): Page<T
 /**
  * Matches descendants of `scope` (not `scope` itself). `pattern` is a glob on the base name, or on the
  * whole view path when it contains '/'; `*` matches dot-files too. Filters: type, size in
- * [min_size, max_size], mtime in [modified_after_ms, modified_before_ms). Results come in node-id
- * order: stable while the tree is unchanged and across restarts (ids are persisted); the total is
- * exact. Returns null when `scope` does not exist.
+ * [min_size, max_size], mtime in [modified_after_ms, modified_before_ms), and the metadata filters of
+ * node-filter.ts. Without sort_by, results come in node-id order: stable while the tree is unchanged
+ * and across restarts (ids are persisted); with it, see search-order.ts. The total is exact. Returns
+ * null when `scope` does not exist.
  *
  * Yields every STEP nodes so a caller can let the event loop run. Ingest may then change the tree:
  * ids freed meanwhile (TreeIndex.generation moved) make a subtree walk start over as a column scan
- * (which never follows links), drop the memoized directory paths, and re-check the page's nodes.
- * The total is then exact for the tree as the pass saw it.
+ * (which never follows links), drop the memoized directory paths, drop the matches that died before
+ * ranking, and re-check the page's nodes. The total is then exact for the tree as the pass saw it.
  */
 function* searchSteps(ix: TreeIndex, scope: string, q: SearchQuery): Generator<void, Page<TreeNode> | null> {
   const gen0 = ix.generation;
@@ -65,19 +68,20 @@ function* searchSteps(ix: TreeIndex, scope: string, q: SearchQuery): Generator<v
   const after = q.modified_after_ms ?? -Infinity;
   const before = q.modified_before_ms ?? Infinity;
   const flags = t.flags;
+  const extra = nodeFilter(ix, q);
   const passes = (id: number): boolean => {
     const f = flags[id]!;
     if (wantType !== -1 && (f & F_DIR) !== wantType) return false;
     const s = t.size[id]!;
     if (s < minSize || s > maxSize) return false;
     const m = t.mtime[id]!;
-    return m >= after && m < before;
+    return m >= after && m < before && (extra === null || extra(id));
   };
 
   let ids: Int32Array = NO_IDS;
   let count = 0;
   const paths = byPath ? new Map<number, string>() : null;
-  const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null;
+  const unfiltered = wantType === -1 && q.min_size == null && q.max_size == null && q.modified_after_ms == null && q.modified_before_ms == null && extra === null;
   const names = t.names;
   const subtree = t.isDir(scopeId) ? t.dFiles[t.dslot[scopeId]!]! + t.dDirs[t.dslot[scopeId]!]! : 0;
   let walked = false;
@@ -169,17 +173,24 @@ function* searchSteps(ix: TreeIndex, scope: string, q: SearchQuery): Generator<v
   }
   const from = (q.page - 1) * q.page_size;
   const items: TreeNode[] = [];
-  // Nodes removed (or their ids reused) after the pass saw them are left out of the page.
+  // Nodes removed (or their ids reused) after the pass saw them are left out: dead ids before the
+  // ranking (which follows parent links), moved ones from the page.
   const moved = ix.generation !== gen0;
+  if (moved) {
+    let kept = 0;
+    for (let k = 0; k < count; k++) if (t.isLive(ids[k]!) && passes(ids[k]!)) ids[kept++] = ids[k]!;
+    count = kept;
+  }
   const stillMatches = (id: number): boolean => {
-    if (!t.isLive(id) || !passes(id)) return false;
     const p = t.pathOf(id);
     return p !== scope && isWithin(p, scope) && match(byPath ? p : names[id]!);
   };
-  for (let k = from; k < count && items.length < q.page_size; k++) {
-    const id = ids[k]!;
+  const known = moved ? null : paths;
+  const to = Math.min(count, from + q.page_size);
+  const pageIds = q.sort_by === undefined ? ids.subarray(Math.min(from, to), to) : orderedPage(ix, ids, count, q.sort_by, q.sort_order, from, to, known);
+  for (const id of pageIds) {
     if (moved && !stillMatches(id)) continue;
-    items.push(describe(ix, id, (moved ? null : paths?.get(id)) ?? t.pathOf(id), false));
+    items.push(describe(ix, id, known?.get(id) ?? t.pathOf(id), false));
   }
   return { items, total: count, page: q.page, page_size: q.page_size, pages: Math.max(1, Math.ceil(count / q.page_size)) };
 }

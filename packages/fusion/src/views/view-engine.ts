@@ -1,6 +1,19 @@
 // ViewEngine: applies batches and phases to the in-memory state, then commits the change set in one SQLite transaction.
 
-import type { BlindSpotKind, FileEvent, MessageSource, Page, SearchQuery, SentinelResult, TreeNode } from '@fustor/protocol';
+import type {
+  BlindSpotKind,
+  FileEvent,
+  HistogramQuery,
+  MessageSource,
+  Page,
+  SearchQuery,
+  SentinelResult,
+  TopItem,
+  TopQuery,
+  TreeNode,
+  UsageItem,
+  UsageQuery,
+} from '@fustor/protocol';
 import { pageOf } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
@@ -10,6 +23,11 @@ import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
 import { searchTreeAsync } from '../tree/search.js';
 import type { CommitHooks, ViewPersistence } from '../store/persistence.js';
+import { searchDeletions } from '../tree/deletion-search.js';
+import type { TreeIndex } from '../tree/tree-index.js';
+import { histogramReport } from '../reports/histogram.js';
+import { topReport } from '../reports/top.js';
+import { usageReport } from '../reports/usage.js';
 import type { ChangeRecord, CommittedChanges } from '../changes/committed.js';
 import { sourceCode, type Labels } from '../tree/node-meta.js';
 import type {
@@ -20,6 +38,7 @@ import type {
   FeedBounds,
   EngineFreshness,
   EngineStats,
+  HistogramAnswer,
   TreeListOptions,
   ViewConfig,
   ViewCounters,
@@ -372,9 +391,39 @@ export class ViewEngineImpl implements ViewEngine {
   /** Glob search (protocol.md); a scope path that does not exist is a 404. Yields to the event loop between slices. */
   async search(query: SearchQuery): Promise<Page<TreeNode>> {
     this.tick();
+    // Deletions are paths, not nodes: answered from the blind-spot set (the scope need not exist).
+    if (query.blind_spot === 'deletion') return searchDeletions(this.#st.blindDels, query);
     const page = await searchTreeAsync(this.#st.tree, query.path, query);
     if (page === null) throw new NotFoundError(`path '${query.path}' does not exist in view '${this.id}'`);
     return page;
+  }
+
+  // ---- reports (consumers.md §2): async, sliced; see reports/subtree-slices.ts for what a change mid-scan does
+
+  /** The index and node a report scans; a path that does not exist is a 404. */
+  #scope(path: string): { ix: TreeIndex; id: number } {
+    this.tick();
+    const ix = this.#st.tree;
+    const id = ix.t.lookup(path);
+    if (id === NO_NODE) throw new NotFoundError(`path '${path}' does not exist in view '${this.id}'`);
+    return { ix, id };
+  }
+
+  async usage(q: UsageQuery): Promise<Page<UsageItem>> {
+    const { ix, id } = this.#scope(q.path);
+    return usageReport(ix, id, q.path, { by: q.by, page: q.page, page_size: q.page_size });
+  }
+
+  async top(q: TopQuery): Promise<TopItem[]> {
+    const { ix, id } = this.#scope(q.path);
+    return topReport(ix, id, q.path, q);
+  }
+
+  async histogram(q: HistogramQuery): Promise<HistogramAnswer> {
+    const { ix, id } = this.#scope(q.path);
+    const watermark = this.#st.watermark();
+    const h = await histogramReport(ix, id, q.path, { of: q.of, watermark });
+    return { path: q.path, of: q.of, watermark_ms: watermark, ...h };
   }
 
   /** For tests and the bench: the state object (read-only use). */

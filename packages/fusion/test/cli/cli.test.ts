@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Client, waitFor } from '../server/helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { Client } from '../server/helpers.js';
 import { readPort, requireBuild, runCli } from './helpers.js';
 
 const ADMIN = 'fk_admin_cli_test_0123456789';
@@ -57,7 +58,7 @@ describe('fustor-fusion CLI', () => {
     writeFileSync(join(home, 'fusion-config.yaml'), configText(['research']).replace('views:', 'viewz:'));
     const broken = await runCli(['reload', '--home', home]);
     expect(broken.code).not.toBe(0);
-    expect(broken.stderr).toContain('viewz: unknown key; did you mean views?');
+    expect(broken.stderr).toContain("viewz: unknown key; did you mean 'views'?");
     expect((await client.get('/api/v1/views', ADMIN)).body.data.items.map((v: any) => v.id)).toEqual(['research']);
 
     // a valid change is applied without a restart
@@ -78,7 +79,7 @@ describe('fustor-fusion CLI', () => {
     writeFileSync(join(home, 'fusion-config.yaml'), 'views:\n  - id: research\n    hot_file_treshold_sec: 1\n');
     const v = await runCli(['validate', '--home', home]);
     expect(v.code).toBe(1);
-    expect(v.stderr).toContain('views[0].hot_file_treshold_sec: unknown key; did you mean hot_file_threshold_sec?');
+    expect(v.stderr).toContain("views[0].hot_file_treshold_sec: unknown key; did you mean 'hot_file_threshold_sec'?");
     const s = await runCli(['start', '-D', '--home', home]);
     expect(s.code).toBe(1);
     expect(s.stderr).toContain('hot_file_treshold_sec');

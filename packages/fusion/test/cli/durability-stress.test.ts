@@ -19,8 +19,10 @@ import type { FileEvent, MessageSource } from '@fustor/protocol';
 import { openViewStore } from '../../src/views/open-view-store.js';
 import type { ViewConfig, ViewEngine, ViewStore } from '../../src/contract.js';
 import { checkAggregates, dumpView } from '../engine/dump.js';
-import { Client, openSession, waitFor } from '../server/helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { Client, openSession } from '../server/helpers.js';
 import { readPort, requireBuild, runCli, spawnForeground } from './helpers.js';
+import { seededRandom } from '@fustor/test-helpers';
 
 const INGEST = 'fk_ingest_stress_0000000001';
 const READ = 'fk_read_stress_000000000001';
@@ -37,17 +39,6 @@ type Op =
 type StopMode = 'random' | 'pre-fold' | 'in-fold' | 'post-fold' | 'quiescent' | 'mid-audit' | 'term' | 'term-kill';
 const MODES: StopMode[] = ['random', 'in-fold', 'post-fold', 'mid-audit', 'pre-fold', 'term', 'random', 'in-fold', 'term-kill', 'quiescent', 'random', 'in-fold'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Produces a realistic op stream: realtime churn, snapshot passes with echoes of deleted paths, complete audits that drop a few files. */
 class Workload {
   readonly #r: () => number;
@@ -58,7 +49,7 @@ class Workload {
   snapshotStarted = false;
   auditOpen = false;
   constructor(seed: number) {
-    this.#r = prng(seed);
+    this.#r = seededRandom(seed);
   }
   #int(n: number): number {
     return Math.floor(this.#r() * n);
@@ -214,10 +205,10 @@ async function boot(run: Run): Promise<Client> {
   run.child = child;
   run.stderr = '';
   child.stderr!.on('data', (d) => (run.stderr += d));
-  const port = await waitFor(() => readPort(run.home) ?? (child.exitCode !== null ? -1 : null), 'fusion.port', 30_000);
+  const port = await waitFor(() => readPort(run.home) ?? (child.exitCode !== null ? -1 : null), 'fusion.port', { timeoutMs: 30_000 });
   if (port === -1) throw new Error(`fusion exited at start: ${run.stderr}`);
   const client = new Client(`http://127.0.0.1:${port}`);
-  await waitFor(async () => (await client.get('/readyz').catch(() => ({ status: 0 }))).status === 200, 'readyz', 30_000);
+  await waitFor(async () => (await client.get('/readyz').catch(() => ({ status: 0 }))).status === 200, 'readyz', { timeoutMs: 30_000 });
   run.client = client;
   return client;
 }
@@ -305,7 +296,7 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
     const dbPath = join(run.home, 'fusion.db');
     const ref = new Reference();
     const work = new Workload(SEED);
-    const rand = prng(SEED ^ 0xabcdef);
+    const rand = seededRandom(SEED ^ 0xabcdef);
     let client = await boot(run);
     const sid = (await openSession(client, INGEST, { agent_id: 'a', pipe_id: 'p', view: 'v', session_timeout_sec: 600 })).session_id;
     const base = `/api/v1/pipe/sessions/${sid}`;

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { Client, openSession, upserts, waitFor } from '../server/helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { Client, openSession, upserts } from '../server/helpers.js';
 import { readPort, requireBuild, spawnForeground } from './helpers.js';
 
 const INGEST = 'fk_ingest_durability_000001';
@@ -29,9 +30,9 @@ async function boot(): Promise<Client> {
   child = spawnForeground(['--home', home]);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const port = await waitFor(() => readPort(home), `fusion.port (stderr: ${stderr})`, 20_000);
+  const port = await waitFor(() => readPort(home), `fusion.port (stderr: ${stderr})`, { timeoutMs: 20_000 });
   const client = new Client(`http://127.0.0.1:${port}`);
-  await waitFor(async () => (await client.get('/readyz').catch(() => ({ status: 0 }))).status === 200, 'readyz', 20_000);
+  await waitFor(async () => (await client.get('/readyz').catch(() => ({ status: 0 }))).status === 200, 'readyz', { timeoutMs: 20_000 });
   return client;
 }
 

@@ -5,18 +5,7 @@ import type { FileEvent, MessageSource } from '@fustor/protocol';
 import { Harness, T0 } from './harness.js';
 import { checkAggregates, dumpView } from './dump.js';
 import { NodeStore } from '../../src/store/node-codec.js';
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@fustor/test-helpers';
 
 const NAMES = ['a', 'b', 'c', 'd', 'é', '😀'];
 const SOURCES: MessageSource[] = ['realtime', 'snapshot', 'audit', 'on_demand'];
@@ -58,7 +47,7 @@ describe('directory aggregates', () => {
     it(`match a brute-force recomputation after random operations (seed ${seed}${frequentCheckpoints ? ', frequent node checkpoints' : ''})`, () => {
       if (frequentCheckpoints) NodeStore.minCheckpointRecords = 16;
       h = new Harness({ file: true, synchronous: 'normal' });
-      const r = rng(seed);
+      const r = seededRandom(seed);
       for (let step = 0; step < 300; step++) {
         const x = r();
         if (x < 0.8) {

@@ -4,12 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DECAY_AT, MAX_BUCKETS, SkewClock } from '../../src/arbitration/skew-clock.js';
 import { Harness, T0, up } from './harness.js';
-
-/** Seeded LCG in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+import { seededRandom } from '@fustor/test-helpers';
 
 const better = (b: number, c: number, best: number, bestC: number): boolean =>
   c !== bestC ? c > bestC : Math.abs(b) < Math.abs(best) || (Math.abs(b) === Math.abs(best) && b < best);
@@ -63,7 +58,7 @@ class RescanningClock {
 
 /** Realtime-like mix: most mtimes 2–4 s before receipt, a share spread over ten days (copies, `touch -d`). */
 function mixedStream(seed: number, n: number, wideShare: number): [number, number][] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out: [number, number][] = [];
   for (let i = 0; i < n; i++) {
     const now = T0 + i * 3;

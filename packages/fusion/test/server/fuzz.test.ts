@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, openSession, startFusion, upserts, type TestFusion } from './helpers.js';
+import { seededRandom } from '@fustor/test-helpers';
 
 let f: TestFusion;
 beforeAll(async () => {
@@ -11,11 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f.close();
 });
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const ATOMS: unknown[] = [null, true, false, 0, -1, 1e308, -0.5, 2 ** 53 + 2, '', 'x', '/', '/a', '//', '/a/../b', '\u0000', 'é/ü', '%2e%2e', 'a'.repeat(5000), [], {}, [1, [2, [3]]], { op: 'upsert' }];
 const FIELDS = ['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped', 'message_source', 'batch_seq', 'command_id', 'events', 'agent_id', 'pipe_id', 'view', 'complete', 'ok', 'error', 'results', 'exists', '__proto__', 'constructor'];
@@ -39,8 +35,8 @@ function brokenBatch(r: () => number, seq: number): unknown {
 }
 
 function randomQuery(r: () => number): string {
-  const keys = ['path', 'depth', 'page', 'page_size', 'sort_by', 'sort_order', 'only_path', 'kind', 'pattern', 'type', 'min_size', 'timeout_ms'];
-  const vals = ['', '0', '-1', '1', '10', '1001', 'abc', '/', '/a/..', '//x', 'true', 'name', 'desc', '%00', '*', '[', 'addition', '1e400'];
+  const keys = ['path', 'depth', 'page', 'page_size', 'sort_by', 'sort_order', 'only_path', 'kind', 'pattern', 'type', 'min_size', 'timeout_ms', 'by', 'of', 'limit', 'order', 'owner', 'uid', 'gid', 'suspect', 'blind_spot'];
+  const vals = ['', '0', '-1', '1', '10', '1001', 'abc', '/', '/a/..', '//x', 'true', 'name', 'desc', '%00', '*', '[', 'addition', '1e400', 'owner', 'size', 'age', 'deletion', '4294967295'];
   const parts: string[] = [];
   for (let i = Math.floor(r() * 4); i > 0; i--) parts.push(`${keys[Math.floor(r() * keys.length)]}=${encodeURIComponent(vals[Math.floor(r() * vals.length)]!)}`);
   return parts.join('&');
@@ -53,9 +49,9 @@ describe('fuzz', () => {
     expect((await f.client.post(`${base}/events`, KEYS.ingest, { message_source: 'realtime', batch_seq: 0, events: upserts(3, '/keep') })).status).toBe(200);
     const before = (await f.client.get('/api/v1/views/research/stats', KEYS.read)).body.data;
 
-    const r = rng(1234);
+    const r = seededRandom(1234);
     const postRoutes = [`${base}/events`, `${base}/heartbeat`, '/api/v1/pipe/sessions', `${base}/sentinel/feedback`, `${base}/commands/cmd_x/done`, `${base}/audit/end`, `${base}/snapshot/end`];
-    const getRoutes = ['tree', 'stats', 'search', 'suspects', 'blind-spots', 'sessions'].map((q) => `/api/v1/views/research/${q}`);
+    const getRoutes = ['tree', 'stats', 'search', 'suspects', 'blind-spots', 'sessions', 'usage', 'top', 'histogram'].map((q) => `/api/v1/views/research/${q}`);
     const statuses = new Map<number, number>();
     const TOTAL = 10_000;
     let next = 0;

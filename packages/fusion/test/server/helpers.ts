@@ -140,17 +140,6 @@ export async function startFusion(
   return t;
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export async function openSession(c: Client, key: string, body: Record<string, unknown>): Promise<{ session_id: string; role: string; timeout_sec: number }> {
   const r = await c.post('/api/v1/pipe/sessions', key, body);
   if (r.status !== 200) throw new Error(`session create failed: ${r.status} ${JSON.stringify(r.body)}`);

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keysCreate, keysRevoke } from '../../src/cli/keys.js';
-import { KEYS, startFusion, testConfigRaw, waitFor, type TestFusion } from './helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { KEYS, startFusion, testConfigRaw, type TestFusion } from './helpers.js';
 
 let f: TestFusion;
 beforeEach(async () => {

@@ -1,7 +1,8 @@
 // Leader election and commands over real HTTP: timeout failover, promotion by first heartbeat, replacement, delivery once.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, openSession, startFusion, testConfigRaw, upserts, waitFor, type TestFusion } from './helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { KEYS, openSession, startFusion, testConfigRaw, upserts, type TestFusion } from './helpers.js';
 
 let f: TestFusion | undefined;
 afterEach(async () => {
@@ -41,7 +42,7 @@ describe('leader election', () => {
     const f2 = await openSession(f.client, KEYS.ingest, { agent_id: 'c', pipe_id: 'p', view: 'research', session_timeout_sec: 60 });
     expect(lead.timeout_sec).toBe(1);
     // only read routes are called while waiting: expiry must come from Fusion's own timer
-    await waitFor(async () => (await sessionsOf()).items.every((s: any) => s.session_id !== lead.session_id), 'leader expiry', 10_000, 100);
+    await waitFor(async () => (await sessionsOf()).items.every((s: any) => s.session_id !== lead.session_id), 'leader expiry', { timeoutMs: 10_000, intervalMs: 100 });
     const research = (await f.client.get('/api/v1/views', KEYS.readAll)).body.data.items.find((v: any) => v.id === 'research');
     expect(research.leader).toBeNull();
     // f2 was opened later but heartbeats first: it leads
@@ -199,6 +200,36 @@ describe('commands', () => {
     // done for an unknown command is 40401
     const unknown = await f.client.post(`${base}/commands/cmd_nope/done`, KEYS.ingest, { ok: true });
     expect(unknown.body.code).toBe(40401);
+  });
+
+  it('concurrent force_real_time queries for one path join the pending job: one scan command, every query answered by its done', async () => {
+    f = await startFusion();
+    const s = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    const base = `/api/v1/pipe/sessions/${s.session_id}`;
+    await f.client.post(`${base}/events`, KEYS.ingest, { message_source: 'realtime', batch_seq: 0, events: [{ op: 'upsert', path: '/a', is_dir: true, mtime_ms: 1 }] });
+    const query = (path: string) => f!.client.get(`/api/v1/views/research/tree?path=${path}&force_real_time=true&timeout_ms=15000`, KEYS.read);
+    const first = query('/');
+    await waitFor(() => f!.server.sessions.find(s.session_id)!.queue.size === 1, 'the first scan command queued');
+    const firstId = f.server.jobs.pendingScan('research', s.session_id, '/')!.id;
+    const more = [query('/'), query('/'), query('/')];
+    await waitFor(() => f!.server.jobs.waiting(firstId) === 4, 'three more queries waiting on the first job');
+    const other = query('/a');
+    await waitFor(() => f!.server.sessions.find(s.session_id)!.queue.size === 2, 'a second command, for the other path only');
+    const poll = await f.client.get(`${base}/commands?wait_ms=1000`, KEYS.ingest);
+    const cmds = poll.body.data.commands as Array<{ id: string; path: string }>;
+    expect(cmds.map((c) => c.path)).toEqual(['/', '/a']);
+    for (const c of cmds) await f.client.post(`${base}/commands/${c.id}/done`, KEYS.ingest, { ok: true, error: null });
+    const answers = await Promise.all([first, ...more]);
+    expect(new Set(answers.map((a) => a.body.data.job.id))).toEqual(new Set([cmds[0]!.id]));
+    expect(answers.every((a) => a.body.data.job.status === 'done')).toBe(true);
+    expect((await other).body.data.job).toMatchObject({ id: cmds[1]!.id, status: 'done' });
+    // Once done, the next query sends a new scan: a finished job is never joined.
+    const later = query('/');
+    await waitFor(() => f!.server.sessions.find(s.session_id)!.queue.size === 1, 'a new command after the job finished');
+    const next = (await f.client.get(`${base}/commands?wait_ms=1000`, KEYS.ingest)).body.data.commands[0];
+    expect(next.id).not.toBe(cmds[0]!.id);
+    await f.client.post(`${base}/commands/${next.id}/done`, KEYS.ingest, { ok: true, error: null });
+    expect((await later).body.data.job.id).toBe(next.id);
   });
 
   it('force_real_time with no answer reports the job pending after timeout_ms', async () => {

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/subscriptions/signer.js';
-import { KEYS, openSession, startFusion, testConfigRaw, waitFor, type TestFusion } from './helpers.js';
+import { waitFor } from '@fustor/test-helpers';
+import { KEYS, openSession, startFusion, testConfigRaw, type TestFusion } from './helpers.js';
 
 const SECRET = 'correct-horse-battery';
 
@@ -188,7 +189,7 @@ describe('durability across a restart', () => {
     await f.restart();
     rx.plan = [];
     await openIngest();
-    await waitFor(() => rx.got.some((g) => g.body.event === 'stable' && rx.plan.length === 0), 'the stable delivery after the restart', 15_000);
+    await waitFor(() => rx.got.some((g) => g.body.event === 'stable' && rx.plan.length === 0), 'the stable delivery after the restart', { timeoutMs: 15_000 });
     await waitFor(async () => {
       const items = (await f.client.get('/api/v1/views/research/subscriptions', KEYS.read)).body.data.items;
       return items[0].pending_deliveries === 0;

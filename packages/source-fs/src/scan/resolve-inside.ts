@@ -29,6 +29,16 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** Async lstat (sentinel checks run many at once off the event loop); undefined when the entry is gone. */
+async function lstatIfAny(fs: FsLayer, p: LocalPath): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(p);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Throws OutsideRootError when the path is malformed, climbs with '..', or its directory resolves
  * through a symbolic link outside the root. Returns null when it does not
@@ -45,7 +55,7 @@ export async function resolveInside(fs: FsLayer, root: string, viewPath: string)
     throw new OutsideRootError(viewPath, err instanceof Error ? err.message.replace(/^path '.*?' /, '') : 'is not a valid view path');
   }
   if (view === '/') {
-    const st = fs.lstatSync(local);
+    const st = await lstatIfAny(fs, local);
     return st === undefined ? null : { kind: 'dir', view, local, st };
   }
   // Only the parent is resolved: the last component is never followed (a symlink is reported as
@@ -62,8 +72,7 @@ export async function resolveInside(fs: FsLayer, root: string, viewPath: string)
   }
   if (!within(realParent, root)) throw new OutsideRootError(viewPath, 'resolves outside the watched root through a symbolic link');
   if (!sameLocal(parentLocal, realParent)) return null;
-  const pst = fs.lstatSync(parentLocal);
-  const st = fs.lstatSync(local);
+  const [pst, st] = await Promise.all([lstatIfAny(fs, parentLocal), lstatIfAny(fs, local)]);
   if (pst === undefined || st === undefined) return null;
   return { kind: st.isDirectory() ? 'dir' : 'file', view, local, st, parentView, parentMtimeMs: pst.mtimeMs };
 }

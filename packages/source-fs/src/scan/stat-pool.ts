@@ -10,27 +10,40 @@
 
 import { Worker } from 'node:worker_threads';
 
-/** Entry kinds in DirJobResult.types. */
+/** Entry states in DirJobResult.types: a directory (not stat()ed here), an lstat()ed entry, or gone. */
 export const K_DIR = 0;
-export const K_FILE = 1;
-export const K_SYMLINK = 2;
-export const K_OTHER = 3;
+export const K_STAT = 1;
 export const K_VANISHED = 9;
+
+/** Numbers per entry in DirJobResult.st, and their offsets. */
+export const ST_STRIDE = 6;
+export const ST_SIZE = 0;
+export const ST_MTIME = 1;
+export const ST_CTIME = 2;
+export const ST_UID = 3;
+export const ST_GID = 4;
+/** The full st_mode: its S_IFMT bits are the kind (meta.ts kindOfMode), the low bits the permissions. */
+export const ST_MODE = 5;
 
 export interface DirJobResult {
   /** Entry names joined by NUL (a byte no name can hold): one string clones far cheaper than many. */
   names?: string;
   types?: Uint8Array;
-  /** size, mtimeMs per entry (directories: unset). */
+  /**
+   * ST_STRIDE numbers per K_STAT entry (size, mtimeMs, ctimeMs, uid, gid, mode): one transferred
+   * array instead of an object per file, so the metadata costs copies of numbers, not allocations.
+   */
   st?: Float64Array;
   /** Redo on the main thread: listing failed, a stat failed with something else than ENOENT, or a name is lossy. */
   redo?: boolean;
 }
 
 // CommonJS because eval workers run as scripts; kept dependency-free so it loads in a few ms.
+// The lstat decides what a non-directory entry is (the kind comes from its mode), as on the main thread.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
+const W = ${ST_STRIDE};
 parentPort.on('message', ({ id, dir }) => {
   let ents;
   try {
@@ -42,15 +55,14 @@ parentPort.on('message', ({ id, dir }) => {
   const n = ents.length;
   const names = new Array(n);
   const types = new Uint8Array(n);
-  const st = new Float64Array(n * 2);
+  const st = new Float64Array(n * W);
   const prefix = dir === '/' ? '/' : dir + '/';
   for (let i = 0; i < n; i++) {
     const d = ents[i];
     const name = d.name;
     names[i] = name;
     if (name.includes('\\uFFFD')) { parentPort.postMessage({ id, redo: true }); return; }
-    if (d.isDirectory()) { types[i] = 0; continue; }
-    let t = d.isFile() ? 1 : d.isSymbolicLink() ? 2 : 3;
+    if (d.isDirectory()) { types[i] = ${K_DIR}; continue; }
     let s;
     try {
       s = fs.lstatSync(prefix + name, { throwIfNoEntry: false });
@@ -58,11 +70,15 @@ parentPort.on('message', ({ id, dir }) => {
       parentPort.postMessage({ id, redo: true });
       return;
     }
-    if (s === undefined) { types[i] = 9; continue; }
-    if (t === 3 && s.isDirectory()) t = 0;
-    types[i] = t;
-    st[2 * i] = s.size;
-    st[2 * i + 1] = s.mtimeMs;
+    if (s === undefined) { types[i] = ${K_VANISHED}; continue; }
+    types[i] = ${K_STAT};
+    const o = i * W;
+    st[o + ${ST_SIZE}] = s.size;
+    st[o + ${ST_MTIME}] = s.mtimeMs;
+    st[o + ${ST_CTIME}] = s.ctimeMs;
+    st[o + ${ST_UID}] = s.uid;
+    st[o + ${ST_GID}] = s.gid;
+    st[o + ${ST_MODE}] = s.mode;
   }
   parentPort.postMessage({ id, names: names.join('\\0'), types, st }, [types.buffer, st.buffer]);
 });

@@ -20,6 +20,7 @@ import { encodeName, encodeNameBytes, mayBeLossy, needsEncoding } from '../names
 import type { ScanProgress } from '../types.js';
 import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
+import { childUpsertOf, isDirNumbers, statChild, upsertOf, upsertOfNumbers } from './scan-entry.js';
 import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
@@ -150,6 +151,29 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
     return true;
   };
 
+  /**
+   * Between entries (called when the batch is full and every 1024 entries, so the hot loop pays one
+   * comparison): hands a full batch over, gives the event loop a turn at least every BREATH_MS, and
+   * answers true when the scan was aborted.
+   */
+  async function* pause(): AsyncGenerator<UpsertEvent[], boolean> {
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+      batchNo++;
+      observed = ctx.now();
+    }
+    if (ctx.signal?.aborted) {
+      progress.aborted = true;
+      return true;
+    }
+    if (performance.now() - lastBreath > BREATH_MS) {
+      await breathe();
+      lastBreath = performance.now();
+    }
+    return false;
+  }
+
   try {
     while (head < queue.length) {
       if (ctx.signal?.aborted) {
@@ -193,11 +217,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       const dirMtime = it.st.mtimeMs;
       const dirView = it.view;
       observed = ctx.now();
-      const dirEntry: UpsertEvent = { op: 'upsert', path: dirView, is_dir: true, mtime_ms: dirMtime, observed_at_ms: observed };
-      if (it.parentView !== undefined) {
-        dirEntry.parent_path = it.parentView;
-        dirEntry.parent_mtime_ms = it.parentMtimeMs!;
-      }
+      const dirEntry = upsertOf(dirView, it.st, observed, it.parentView, it.parentMtimeMs);
       if (audit) dirEntry.audit_skipped = it.cached !== undefined;
       batch.push(dirEntry);
       const dirBatchNo = batchNo;
@@ -206,18 +226,31 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
 
       const pushSubdir = (local: LocalPath, view: string) =>
         queue.push({ local, view, parentView: dirView, parentMtimeMs: dirMtime, started: false });
+      /** A subdirectory: queued (recursive) or reported from its own lstat (non-recursive on-demand scan). */
+      const subdir = (local: LocalPath, name: string | Buffer, seg: string, view: string, st?: Stats): boolean => {
+        subdirs.push({ name, segment: seg });
+        if (ctx.recursive) {
+          pushSubdir(local, view);
+          return false;
+        }
+        const r = st ?? statChild(fs, issues, local);
+        if (r === 'failed') incomplete = true;
+        if (typeof r === 'string') return false;
+        batch.push(childUpsertOf(view, r, observed, dirView, dirMtime));
+        return true;
+      };
+      const subdirs: CachedSubdir[] = [];
+      let incomplete = false;
 
       if (it.cached) {
         progress.dirsSkipped!++;
         for (const sd of it.cached) pushSubdir(joinLocal(it.local, sd.name), joinView(dirView, sd.segment));
       } else {
-        const subdirs: CachedSubdir[] = [];
-        let incomplete = false;
         let listed = false;
         let n = 0;
         const job = it.job ? await it.job : undefined;
         if (job && !job.redo) {
-          // Fast path: names and stats came from a stat worker.
+          // Fast path: names and lstat numbers came from a stat worker.
           listed = true;
           const { types, st } = job as Required<DirJobResult>;
           const names = types.length === 0 ? [] : job.names!.split('\0');
@@ -229,45 +262,20 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
             const childView = dirView === '/' ? '/' + seg : dirView + '/' + seg;
             if (tooLong(local, name, childView)) continue;
             if (filters.hasExclude && filters.excluded(childView)) continue;
-            const kind = types[i]!;
-            if (kind === K_DIR) {
-              subdirs.push({ name, segment: seg });
-              if (ctx.recursive) pushSubdir(prefix + name, childView);
-              else {
-                const dst = statChild(fs, issues, prefix + name);
-                if (typeof dst !== 'string') {
-                  batch.push({ op: 'upsert', path: childView, is_dir: true, mtime_ms: dst.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime });
-                }
-              }
-              continue;
-            }
-            if (kind === K_VANISHED) {
+            const t = types[i]!;
+            if (t === K_VANISHED) {
               issues.report('vanished', prefix + name, 'vanished between listing and stat', 'ENOENT');
               continue;
             }
-            if (!filters.fileName(seg)) continue;
-            if (isHot !== undefined && isHot(childView)) continue;
-            batch.push({
-              op: 'upsert', path: childView, is_dir: false, size: st[2 * i]!, mtime_ms: st[2 * i + 1]!, observed_at_ms: observed,
-              parent_path: dirView, parent_mtime_ms: dirMtime,
-            });
+            if (t === K_DIR || isDirNumbers(st, i)) {
+              if (!subdir(prefix + name, name, seg, childView)) continue;
+            } else {
+              if (!filters.fileName(seg)) continue;
+              if (isHot !== undefined && isHot(childView)) continue;
+              batch.push(upsertOfNumbers(childView, st, i, observed, dirView, dirMtime));
+            }
             progress.entriesScanned++;
-            if (batch.length >= batchSize) {
-              yield batch;
-              batch = [];
-              batchNo++;
-              observed = ctx.now();
-            }
-            if ((++n & 1023) === 0) {
-              if (ctx.signal?.aborted) {
-                progress.aborted = true;
-                break;
-              }
-              if (performance.now() - lastBreath > BREATH_MS) {
-                await breathe();
-                lastBreath = performance.now();
-              }
-            }
+            if ((batch.length >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
           }
         }
         if (!listed) {
@@ -292,53 +300,24 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
             if (tooLong(it.local, name, childView)) continue;
             if (filters.hasExclude && filters.excluded(childView)) continue;
             const childLocal = joinLocal(it.local, name);
-            let isDir = d.isDirectory();
+            // As in the stat worker: a listed directory is entered, anything else is lstat()ed and
+            // its lstat decides what it is (DT_UNKNOWN on some network file systems, specials, links).
             let st: Stats | undefined;
-            if (!isDir && !d.isFile() && !d.isSymbolicLink()) {
-              // DT_UNKNOWN (some network file systems) or a special file: lstat decides.
+            if (!d.isDirectory()) {
               const r = statChild(fs, issues, childLocal);
               if (r === 'failed') incomplete = true;
               if (typeof r === 'string') continue;
               st = r;
-              isDir = st.isDirectory();
             }
-            if (isDir) {
-              subdirs.push({ name, segment: seg });
-              if (ctx.recursive) {
-                pushSubdir(childLocal, childView);
-                continue;
-              }
-              // Non-recursive on-demand scan: report the subdirectory from its lstat, do not enter it.
+            if (st === undefined || st.isDirectory()) {
+              if (!subdir(childLocal, name, seg, childView, st)) continue;
             } else {
               if (!filters.fileName(seg)) continue;
               if (isHot !== undefined && isHot(childView)) continue;
+              batch.push(childUpsertOf(childView, st, observed, dirView, dirMtime));
             }
-            if (st === undefined) {
-              const r = statChild(fs, issues, childLocal);
-              if (r === 'failed') incomplete = true;
-              if (typeof r === 'string') continue;
-              st = r;
-            }
-            batch.push(isDir
-              ? { op: 'upsert', path: childView, is_dir: true, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime }
-              : { op: 'upsert', path: childView, is_dir: false, size: st.size, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: dirView, parent_mtime_ms: dirMtime });
             progress.entriesScanned++;
-            if (batch.length >= batchSize) {
-              yield batch;
-              batch = [];
-              batchNo++;
-              observed = ctx.now();
-            }
-            if ((++n & 1023) === 0) {
-              if (ctx.signal?.aborted) {
-                progress.aborted = true;
-                break;
-              }
-              if (performance.now() - lastBreath > BREATH_MS) {
-                await breathe();
-                lastBreath = performance.now();
-              }
-            }
+            if ((batch.length >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
           }
         }
         if (incomplete && audit) {
@@ -350,16 +329,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
           else audit.forget(dirView);
         }
       }
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-        batchNo++;
-      }
       const t = performance.now();
-      if (t - lastBreath > BREATH_MS) {
-        await breathe();
-        lastBreath = performance.now();
-      }
+      if (batch.length >= batchSize || t - lastBreath > BREATH_MS) yield* pause();
       if (t - lastProgress > PROGRESS_EVERY_MS) emitProgress(false);
     }
     if (batch.length > 0 && !progress.aborted) yield batch;
@@ -371,21 +342,6 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
     for (let i = head; i < queue.length; i++) queue[i]?.listing?.catch(() => undefined);
     emitProgress(true);
   }
-}
-
-/** lstat of a listed child: its Stats, 'vanished' (expected noise) or 'failed' (reported). */
-function statChild(fs: FsLayer, issues: IssueReporter, p: LocalPath): Stats | 'vanished' | 'failed' {
-  let st: Stats | undefined;
-  try {
-    st = fs.lstatSync(p);
-  } catch (err) {
-    return issues.fromError(err, p, 'stat') === 'vanished' ? 'vanished' : 'failed';
-  }
-  if (st === undefined) {
-    issues.report('vanished', p, 'vanished between listing and stat', 'ENOENT');
-    return 'vanished';
-  }
-  return st;
 }
 
 function joinView(parent: string, seg: string): string {
