@@ -40,7 +40,7 @@ describe('event encoder', () => {
   it('chunk encoding pre-formats the times of every event: exact also with non-numeric and missing times mixed in', () => {
     const events = [
       scanFileMeta, scanFile, del, { ...scanFileMeta, mtime_ms: NaN }, { ...scanFileMeta, ctime_ms: -0 },
-      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 1e21 }, realtime, scanDirMeta,
+      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 7.2e12 }, realtime, scanDirMeta,
     ];
     expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
   });
