@@ -115,11 +115,11 @@ async function postSequential(pool, sid, bodies) {
   return (payloads.length * BATCH) / ((performance.now() - t0) / 1000);
 }
 
-/** Server-side validate+apply+commit time per realtime batch (sum, count) from Fusion's own histogram. */
+/** Server-side validate+apply+commit time per realtime batch (sum in ms, count) from Fusion's own histogram (in seconds). */
 async function serverApply(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const num = (name) => Number(/\S+ (\S+)$/.exec(text.split('\n').find((l) => l.startsWith(`${name}{source="realtime"}`)) ?? 'x NaN')[1]);
-  return { sum: num('fustor_batch_apply_ms_sum'), count: num('fustor_batch_apply_ms_count') };
+  return { sum: num('fustor_batch_apply_seconds_sum') * 1000, count: num('fustor_batch_apply_seconds_count') };
 }
 
 async function echoBaseline(bodies) {

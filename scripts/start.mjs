@@ -291,17 +291,20 @@ async function main() {
 
   const keyShown = s.readKey ?? '<a read key: fustor-fusion keys create --role read --views ' + s.view + ' --home ' + home + '>';
   const curl = `curl -s -H 'X-API-Key: ${keyShown}' '${s.fusionUrl}/api/v1/views/${s.view}/tree?path=/&depth=2'`;
+  const fustor = `FUSTOR_URL=${s.fusionUrl} FUSTOR_KEY=${keyShown} npx fustor ls -l /`;
   console.log(
     [
       '',
       'Fustor is running.',
       `  Fusion:         ${s.fusionUrl}`,
+      `  Web page:       ${s.fusionUrl}/  (open it and paste the read key below)`,
       `  Agent console:  ${s.consoleUrl}`,
       `  Watching:       ${s.watched}  (view '${s.view}')`,
       `  API key (read): ${keyShown}`,
       `  Home:           ${home}  (logs in ${logsDir})`,
       '',
       'Query the tree:',
+      `  ${fustor}`,
       `  ${curl}`,
       '',
       'Press Ctrl-C to stop both.',

@@ -85,6 +85,16 @@ describe('scripts/start.mjs', () => {
     );
     expect(listing).toEqual(['nested', 'top.txt']);
 
+    // The page it points at is served, and the printed fustor line (run from the checkout) lists the directory.
+    const page = /Web page:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(s.output());
+    expect(page, s.output()).not.toBeNull();
+    const html = await fetch(page![1]!);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(await html.text()).toContain('<title>Fustor</title>');
+    const fustorLine = s.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith('FUSTOR_URL='));
+    const { stdout: ls } = await run('sh', ['-c', fustorLine!], { timeout: 30_000, cwd: REPO_ROOT });
+    expect(ls).toMatch(/top\.txt/);
+
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
     expect(s.output()).toMatch(/stopped agent/);

@@ -146,6 +146,21 @@ pipes:
     expect(Object.isFrozen(c.logging) && Object.isFrozen(c.sources[0]!.config.driver_params.exclude)).toBe(true);
   });
 
+  it('driver_params.watcher selects the realtime backend (native | chokidar), absent = the platform default', () => {
+    const c = parse(readme().replace('file_pattern: "*"', 'file_pattern: "*"\n        watcher: chokidar'));
+    expect(c.sources[0]!.config.driver_params.watcher).toBe('chokidar');
+    expect(parse(readme()).sources[0]!.config.driver_params.watcher).toBeUndefined();
+    expect(fails(readme().replace('file_pattern: "*"', 'file_pattern: "*"\n        watcher: polling')).message).toMatch(
+      /sources\[0\]\.config\.driver_params\.watcher: .*native.*chokidar/,
+    );
+  });
+
+  it('endpoint may list every node of a Fusion cluster; each must be an http(s) URL', () => {
+    const c = parse(readme().replace('endpoint: "http://localhost:8102"', 'endpoint: ["http://fusion-a:8102", "http://fusion-b:8102/"]'));
+    expect(c.senders[0]!.config.endpoint).toEqual(['http://fusion-a:8102', 'http://fusion-b:8102']);
+    expect(fails(readme().replace('endpoint: "http://localhost:8102"', 'endpoint: ["http://fusion-a:8102", "fusion-b"]')).message).toMatch(/senders\[0\]\.config\.endpoint/);
+  });
+
   it('ids may be written as YAML numbers; a file:// uri is a path', () => {
     const c = parse(readme().replace('id: "to-fusion"', 'id: 7').replace('sender_id: "to-fusion"', 'sender_id: 7').replace(`uri: "${data}"`, `uri: "file://${data}"`));
     expect(c.senders[0]!.id).toBe('7');

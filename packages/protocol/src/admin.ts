@@ -18,15 +18,6 @@ export const createApiKeySchema = z.strictObject({
 });
 export type CreateApiKeyRequest = z.infer<typeof createApiKeySchema>;
 
-export interface ApiKeyCreated {
-  id: string;
-  key: string;
-  key_prefix: string;
-  name: string;
-  role: (typeof KEY_ROLES)[number];
-  views: string[] | null;
-}
-
 /** Runtime settings changeable through PUT /api/v1/admin/config. */
 export const runtimeSettingsSchema = z.strictObject({
   /** 0 = no limit. */
@@ -37,3 +28,47 @@ export type RuntimeSettingsPatch = z.infer<typeof runtimeSettingsSchema>;
 
 export const blindSpotsQuerySchema = pageQuerySchema.extend({ kind: z.enum(['addition', 'deletion']).optional() });
 export const suspectsQuerySchema = pageQuerySchema.extend({ path: z.string().max(4096).optional() });
+
+// ---- answers --------------------------------------------------------------------------------
+
+export const apiKeyCreatedSchema = z.object({
+  id: z.string(),
+  /** The secret, shown this once. */
+  key: z.string(),
+  key_prefix: z.string(),
+  name: z.string(),
+  role: z.enum(KEY_ROLES),
+  views: z.array(z.string()).nullable(),
+});
+export type ApiKeyCreated = z.infer<typeof apiKeyCreatedSchema>;
+
+/** A key as listed: never its secret. Keys from fusion-config.yaml have no prefix or creation time. */
+export const apiKeyListingSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(KEY_ROLES),
+  views: z.array(z.string()).nullable(),
+  key_prefix: z.string().nullable(),
+  created_at_ms: z.number().nullable(),
+  source: z.enum(['config', 'api']),
+});
+export const apiKeysAnswerSchema = z.object({ items: z.array(apiKeyListingSchema), total: z.number().int().nonnegative() });
+export const apiKeyRevokedSchema = z.object({ id: z.string(), revoked: z.literal(true) });
+
+export const runtimeSettingsAnswerSchema = z.object({
+  rate_limit_per_key_per_minute: z.number().int().min(0),
+  log_level: z.enum(LOG_LEVELS),
+});
+export const runtimeAnswerSchema = z.object({ runtime: runtimeSettingsAnswerSchema });
+
+/** The running configuration, secrets left out; sections may gain keys, so they are open objects. */
+export const adminConfigAnswerSchema = z.object({
+  runtime: runtimeSettingsAnswerSchema,
+  file: z.string().nullable(),
+  server: z.looseObject({ host: z.string(), port: z.number().int(), max_body_mb: z.number() }),
+  session: z.looseObject({ timeout_sec: z.number() }),
+  storage: z.object({ synchronous: z.enum(['full', 'normal']) }),
+  views: z.array(z.looseObject({ id: z.string(), hot_file_threshold_sec: z.number(), tombstone_ttl_sec: z.number() })),
+});
+
+export const viewResetAnswerSchema = z.object({ view: z.string(), reset: z.literal(true), sessions_notified: z.number().int().nonnegative() });

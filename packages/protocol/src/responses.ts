@@ -93,6 +93,8 @@ export const viewSummarySchema = freshnessSchema.extend({
   has_blind_spot: z.boolean(),
   suspect_count: count,
   last_event_at_ms: ms.nullable(),
+  /** A file changed less than this long ago (or a suspect) keeps its directory from being `stable`. */
+  hot_file_threshold_sec: z.number().nonnegative(),
   partial: z.boolean(),
 });
 export type ViewSummary = z.infer<typeof viewSummarySchema>;

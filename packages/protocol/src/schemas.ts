@@ -146,13 +146,6 @@ export const eventBatchSchema = z
   });
 export type EventBatch = z.infer<typeof eventBatchSchema>;
 
-export interface EventBatchResult {
-  accepted: number;
-  ignored: number;
-  batch_seq: number;
-  duplicate: boolean;
-}
-
 // ---- sessions -------------------------------------------------------------------------------
 
 export const createSessionSchema = z.strictObject({
@@ -166,44 +159,12 @@ export const createSessionSchema = z.strictObject({
 });
 export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
 
-export interface SessionCreated {
-  session_id: string;
-  view: string;
-  role: SessionRole;
-  timeout_sec: number;
-  heartbeat_interval_sec: number;
-  server_time_ms: number;
-}
-
 export const heartbeatSchema = z.object({
   can_realtime: z.boolean().optional(),
   phase: z.string().max(64).optional(),
   stats: z.record(z.string(), z.unknown()).optional(),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatSchema>;
-
-export interface ScanCommand {
-  id: string;
-  type: 'scan';
-  path: string;
-  recursive: boolean;
-}
-/** Tells a session its view was reset; the leader must snapshot again. */
-export interface ResnapshotCommand {
-  id: string;
-  type: 'resnapshot';
-}
-export type Command = ScanCommand | ResnapshotCommand;
-
-export interface HeartbeatResponse {
-  role: SessionRole;
-  timeout_sec: number;
-  commands: Command[];
-}
-export interface CommandsResponse {
-  role: SessionRole;
-  commands: Command[];
-}
 
 export const phaseEndSchema = z.object({ complete: z.boolean() });
 export type PhaseEndRequest = z.infer<typeof phaseEndSchema>;
@@ -232,9 +193,6 @@ export type PrincipalsRequest = z.infer<typeof principalsSchema>;
 
 // ---- sentinel -------------------------------------------------------------------------------
 
-export interface SentinelTasks {
-  paths: string[];
-}
 export const sentinelResultSchema = z.strictObject({
   path: viewPath,
   exists: z.boolean(),

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { numberField, strictSection, textListField, type RenamedKeys } from '@fustor/protocol';
+import { WATCHER_KINDS } from '@fustor/source-fs';
 
 export const DRIVER_DEFAULTS = Object.freeze({
   file_pattern: '*',
@@ -19,6 +20,8 @@ export const driverParamsSchema = strictSection({
   write_settle_ms: numberField({ int: true, min: 0, max: 3_600_000 }).default(DRIVER_DEFAULTS.write_settle_ms),
   max_watched_dirs: numberField({ int: true, min: 1 }).default(DRIVER_DEFAULTS.max_watched_dirs),
   realtime: z.boolean().default(DRIVER_DEFAULTS.realtime),
+  /** Realtime backend; absent: the driver's platform default (native on Linux, chokidar elsewhere). */
+  watcher: z.enum(WATCHER_KINDS).optional(),
 }, { what: 'driver parameters', renamed: RENAMED });
 
 export type DriverParams = z.output<typeof driverParamsSchema>;

@@ -45,11 +45,24 @@ const sourceSchema = strictSection({
   }, { what: 'the source settings', renamed: RENAMED.sourceConfig }),
 }, { what: 'a source' });
 
+/** A URL or a list of URLs, each checked as one (a union would hide the reason behind "Invalid input"). */
+function endpointField(): z.ZodType<string | string[]> {
+  const one = httpUrlField('http://localhost:8102');
+  const many = z.array(one).min(1, 'must name at least one URL');
+  return z.unknown().transform((v, ctx) => {
+    const r = Array.isArray(v) ? many.safeParse(v) : one.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.issues.push({ ...issue, input: v } as never);
+    return z.NEVER;
+  }) as unknown as z.ZodType<string | string[]>;
+}
+
 const senderSchema = strictSection({
   id: idSchema(),
   type: z.enum(['fusion']).default('fusion'),
   config: strictSection({
-    endpoint: httpUrlField('http://localhost:8102'),
+    /** One Fusion URL, or a list of cluster nodes (the sender fails over between them, cluster.md). */
+    endpoint: endpointField(),
     credential: textField(),
     /** Omitted when the key is bound to exactly one view. */
     view: idSchema().nullable().default(null),

@@ -147,7 +147,7 @@ export class Pipe {
       session_id: s?.id ?? null,
       view: s?.view ?? this.#lastView,
       source_uri: this.spec.source.config.uri,
-      endpoint: this.spec.sender.config.endpoint,
+      endpoint: [this.spec.sender.config.endpoint].flat().join(', '),
       started_at_ms: this.#startedAt,
       heartbeat_interval_sec: s ? s.heartbeatMs / 1000 : null,
       phase: this.#phase,

@@ -1,7 +1,7 @@
 // Maps a pipe's source config onto the fs driver's options, routing driver issues into the pipe's log.
 
 import type { Logger } from '@fustor/protocol';
-import type { FsSourceOptions, WatcherKind } from '@fustor/source-fs';
+import type { FsSourceOptions } from '@fustor/source-fs';
 import type { PipeSpec } from '../config/types.js';
 
 /** What the pipe itself must hear from its source besides log lines. */
@@ -26,8 +26,7 @@ export function testClock(env: NodeJS.ProcessEnv = process.env): (() => number) 
 
 export function sourceOptions(spec: PipeSpec, log: Logger, hooks?: SourceHooks): FsSourceOptions {
   const dp = spec.source.config.driver_params;
-  // driver_params.watcher is read by the config schema once it knows the key; until then it is absent.
-  const watcher = (dp as { watcher?: WatcherKind }).watcher;
+  const watcher = dp.watcher;
   const clock = testClock();
   return {
     ...(clock ? { clock } : {}),

@@ -14,16 +14,20 @@ import type {
 import { API_BASE, clampWireTime } from '@fustor/protocol';
 import { FusionError, SessionExpiredError } from '../errors.js';
 import { encodedBatchBody, type EncodedBatch } from './encode.js';
+import { failover } from './failover.js';
 import { createHttpTransport } from './http.js';
 import { compose, rateLimit, transientRetry } from './interceptors.js';
 import type { HttpCall, HttpRequest, PhaseName, Sender } from './types.js';
 
 export interface FusionSenderOptions {
-  endpoint: string;
+  /** One Fusion, or every node of a cluster (calls fail over between them). */
+  endpoint: string | readonly string[];
   credential: string;
   timeoutMs?: number;
   userAgent?: string;
   onRateLimited?: (waitMs: number) => void;
+  /** A node could not be reached (or was not ready): the next calls go to another one. */
+  onFailover?: (from: string, to: string, err: unknown) => void;
 }
 
 export class FusionSender implements Sender {
@@ -33,16 +37,21 @@ export class FusionSender implements Sender {
   readonly #timeoutMs: number;
 
   constructor(opts: FusionSenderOptions) {
-    this.endpoint = opts.endpoint;
+    const endpoints = typeof opts.endpoint === 'string' ? [opts.endpoint] : [...opts.endpoint];
+    this.endpoint = endpoints.join(', ');
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    const transport = createHttpTransport({
-      endpoint: opts.endpoint,
-      credential: opts.credential,
-      timeoutMs: opts.timeoutMs ?? 30_000,
-      userAgent: opts.userAgent,
-    });
-    this.#call = compose(rateLimit({ onWait: opts.onRateLimited }), transientRetry())(transport.call);
-    this.#close = transport.close;
+    const transports = endpoints.map((endpoint) =>
+      createHttpTransport({ endpoint, credential: opts.credential, timeoutMs: opts.timeoutMs ?? 30_000, userAgent: opts.userAgent }),
+    );
+    const call = failover(
+      transports.map((t) => t.call),
+      (from, to, err) => opts.onFailover?.(endpoints[from]!, endpoints[to]!, err),
+    );
+    // Retries wrap the failover, so a retry after a node failure already goes to the next node.
+    this.#call = compose(rateLimit({ onWait: opts.onRateLimited }), transientRetry())(call);
+    this.#close = async () => {
+      await Promise.all(transports.map((t) => t.close()));
+    };
   }
 
   async #session<T>(sessionId: string, req: HttpRequest): Promise<T> {

@@ -45,7 +45,7 @@ function viewLines(metrics: string): { uptimeSec: number | null; lines: string[]
   const views = new Map<string, Record<string, number>>();
   let started: number | null = null;
   for (const line of metrics.split('\n')) {
-    if (line.startsWith('fustor_process_start_time_seconds ')) started = Number(line.split(' ')[1]);
+    if (line.startsWith('process_start_time_seconds ')) started = Number(line.split(' ')[1]);
     const m = /^fustor_(view_files|view_dirs|view_suspects|view_blind_spots|view_has_leader|sessions)\{view="([^"]*)"(?:,role="(\w+)")?\} (\S+)$/.exec(line);
     if (!m) continue;
     const rec = views.get(m[2]!) ?? {};

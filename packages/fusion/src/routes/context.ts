@@ -12,6 +12,7 @@ import type { Metrics } from '../server/metrics.js';
 import type { ViewEngine, ViewStore } from '../contract.js';
 import { NotReadyError, UnauthenticatedError } from '../errors.js';
 import type { FeedHub } from '../feed/feed-hub.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import { readJsonBody } from '../server/body.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
@@ -36,6 +37,8 @@ export interface RouteContext {
   readonly feed: FeedHub;
   /** Webhook subscriptions (consumers.md §5). */
   readonly subscriptions: SubscriptionService;
+  /** This node in a PostgreSQL cluster (null: single node on SQLite). */
+  cluster(): ClusterNode | null;
   /** feed.max_lag of fusion-config.yaml. */
   feedMaxLag(): number;
   config(): FusionConfig;

@@ -7,7 +7,7 @@ import { sendError, sendOk } from '../server/envelope.js';
 export interface HealthSource {
   ready(): boolean;
   shuttingDown(): boolean;
-  metricsText(): string;
+  metricsText(): string | Promise<string>;
   /** A storage condition that makes Fusion unable to accept writes (a full disk), or null. */
   storageProblem?(): { code: number; message: string } | null;
 }
@@ -22,8 +22,9 @@ export function healthRoutes(h: HealthSource): Router {
     if (problem) return sendError(res, 503, problem.code, problem.message);
     sendOk(res, { status: 'ok' });
   });
-  r.get('/metrics', (_req, res) => {
-    res.status(200).type('text/plain; version=0.0.4; charset=utf-8').send(h.metricsText());
+  r.get('/metrics', async (_req, res) => {
+    const text = await h.metricsText();
+    res.status(200).type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
   return r;
 }

@@ -8,12 +8,14 @@ import { phaseRoutes } from './phases.js';
 import { principalRoutes } from './principals.js';
 import { changeRoutes } from './changes.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { clusterRoutes } from './cluster.js';
 import { queryRoutes } from './queries.js';
 import { reportRoutes } from './reports.js';
 import { sessionRoutes } from './sessions.js';
 
 export * from './context.js';
 export { healthRoutes, type HealthSource } from './health.js';
+export { docRoutes, WEB_DIR } from './docs.js';
 
 export function apiRoutes(ctx: RouteContext): Router {
   const r = Router();
@@ -25,6 +27,7 @@ export function apiRoutes(ctx: RouteContext): Router {
   r.use(reportRoutes(ctx));
   r.use(changeRoutes(ctx));
   r.use(subscriptionRoutes(ctx));
+  r.use(clusterRoutes(ctx));
   r.use(adminRoutes(ctx));
   return r;
 }

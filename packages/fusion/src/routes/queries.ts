@@ -51,20 +51,60 @@ export function summarize(ctx: RouteContext, engine: ViewEngine): ViewSummary {
     is_auditing: c.is_auditing,
     can_realtime: ctx.sessions.canRealtime(engine.id),
     staleness_ms: c.staleness_ms,
+    hot_file_threshold_sec: engine.config.hot_file_threshold_sec,
     partial: !c.snapshot_complete,
+  };
+}
+
+/** A summary published by the owning node (cluster mode); leader and sessions are the owner's to say. */
+function remoteSummary(id: string, s: Record<string, unknown> & { owner: string }): ViewSummary & { owner: string } {
+  const n = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
+  const complete = s.snapshot_complete === true;
+  return {
+    id,
+    owner: s.owner,
+    file_count: n('file_count'),
+    dir_count: n('dir_count'),
+    total_size: n('total_size'),
+    leader: (s.leader as ViewSummary['leader']) ?? null,
+    session_count: n('session_count'),
+    has_blind_spot: s.has_blind_spot === true,
+    suspect_count: n('suspect_count'),
+    last_event_at_ms: (s.last_event_at_ms as number | null) ?? null,
+    snapshot_complete: complete,
+    last_snapshot_end_ms: (s.last_snapshot_end_ms as number | null) ?? null,
+    last_audit_end_ms: (s.last_audit_end_ms as number | null) ?? null,
+    audit_count: n('audit_count'),
+    is_auditing: s.is_auditing === true,
+    can_realtime: s.can_realtime === true,
+    staleness_ms: (s.staleness_ms as number | null) ?? null,
+    partial: !complete,
+    hot_file_threshold_sec: n('hot_file_threshold_sec'),
   };
 }
 
 export function queryRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.get('/views', (req, res) => {
+  r.get('/views', async (req, res) => {
     const p = authenticate(ctx, req);
     requireRole(p, 'read');
-    const items = ctx.store
+    const items: Array<ViewSummary & { owner?: string }> = ctx.store
       .views()
       .filter((v) => mayAccessView(p, v.id))
       .map((v) => summarize(ctx, v));
+    const cluster = ctx.cluster();
+    if (cluster) {
+      // Views served by other nodes, as their owners last published them (a few seconds old at most).
+      const local = new Set(items.map((i) => i.id));
+      const remote = await cluster.remoteSummaries();
+      for (const v of ctx.config().views) {
+        if (local.has(v.id) || !mayAccessView(p, v.id)) continue;
+        const s = remote.get(v.id);
+        if (s) items.push(remoteSummary(v.id, s));
+      }
+      items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
     sendOk(res, { items, total: items.length });
   });
 

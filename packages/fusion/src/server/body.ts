@@ -89,12 +89,30 @@ function parseBody(buf: Buffer): unknown {
   return value;
 }
 
+/** Bodies already read, per request: a second reader (the route after the cluster router) gets the same answer. */
+const readBodies = new WeakMap<Request, Promise<unknown>>();
+
+/** True when readJsonBody has consumed this request's body (so it is in `req.body`, not on the wire). */
+export function bodyWasRead(req: Request): boolean {
+  return readBodies.has(req);
+}
+
 /**
  * Reads and parses the body of `req` (undefined when there is none). Call it after the key has been
  * checked: until then nothing is buffered. On 413 and 415 the rest of the upload is read and thrown
- * away after the answer, so the client sees the answer instead of a connection reset.
+ * away after the answer, so the client sees the answer instead of a connection reset. Reading twice
+ * is safe: the second call answers what the first read.
  */
 export function readJsonBody(req: Request, limitMb: number): Promise<unknown> {
+  let read = readBodies.get(req);
+  if (read === undefined) {
+    read = readOnce(req, limitMb);
+    readBodies.set(req, read);
+  }
+  return read;
+}
+
+function readOnce(req: Request, limitMb: number): Promise<unknown> {
   if (!hasBody(req)) return Promise.resolve(undefined);
   const ct = req.headers['content-type'];
   if (!isJsonType(ct)) {

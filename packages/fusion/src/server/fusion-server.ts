@@ -8,7 +8,8 @@ import { KeyRegistry } from '../auth/key-registry.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
 import { DiskFullError, NotFoundError, NotReadyError, StoreError } from '../errors.js';
-import { apiRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
+import { summarize } from '../routes/queries.js';
+import { apiRoutes, docRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
@@ -16,8 +17,11 @@ import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, guardConnections, type C
 import { errorHandler } from './error-handler.js';
 import { describeStorageError, DiskFullState } from './storage-health.js';
 import { Metrics } from './metrics.js';
+import { countRequests } from './request-metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import { PgViewStore } from '../store/postgres/pg-store.js';
 
 export type OpenStore = (opts: OpenViewStoreOptions) => ViewStore;
 
@@ -53,6 +57,7 @@ export class FusionServer {
   readonly #diskFull = new DiskFullState();
   readonly #feed: FeedHub;
   #subs: SubscriptionService | null = null;
+  #cluster: ClusterNode | null = null;
   #config: FusionConfig;
   #store: ViewStore | null = null;
   #sessions: SessionManager | null = null;
@@ -60,6 +65,7 @@ export class FusionServer {
   #rateLimiter = new RateLimiter(0);
   #runtime: RuntimeSettings = { ...DEFAULT_RUNTIME };
   #http: Server | null = null;
+  #app: express.Express | null = null;
   #ready = false;
   #stopping: Promise<void> | null = null;
 
@@ -92,6 +98,10 @@ export class FusionServer {
     const host = this.#config.server.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
+  /** The express app once started (tests walk its routes against the OpenAPI catalog). */
+  get app(): express.Express | null {
+    return this.#app;
+  }
   get ready(): boolean {
     return this.#ready && !this.#stopping;
   }
@@ -99,6 +109,7 @@ export class FusionServer {
   /** Listens first (so /healthz answers), then opens storage and turns ready. */
   async start(): Promise<void> {
     const app = this.#buildApp();
+    this.#app = app;
     const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...this.#opts.connections };
     const http = createServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, app);
     guardConnections(http, limits, this.#log, this.#metrics);
@@ -121,16 +132,19 @@ export class FusionServer {
 
   async #openStore(): Promise<void> {
     const c = this.#config;
+    const storeOpts = {
+      path: c.storage.path,
+      views: c.views,
+      clocks: this.#opts.clocks,
+      synchronous: c.storage.synchronous,
+      feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
+      log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => this.#log.log(level, msg, fields),
+    };
     let store: ViewStore;
+    let pg: PgViewStore | null = null;
     try {
-      store = this.#opts.openStore({
-        path: c.storage.path,
-        views: c.views,
-        clocks: this.#opts.clocks,
-        synchronous: c.storage.synchronous,
-        feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
-        log: (level, msg, fields) => this.#log.log(level, msg, fields),
-      });
+      pg = c.storage.backend === 'postgres' ? await PgViewStore.open({ ...storeOpts, url: c.storage.url, onViewFailure: (v, err) => this.#cluster?.viewFailed(v, err) }) : null;
+      store = pg ?? this.#opts.openStore(storeOpts);
     } catch (err) {
       // damage found while loading a view says "malformed" and nothing else: name the file and the fix
       const described = describeStorageError(err, c.storage.path);
@@ -163,7 +177,28 @@ export class FusionServer {
       onClose: (s, reason) => this.#jobs.failSession(s.rec.session_id, `session ${reason}`),
     });
     this.#sessions.start((v) => store.view(v) !== undefined);
+    if (pg) await this.#startCluster(pg);
     this.#ready = true;
+  }
+
+  /** PostgreSQL backend: this process is a cluster node; views arrive as it takes their leases (cluster.md). */
+  async #startCluster(store: PgViewStore): Promise<void> {
+    const c = this.#config;
+    this.#cluster = new ClusterNode({
+      store,
+      nodeId: c.cluster.node_id,
+      advertiseUrl: c.cluster.advertise_url ?? this.url,
+      leaseSec: c.cluster.lease_sec,
+      sessions: () => this.sessions,
+      keys: () => this.#keys!,
+      feed: this.#feed,
+      subscriptions: () => this.#subs!,
+      summary: (engine) => ({ ...summarize(this.#context(), engine) }),
+      maxBodyMb: () => this.#config.server.max_body_mb,
+      log: (level, msg, fields) => this.#log.log(level, msg, { node: c.cluster.node_id, ...fields }),
+    });
+    await this.#cluster.start();
+    this.#log.info('cluster node started', { node: c.cluster.node_id, advertise_url: c.cluster.advertise_url ?? this.url, lease_sec: c.cluster.lease_sec });
   }
 
   #applyRuntime(next: RuntimeSettings): void {
@@ -195,6 +230,7 @@ export class FusionServer {
         return self.#subs;
       },
       feedMaxLag: () => this.#config.feed.max_lag,
+      cluster: () => this.#cluster,
       metrics: this.#metrics,
       log: this.#log,
       config: () => this.#config,
@@ -211,6 +247,7 @@ export class FusionServer {
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
+    app.use(countRequests(this.#metrics));
     app.use(
       healthRoutes({
         ready: () => this.#ready,
@@ -219,6 +256,7 @@ export class FusionServer {
         storageProblem: () => this.#storageProblem(),
       }),
     );
+    app.use(docRoutes());
     app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => {
       // a write that succeeds proves the disk has room again
       if (req.method !== 'GET' && this.#diskFull.since !== null) res.once('finish', () => res.statusCode < 400 && this.#diskFull.noteWriteOk());
@@ -229,6 +267,9 @@ export class FusionServer {
       if (!this.#ready) return next(new NotReadyError('storage is opening; views not loaded yet'));
       next();
     });
+    // Cluster mode: requests about views served by another node are forwarded there (bodies unread:
+    // streamed through, except a session create, whose view is in its body, read after its key).
+    app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => (this.#cluster ? void this.#cluster.route(req, res, next) : next()));
     app.use(API_BASE, apiRoutes(this.#context()));
     app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
     app.use(
@@ -286,6 +327,8 @@ export class FusionServer {
       // Streams never end by themselves: end them so the server can close.
       this.#feed.closeAll();
       await this.#subs?.stop();
+      // Hand our views back first (drained, leases released) so other nodes take them at once.
+      await this.#cluster?.stop().catch((err: unknown) => this.#log.warn('leaving the cluster failed', { error: String(err) }));
       if (http) {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();

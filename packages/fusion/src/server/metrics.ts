@@ -1,121 +1,171 @@
-// Prometheus text exposition, hand-written: counters updated on the hot path, gauges sampled at scrape time.
+// Prometheus metrics with prom-client on a per-server Registry: counters and histograms updated as things happen,
+// gauges sampled at scrape time, plus the default process and event-loop metrics.
 
 import { statSync } from 'node:fs';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MESSAGE_SOURCES } from '@fustor/protocol';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { ViewStore } from '../contract.js';
 
-const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+const BATCH_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const SOURCES = new Set<string>(MESSAGE_SOURCES);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+export type EventOutcome = 'accepted' | 'ignored' | 'duplicate' | 'rejected';
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
+
+/** Change-feed and webhook figures sampled at scrape time. */
+export interface FeedFigures {
+  clients: Map<string, number>;
+  pendingDeliveries: number;
+  pendingSubtrees: number;
+}
+
+export interface MetricsOptions {
+  /** process_* and nodejs_* metrics (default on; a unit test of something else may leave them out). */
+  defaults?: boolean;
+}
 
 export class Metrics {
-  readonly startedAtMs = Date.now();
-  readonly #events = new Map<string, number>();
-  readonly #errors = new Map<number, number>();
-  readonly #requests = new Map<string, number>();
-  readonly #latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  /** This server's registry: several servers in one process never share (or clash on) a metric. */
+  readonly registry = new Registry();
+  readonly #events: Counter<'source' | 'outcome'>;
+  readonly #errors: Counter<'code'>;
+  readonly #requests: Counter<'group' | 'method' | 'status'>;
+  readonly #batch: Histogram<'source'>;
+  readonly #deliveries: Counter<'outcome'>;
+  readonly #sampled: SampledGauges;
 
-  readonly #deliveries = new Map<string, number>();
-  countDelivery(outcome: 'delivered' | 'retry' | 'failed'): void {
-    this.#deliveries.set(outcome, (this.#deliveries.get(outcome) ?? 0) + 1);
+  /** Change-feed and webhook gauges, set once the store is open. */
+  feedSource: (() => FeedFigures) | null = null;
+
+  constructor(opts: MetricsOptions = {}) {
+    const registers = [this.registry];
+    if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry });
+    this.#events = new Counter({ name: 'fustor_events_total', help: 'Events received, by message source and outcome.', labelNames: ['source', 'outcome'], registers });
+    this.#errors = new Counter({ name: 'fustor_http_errors_total', help: 'Error answers by API code.', labelNames: ['code'], registers });
+    this.#requests = new Counter({
+      name: 'fustor_http_requests_total',
+      help: 'HTTP requests answered, by route group (the OpenAPI tag), method and status.',
+      labelNames: ['group', 'method', 'status'],
+      registers,
+    });
+    this.#batch = new Histogram({
+      name: 'fustor_batch_apply_seconds',
+      help: 'Time to validate, apply and durably commit one event batch, by message source.',
+      labelNames: ['source'],
+      buckets: BATCH_BUCKETS_SECONDS,
+      registers,
+    });
+    this.#deliveries = new Counter({
+      name: 'fustor_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retry, failed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#sampled = new SampledGauges(this.registry);
   }
 
-  countEvents(source: string, outcome: 'accepted' | 'ignored' | 'duplicate' | 'rejected', n: number): void {
+  countEvents(source: string, outcome: EventOutcome, n: number): void {
     if (n <= 0) return;
-    const k = `${source}\0${outcome}`;
-    this.#events.set(k, (this.#events.get(k) ?? 0) + n);
+    // a rejected batch may name any source: keep the label set bounded
+    this.#events.inc({ source: SOURCES.has(source) ? source : 'invalid', outcome }, n);
   }
+
   countError(code: number): void {
-    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
+    this.#errors.inc({ code: String(code) });
   }
-  countRequest(group: string): void {
-    this.#requests.set(group, (this.#requests.get(group) ?? 0) + 1);
+
+  countRequest(group: string, method: string, status: number): void {
+    this.#requests.inc({ group, method: METHODS.has(method) ? method : 'OTHER', status: String(status) });
   }
+
+  /** One batch took `ms` milliseconds (measured with performance.now()). */
   observeBatch(source: string, ms: number): void {
-    let h = this.#latency.get(source);
-    if (!h) this.#latency.set(source, (h = { buckets: LATENCY_BUCKETS_MS.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= LATENCY_BUCKETS_MS[i]!) h.buckets[i]!++;
-    h.sum += ms;
-    h.count++;
+    this.#batch.observe({ source: SOURCES.has(source) ? source : 'invalid' }, ms / 1000);
   }
 
-  /** Change-feed and webhook gauges sampled at scrape time. */
-  feedSource: (() => { clients: Map<string, number>; pendingDeliveries: number; pendingSubtrees: number }) | null = null;
+  countDelivery(outcome: DeliveryOutcome): void {
+    this.#deliveries.inc({ outcome });
+  }
 
-  render(store: ViewStore | null, sessions: SessionManager | null, dbPath: string | null): string {
-    const out: string[] = [];
-    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-    const head = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  /** The exposition text; gauges are sampled from the store and sessions now. */
+  async render(store: ViewStore | null, sessions: SessionManager | null, dbPath: string | null): Promise<string> {
+    this.#sampled.sample(store, sessions, dbPath, this.feedSource?.() ?? null);
+    return this.registry.metrics();
+  }
 
-    head('fustor_process_start_time_seconds', 'gauge', 'Start time of the Fusion process.');
-    out.push(`fustor_process_start_time_seconds ${this.startedAtMs / 1000}`);
-    head('fustor_process_resident_memory_bytes', 'gauge', 'Resident set size.');
-    out.push(`fustor_process_resident_memory_bytes ${process.memoryUsage.rss()}`);
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
 
-    head('fustor_events_total', 'counter', 'Events received, by message source and outcome.');
-    for (const [k, v] of this.#events) {
-      const [source, outcome] = k.split('\0');
-      out.push(`fustor_events_total{source="${esc(source!)}",outcome="${outcome}"} ${v}`);
-    }
-    head('fustor_http_errors_total', 'counter', 'Error answers by API code.');
-    for (const [code, v] of this.#errors) out.push(`fustor_http_errors_total{code="${code}"} ${v}`);
+/** Gauges (and the feed-entries counter) whose values are read from the store at scrape time. */
+class SampledGauges {
+  readonly #sessions: Gauge<'view' | 'role'>;
+  readonly #view: Record<'files' | 'dirs' | 'size' | 'suspects' | 'blind' | 'leader', Gauge<'view'>>;
+  readonly #feedEntries: Counter<'view'>;
+  readonly #feedClients: Gauge<'view'>;
+  readonly #pendingDeliveries: Gauge;
+  readonly #pendingSubtrees: Gauge;
+  readonly #dbSize: Gauge;
 
-    head('fustor_batch_apply_ms', 'histogram', 'Time to validate, apply and commit one event batch.');
-    for (const [source, h] of this.#latency) {
-      LATENCY_BUCKETS_MS.forEach((le, i) => out.push(`fustor_batch_apply_ms_bucket{source="${esc(source)}",le="${le}"} ${h.buckets[i]}`));
-      out.push(`fustor_batch_apply_ms_bucket{source="${esc(source)}",le="+Inf"} ${h.count}`);
-      out.push(`fustor_batch_apply_ms_sum{source="${esc(source)}"} ${h.sum}`);
-      out.push(`fustor_batch_apply_ms_count{source="${esc(source)}"} ${h.count}`);
-    }
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const perView = (name: string, help: string) => new Gauge({ name, help, labelNames: ['view'], registers });
+    this.#sessions = new Gauge({ name: 'fustor_sessions', help: 'Open sessions by view and role.', labelNames: ['view', 'role'], registers });
+    this.#view = {
+      files: perView('fustor_view_files', 'Files in the view.'),
+      dirs: perView('fustor_view_dirs', 'Directories in the view.'),
+      size: perView('fustor_view_total_size_bytes', 'Sum of file sizes in the view.'),
+      suspects: perView('fustor_view_suspects', 'Integrity suspects (files possibly still being written) in the view.'),
+      blind: perView('fustor_view_blind_spots', 'Blind-spot marks in the view.'),
+      leader: perView('fustor_view_has_leader', '1 when the view has a leader session.'),
+    };
+    this.#feedEntries = new Counter({ name: 'fustor_feed_entries_total', help: 'Change-feed entries written, by view (the newest cursor).', labelNames: ['view'], registers });
+    this.#feedClients = perView('fustor_feed_clients', 'SSE readers of the change feed, by view.');
+    this.#pendingDeliveries = new Gauge({ name: 'fustor_webhook_pending_deliveries', help: 'Webhook deliveries queued or waiting for a retry.', registers });
+    this.#pendingSubtrees = new Gauge({ name: 'fustor_subscription_pending_subtrees', help: 'Subtrees changed and not yet reported stable.', registers });
+    this.#dbSize = new Gauge({ name: 'fustor_db_size_bytes', help: 'SQLite database plus WAL size.', registers });
+  }
 
+  sample(store: ViewStore | null, sessions: SessionManager | null, dbPath: string | null, feed: FeedFigures | null): void {
+    // reset first: a view removed by a reload must not keep reporting its last values
+    for (const g of [this.#sessions, ...Object.values(this.#view), this.#feedClients]) g.reset();
+    this.#feedEntries.reset();
     if (store && sessions) {
-      head('fustor_sessions', 'gauge', 'Open sessions by view and role.');
-      head('fustor_view_files', 'gauge', 'Files in the view.');
-      head('fustor_view_dirs', 'gauge', 'Directories in the view.');
-      head('fustor_view_total_size_bytes', 'gauge', 'Sum of file sizes in the view.');
-      head('fustor_view_suspects', 'gauge', 'Integrity suspects in the view.');
-      head('fustor_view_blind_spots', 'gauge', 'Blind-spot marks in the view.');
-      head('fustor_view_has_leader', 'gauge', '1 when the view has a leader session.');
       for (const v of store.views()) {
-        const id = esc(v.id);
         const all = sessions.sessionsOf(v.id);
         const leaders = all.filter((s) => s.rec.role === 'leader').length;
         const c = v.counters();
-        out.push(`fustor_sessions{view="${id}",role="leader"} ${leaders}`);
-        out.push(`fustor_sessions{view="${id}",role="follower"} ${all.length - leaders}`);
-        out.push(`fustor_view_files{view="${id}"} ${c.file_count}`);
-        out.push(`fustor_view_dirs{view="${id}"} ${c.dir_count}`);
-        out.push(`fustor_view_total_size_bytes{view="${id}"} ${c.total_size}`);
-        out.push(`fustor_view_suspects{view="${id}"} ${c.suspect_count}`);
-        out.push(`fustor_view_blind_spots{view="${id}"} ${c.blind_spot_count}`);
-        out.push(`fustor_view_has_leader{view="${id}"} ${leaders > 0 ? 1 : 0}`);
+        this.#sessions.set({ view: v.id, role: 'leader' }, leaders);
+        this.#sessions.set({ view: v.id, role: 'follower' }, all.length - leaders);
+        this.#view.files.set({ view: v.id }, c.file_count);
+        this.#view.dirs.set({ view: v.id }, c.dir_count);
+        this.#view.size.set({ view: v.id }, c.total_size);
+        this.#view.suspects.set({ view: v.id }, c.suspect_count);
+        this.#view.blind.set({ view: v.id }, c.blind_spot_count);
+        this.#view.leader.set({ view: v.id }, leaders > 0 ? 1 : 0);
       }
     }
-    head('fustor_webhook_deliveries_total', 'counter', 'Webhook delivery attempts by outcome (delivered, retry, failed).');
-    for (const [k, v] of this.#deliveries) out.push(`fustor_webhook_deliveries_total{outcome="${k}"} ${v}`);
-    const feed = this.feedSource?.();
+    if (store) for (const v of store.views()) this.#feedEntries.inc({ view: v.id }, v.feedBounds().latest);
     if (feed) {
-      head('fustor_feed_clients', 'gauge', 'SSE readers of the change feed, by view.');
-      for (const [view, n] of feed.clients) out.push(`fustor_feed_clients{view="${esc(view)}"} ${n}`);
-      head('fustor_webhook_pending_deliveries', 'gauge', 'Webhook deliveries queued or waiting for a retry.');
-      out.push(`fustor_webhook_pending_deliveries ${feed.pendingDeliveries}`);
-      head('fustor_subscription_pending_subtrees', 'gauge', 'Subtrees changed and not yet reported stable.');
-      out.push(`fustor_subscription_pending_subtrees ${feed.pendingSubtrees}`);
+      for (const [view, n] of feed.clients) this.#feedClients.set({ view }, n);
+      this.#pendingDeliveries.set(feed.pendingDeliveries);
+      this.#pendingSubtrees.set(feed.pendingSubtrees);
     }
-    if (store) {
-      head('fustor_feed_entries_total', 'counter', 'Change-feed entries written, by view (the newest cursor).');
-      for (const v of store.views()) out.push(`fustor_feed_entries_total{view="${esc(v.id)}"} ${v.feedBounds().latest}`);
-    }
-    if (dbPath && dbPath !== ':memory:') {
-      let size = 0;
-      for (const f of [dbPath, `${dbPath}-wal`]) {
-        try {
-          size += statSync(f).size;
-        } catch {
-          // the WAL file comes and goes with checkpoints
-        }
-      }
-      head('fustor_db_size_bytes', 'gauge', 'SQLite database plus WAL size.');
-      out.push(`fustor_db_size_bytes ${size}`);
-    }
-    return out.join('\n') + '\n';
+    if (dbPath && dbPath !== ':memory:') this.#dbSize.set(dbFileSize(dbPath));
   }
+}
+
+function dbFileSize(dbPath: string): number {
+  let size = 0;
+  for (const f of [dbPath, `${dbPath}-wal`]) {
+    try {
+      size += statSync(f).size;
+    } catch {
+      // the WAL file comes and goes with checkpoints
+    }
+  }
+  return size;
 }

@@ -22,7 +22,7 @@ function pipeKey(keyId: string, agentId: string, pipeId: string): string {
   return `${keyId}\0${agentId}\0${pipeId}`;
 }
 
-export type CloseReason = 'closed' | 'replaced' | 'timeout' | 'view-removed';
+export type CloseReason = 'closed' | 'replaced' | 'timeout' | 'view-removed' | 'moved';
 
 export interface SessionManagerOptions {
   store: ViewStore;
@@ -262,6 +262,36 @@ export class SessionManager {
   canRealtime(view: string): boolean {
     const all = this.sessionsOf(view);
     return all.length > 0 && all.every((s) => s.rec.can_realtime);
+  }
+
+  /**
+   * Cluster takeover: the view's persisted sessions become live here, their timeouts re-armed from now,
+   * so agents carry on with the same session (no new session, no re-snapshot). Replaces any stale copy.
+   */
+  adoptView(view: string, recs: readonly SessionRecord[]): void {
+    this.forgetView(view);
+    const now = this.#now();
+    for (const rec of recs) {
+      if (rec.view !== view) continue;
+      const live = this.#live({ ...rec }, now);
+      if (rec.role !== 'leader') continue;
+      if (this.#leaders.has(view)) live.rec.role = 'follower';
+      else this.#leaders.set(view, rec.session_id);
+    }
+  }
+
+  /** Cluster: the view moved away or failed here. Its sessions are forgotten locally, never deleted from storage. */
+  forgetView(view: string): void {
+    for (const s of [...this.#sessions.values()]) {
+      if (s.rec.view !== view) continue;
+      this.#sessions.delete(s.rec.session_id);
+      const apKey = pipeKey(s.rec.key_id, s.rec.agent_id, s.rec.pipe_id);
+      if (this.#byAgentPipe.get(apKey) === s.rec.session_id) this.#byAgentPipe.delete(apKey);
+      s.queue.wake();
+      this.#opts.onClose?.(s, 'moved');
+    }
+    this.#leaders.delete(view);
+    this.#released.delete(view);
   }
 
   static info(s: LiveSession): SessionInfo {

@@ -44,6 +44,8 @@ const ROUTES: RouteCase[] = [
   { name: 'revoke key', group: 'admin', method: 'DELETE', path: '/api/v1/admin/api-keys/key_nope', viewScoped: false },
   { name: 'get config', group: 'admin', method: 'GET', path: '/api/v1/admin/config', viewScoped: false },
   { name: 'put config', group: 'admin', method: 'PUT', path: '/api/v1/admin/config', body: {}, viewScoped: false },
+  { name: 'cluster', group: 'read', method: 'GET', path: '/api/v1/cluster', viewScoped: false },
+  { name: 'move view', group: 'admin', method: 'POST', path: '/api/v1/admin/views/:view/move', body: { to: 'x' }, viewScoped: false },
   { name: 'reset view', group: 'admin', method: 'DELETE', path: '/api/v1/views/:view/tree', viewScoped: true },
 ];
 

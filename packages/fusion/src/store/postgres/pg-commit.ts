@@ -91,13 +91,13 @@ export async function writeCommit(q: pg.ClientBase, v: number, c: PgCommit): Pro
     for (const table of ['node_chunks', 'node_log', 'tombstones', 'blind_deletions', 'audit_seen', 'audit_listed']) await q.query(`DELETE FROM ${table} WHERE view = $1`, [v]);
     await q.query(`UPDATE views SET audit_started_at = NULL WHERE num = $1`, [v]);
   }
-  if (c.log) await q.query(`INSERT INTO node_log (view, count, ids, ${NODE_COLS}) VALUES ($1,$2,$3,${params(4, 14)})`, [v, c.log.count, c.log.ids, ...c.log.cols]);
+  if (c.log) await q.query(`INSERT INTO node_log (view, count, ids, ${NODE_COLS}) VALUES ($1,$2,$3,${params(4, 14)})`, [v, c.log.count, c.log.ids, ...pgNodeCols(c.log.cols)]);
   if (c.fold) {
     for (const ch of c.fold.chunks) {
       await q.query(
         `INSERT INTO node_chunks (view, chunk, count, ${NODE_COLS}) VALUES ($1,$2,$3,${params(4, 14)})
          ON CONFLICT (view, chunk) DO UPDATE SET count = excluded.count, ${NODE_COLS.split(', ').map((x) => `${x} = excluded.${x}`).join(', ')}`,
-        [v, ch.chunk, ch.count, ...ch.cols],
+        [v, ch.chunk, ch.count, ...pgNodeCols(ch.cols)],
       );
     }
     await q.query(`DELETE FROM node_chunks WHERE view = $1 AND chunk >= $2`, [v, c.fold.chunkEnd]);
@@ -144,7 +144,7 @@ export async function writeCommit(q: pg.ClientBase, v: number, c: PgCommit): Pro
   if (c.sessionDeletes.length > 0) await q.query(`DELETE FROM sessions WHERE session_id = ANY($1::text[])`, [c.sessionDeletes]);
   if (c.session) await q.query(`UPDATE sessions SET last_batch_seq = GREATEST(last_batch_seq, $1) WHERE session_id = $2`, [c.session.seq, c.session.id]);
   if (c.feed) {
-    await q.query(`INSERT INTO feed (view, first, count, at, ${FEED_COLS}) VALUES ($1,$2,$3,$4,${params(5, 12)})`, [v, c.feed.first, c.feed.count, c.feed.at, ...c.feed.blobs]);
+    await q.query(`INSERT INTO feed (view, first, count, at, ${FEED_COLS}) VALUES ($1,$2,$3,$4,${params(5, 12)})`, [v, c.feed.first, c.feed.count, c.feed.at, ...pgFeedCols(c.feed.blobs)]);
   }
   if (c.pending.length > 0) {
     await q.query(`INSERT INTO sub_pending (sub_id, path, cursor) SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT (sub_id, path) DO UPDATE SET cursor = excluded.cursor`, [
@@ -160,6 +160,19 @@ export async function writeCommit(q: pg.ClientBase, v: number, c: PgCommit): Pro
 
 export const NODE_COLS = 'parent, flags, size, mtime, confirmed, s_remaining, s_mtime, names, ks, uid, gid, mode, ctime, agent';
 export const FEED_COLS = 'ops, bits, srcs, agents, sizes, mtimes, ks, uids, gids, modes, ctimes, paths';
+
+/** NUL-joined names as UTF-8 bytes (PostgreSQL text cannot hold NUL). */
+function pgNodeCols(cols: NodeBlobs): unknown[] {
+  const out: unknown[] = [...cols];
+  out[7] = Buffer.from(cols[7], 'utf8');
+  return out;
+}
+
+function pgFeedCols(blobs: FeedBlobs): unknown[] {
+  const out: unknown[] = [...blobs];
+  out[11] = Buffer.from(blobs[11], 'utf8');
+  return out;
+}
 
 function params(from: number, n: number): string {
   return Array.from({ length: n }, (_, i) => `$${from + i}`).join(',');

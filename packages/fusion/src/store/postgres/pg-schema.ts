@@ -5,7 +5,8 @@ import type pg from 'pg';
 /** Bumped when the layout changes; a node refuses a database written by a newer one. */
 export const PG_SCHEMA_VERSION = 1;
 
-const NODE_BLOBS = 'parent bytea NOT NULL, flags bytea NOT NULL, size bytea NOT NULL, mtime bytea NOT NULL, confirmed bytea NOT NULL, s_remaining bytea NOT NULL, s_mtime bytea NOT NULL, names text NOT NULL, ks bytea, uid bytea, gid bytea, mode bytea, ctime bytea, agent bytea';
+/** Names and paths are NUL-joined lists (NUL never occurs in a view path), which a text column refuses: bytea, UTF-8. */
+const NODE_BLOBS = 'parent bytea NOT NULL, flags bytea NOT NULL, size bytea NOT NULL, mtime bytea NOT NULL, confirmed bytea NOT NULL, s_remaining bytea NOT NULL, s_mtime bytea NOT NULL, names bytea NOT NULL, ks bytea, uid bytea, gid bytea, mode bytea, ctime bytea, agent bytea';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS fustor_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS principals (view int NOT NULL, kind text NOT NULL, id
 CREATE TABLE IF NOT EXISTS feed (
   view int NOT NULL, first bigint NOT NULL, count int NOT NULL, at double precision NOT NULL,
   ops bytea NOT NULL, bits bytea NOT NULL, srcs bytea NOT NULL, agents bytea NOT NULL, sizes bytea NOT NULL, mtimes bytea NOT NULL,
-  ks bytea NOT NULL, uids bytea NOT NULL, gids bytea NOT NULL, modes bytea NOT NULL, ctimes bytea NOT NULL, paths text NOT NULL,
+  ks bytea NOT NULL, uids bytea NOT NULL, gids bytea NOT NULL, modes bytea NOT NULL, ctimes bytea NOT NULL, paths bytea NOT NULL,
   PRIMARY KEY (view, first));
 CREATE TABLE IF NOT EXISTS sessions (
   session_id text PRIMARY KEY, view text NOT NULL, agent_id text NOT NULL, pipe_id text NOT NULL, key_id text NOT NULL, role text NOT NULL,

@@ -31,6 +31,8 @@ const TICK_MS = 1000;
  */
 export class PgViewStore implements ViewStore {
   readonly pool: pg.Pool;
+  /** The connection URL (null: PG* environment variables), for connections of their own (LISTEN). */
+  readonly url: string | null;
   readonly subscriptions: PgSubscriptionRepo;
   readonly #o: PgStoreOptions;
   readonly #log: LogFn;
@@ -44,6 +46,7 @@ export class PgViewStore implements ViewStore {
 
   private constructor(pool: pg.Pool, o: PgStoreOptions) {
     this.pool = pool;
+    this.url = o.url;
     this.#o = o;
     this.#log = o.log ?? (() => {});
     this.#retention = o.feedRetention ?? { entries: 10_000_000, hours: 720 };

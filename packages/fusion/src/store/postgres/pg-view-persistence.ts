@@ -78,8 +78,9 @@ export class PgViewPersistence implements ViewPersistence {
       const row = vr.rows[0] as Record<string, unknown> & { num: number };
       const v = row.num;
       const arr = async <T>(sql: string): Promise<T[]> => (await c.query({ text: sql, values: [v], rowMode: 'array' })).rows as T[];
-      const chunks = await arr<ChunkRow>(`SELECT chunk, count, ${NODE_COLS} FROM node_chunks WHERE view = $1 ORDER BY chunk`);
-      const logs = await arr<LogRow>(`SELECT count, ids, ${NODE_COLS} FROM node_log WHERE view = $1 ORDER BY seq`);
+      // names come back as bytea (see pg-schema.ts): the codec wants the joined string.
+      const chunks = (await arr<ChunkRow>(`SELECT chunk, count, ${NODE_COLS} FROM node_chunks WHERE view = $1 ORDER BY chunk`)).map(textAt(9));
+      const logs = (await arr<LogRow>(`SELECT count, ids, ${NODE_COLS} FROM node_log WHERE view = $1 ORDER BY seq`)).map(textAt(9));
       const tombstones = await arr<[string, number, number, string | null]>(`SELECT path, logical, physical, session FROM tombstones WHERE view = $1`);
       const blind = await arr<[string]>(`SELECT path FROM blind_deletions WHERE view = $1`);
       const agents = await arr<[number, string]>(`SELECT idx, agent_id FROM view_agents WHERE view = $1`);
@@ -246,7 +247,7 @@ export class PgViewPersistence implements ViewPersistence {
         values: [this.num, from],
         rowMode: 'array',
       });
-      const rows = (r.rows as FeedRow[]).filter((x) => x[0] + x[1] - 1 > from && x[0] <= upTo);
+      const rows = (r.rows as FeedRow[]).map(textAt(14)).filter((x) => x[0] + x[1] - 1 > from && x[0] <= upTo);
       if (rows.length === 0) break;
       if (collectFromRows(rows, since, limit, (x) => x.cursor <= upTo && keep(x), maxScan, acc)) break;
       const last = rows[rows.length - 1]!;
@@ -266,6 +267,15 @@ export class PgViewPersistence implements ViewPersistence {
 
   /** Nothing to fold on close: the log is replayed by whichever node loads the view next. */
   checkpoint(): void {}
+}
+
+/** Turns the bytea at `i` back into the string the codecs expect. */
+function textAt<T extends unknown[]>(i: number): (row: T) => T {
+  return (row) => {
+    const v = row[i];
+    if (Buffer.isBuffer(v)) row[i] = v.toString('utf8');
+    return row;
+  };
 }
 
 function f64(b: Buffer): Float64Array {
