@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import { durable, type RouteContext } from './context.js';
+import { durable, takesBody, type RouteContext } from './context.js';
 import { fastAcceptBatch } from './fast-batch.js';
 import { ingestSession } from './sessions.js';
 
@@ -25,7 +25,7 @@ function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
 export function eventRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/events', async (req, res) => {
+  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest'), async (req, res) => {
     const t0 = performance.now();
     const { session } = ingestSession(ctx, req);
     const batch = validateBatch(ctx, req.body);

@@ -4,24 +4,32 @@ import { Router, type Request } from 'express';
 import { commandsWaitQuerySchema, createSessionSchema, heartbeatSchema, parseOrThrow } from '@fustor/protocol';
 import { requireRole, requireView, mayAccessView } from '../auth/access.js';
 import type { Principal } from '../auth/key-registry.js';
-import { ForbiddenError, ValidationError } from '../errors.js';
+import { ForbiddenError, SessionExpiredError, ValidationError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, clientIp, durable, param, type RouteContext } from './context.js';
+import { authenticate, clientIp, durable, param, takesBody, type RouteContext } from './context.js';
 
-/** Authenticates an ingest call on an existing session: 401 → 403 role → 40402 unknown session → 403 view. */
+/**
+ * Authenticates an ingest call on an existing session: 401 → 403 role → 40402 unknown session, or a
+ * session another key created (admin excepted) → 403 view. A foreign session answers exactly like
+ * an unknown one: its id (visible to read keys) must not let another agent heartbeat, post to or
+ * close it, nor learn that it exists.
+ */
 export function ingestSession(ctx: RouteContext, req: Request): { principal: Principal; session: LiveSession } {
   const principal = authenticate(ctx, req);
   requireRole(principal, 'ingest');
-  const session = ctx.sessions.get(param(req, 'sid'));
+  const sid = param(req, 'sid');
+  const session = ctx.sessions.get(sid);
+  if (principal.role !== 'admin' && session.rec.key_id !== principal.id) throw new SessionExpiredError(sid);
   if (!mayAccessView(principal, session.rec.view)) throw new ForbiddenError(`this key is not allowed on view '${session.rec.view}'`);
   return { principal, session };
 }
 
 export function sessionRoutes(ctx: RouteContext): Router {
   const r = Router();
+  const withBody = takesBody(ctx, 'ingest');
 
-  r.post('/pipe/sessions', async (req, res) => {
+  r.post('/pipe/sessions', withBody, async (req, res) => {
     const principal = authenticate(ctx, req);
     requireRole(principal, 'ingest');
     const body = parseOrThrow(createSessionSchema, req.body ?? {});
@@ -38,7 +46,7 @@ export function sessionRoutes(ctx: RouteContext): Router {
     sendOk(res, created);
   });
 
-  r.post('/pipe/sessions/:sid/heartbeat', (req, res) => {
+  r.post('/pipe/sessions/:sid/heartbeat', withBody, (req, res) => {
     const { session } = ingestSession(ctx, req);
     const body = parseOrThrow(heartbeatSchema, req.body ?? {});
     sendOk(res, ctx.sessions.heartbeat(session.rec.session_id, body));

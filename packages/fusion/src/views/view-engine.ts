@@ -21,7 +21,7 @@ import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } 
 import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
-import { searchTree } from '../tree/search.js';
+import { searchTreeAsync } from '../tree/search.js';
 import type { CommitHooks, ViewPersistence } from '../store/persistence.js';
 import { searchDeletions } from '../tree/deletion-search.js';
 import type { TreeIndex } from '../tree/tree-index.js';
@@ -391,12 +391,12 @@ export class ViewEngineImpl implements ViewEngine {
     return this.#st.tree.labels;
   }
 
-  /** Glob search (protocol.md); a scope path that does not exist is a 404. */
-  search(query: SearchQuery): Page<TreeNode> {
+  /** Glob search (protocol.md); a scope path that does not exist is a 404. Yields to the event loop between slices. */
+  async search(query: SearchQuery): Promise<Page<TreeNode>> {
     this.tick();
     // Deletions are paths, not nodes: answered from the blind-spot set (the scope need not exist).
     if (query.blind_spot === 'deletion') return searchDeletions(this.#st.blindDels, query);
-    const page = searchTree(this.#st.tree, query.path, query);
+    const page = await searchTreeAsync(this.#st.tree, query.path, query);
     if (page === null) throw new NotFoundError(`path '${query.path}' does not exist in view '${this.id}'`);
     return page;
   }
