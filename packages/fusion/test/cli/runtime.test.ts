@@ -123,6 +123,33 @@ describe('pid file race', () => {
     expect(await race(path, 8)).toEqual({ won: 1, lost: 7 });
   });
 
+  it('a pid file is never seen empty while a start creates it (an empty file was taken for garbage and replaced: two starts won)', async () => {
+    const path = join(dir, 'watched.pid');
+    const stop = join(dir, 'stop');
+    const run = (code: string) => new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.once('exit', (status) => (status === 0 ? resolve(out) : reject(new Error(`child exited ${status}`))));
+    });
+    const reader = run(`
+      const fs = await import('node:fs');
+      let empty = 0, full = 0;
+      while (!fs.existsSync(${JSON.stringify(stop)})) {
+        try { if (fs.readFileSync(${JSON.stringify(path)}, 'utf8') === '') empty++; else full++; } catch {}
+      }
+      process.stdout.write(JSON.stringify({ empty, full }));`);
+    await run(`
+      const { writePidFile, removePidFile } = await import(${JSON.stringify(DIST)});
+      const fs = await import('node:fs');
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3000; i++) { writePidFile(${JSON.stringify(path)}, 'd'); removePidFile(${JSON.stringify(path)}); }
+      fs.writeFileSync(${JSON.stringify(stop)}, '');`);
+    const seen = JSON.parse(await reader) as { empty: number; full: number };
+    expect(seen.full).toBeGreaterThan(0);
+    expect(seen.empty).toBe(0);
+  });
+
   it('of 8 starts racing on a stale pid file, exactly one wins (check-then-write let two win)', async () => {
     const path = join(dir, 'stale.pid');
     writeFileSync(path, '999999999\n');

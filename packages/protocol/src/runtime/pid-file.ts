@@ -1,6 +1,6 @@
 // Pid files for the daemons: plain "<pid>\n" (systemd-compatible), stale files detected by probing the process.
 
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** True when a process with this pid exists (EPERM means it exists but belongs to someone else). */
@@ -60,8 +60,30 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Creates `path` holding our pid only if it does not exist (O_EXCL): of two racing starts, one wins. */
+/**
+ * Creates `path` holding our pid only if it does not exist: of two racing starts, one wins. The pid
+ * is written to a private file first and hard-linked into place, so the file appears with its
+ * content (O_EXCL then write left an instant where a racer read it empty, took it for garbage,
+ * replaced it, and both starts won).
+ */
 function createExclusive(path: string, pid: number): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createWithExcl(path, pid);
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Fallback for file systems without hard links: O_EXCL (a racer may briefly read the file empty). */
+function createWithExcl(path: string, pid: number): boolean {
   try {
     writeFileSync(path, `${pid}\n`, { mode: 0o644, flag: 'wx' });
     return true;
