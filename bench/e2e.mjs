@@ -3,7 +3,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +25,13 @@ const P4_OPS = 1_000;
 const P4_RATE = 200; // ops per second
 const WRITE_SETTLE_MS = 200;
 const FIND_RUNS = 3;
-const P3_RUNS = 3; // agent runs on the same warm tree; the median is reported
+const argValue = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
+// --runs=N: agent runs on the same warm tree; the median is reported.
+const P3_RUNS = Number(argValue('runs') ?? 3);
+// --tree=DIR: generate the P3 tree there once (a marker file says it is complete) and keep it for later runs.
+const TREE_DIR = argValue('tree');
+// FUSTOR_BENCH_CPU_PROF=DIR: V8 CPU profiles of every agent and Fusion child (and their threads) into DIR.
+const PROF_DIR = process.env.FUSTOR_BENCH_CPU_PROF ? resolve(process.env.FUSTOR_BENCH_CPU_PROF) : null;
 
 function generate(root) {
   const rand = seededRandom(42); // a deterministic tree from a fixed seed
@@ -78,7 +84,8 @@ function until(what, timeoutMs, probe, intervalMs = 20) {
 
 function launch(bin, home, logFile) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
+  const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
   closeSync(fd);
   const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, done };
@@ -236,14 +243,23 @@ async function p3Run(work, dir, files, n) {
 }
 
 async function benchP3(work) {
-  const dir = join(work, 'tree');
-  mkdirSync(dir);
-  const t0 = Date.now();
-  const files = generate(dir);
-  console.log(`P3: generated ${files} files in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  // Let the kernel write the new tree back first: otherwise the first runs compete with gigabytes of
-  // writeback, and Fusion's commit fsyncs wait behind it.
-  execFileSync('sync');
+  const dir = TREE_DIR ? join(resolve(TREE_DIR), `p3-${FILES}`) : join(work, 'tree');
+  const marker = `${dir}.complete`; // beside the tree, not in it
+  let files;
+  if (TREE_DIR && existsSync(marker)) {
+    files = Number(readFileSync(marker, 'utf8'));
+    console.log(`P3: reusing the tree of ${files} files in ${dir}`);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const t0 = Date.now();
+    files = generate(dir);
+    console.log(`P3: generated ${files} files in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // Let the kernel write the new tree back first: otherwise the first runs compete with gigabytes of
+    // writeback, and Fusion's commit fsyncs wait behind it.
+    execFileSync('sync');
+    if (TREE_DIR) writeFileSync(marker, String(files));
+  }
   const findMs = timeFind(dir);
   console.log(`P3: find -printf median of ${FIND_RUNS}: ${findMs.toFixed(0)} ms`);
   const runs = [];
@@ -380,7 +396,7 @@ async function main() {
         failed = err;
         result.p3_snapshot_end_to_end = { error: err.message };
       }
-      removeTree(join(work, 'tree'));
+      if (!TREE_DIR) removeTree(join(work, 'tree'));
     }
     if (only !== 'p3') {
       try {

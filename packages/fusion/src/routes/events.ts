@@ -2,6 +2,7 @@
 
 import { Router } from 'express';
 import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
+import { decodeListingBatch } from '@fustor/protocol/listing-codec';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
 import { durable, type RouteContext } from './context.js';
@@ -10,6 +11,15 @@ import { ingestSession } from './sessions.js';
 
 /** Hot path: the fast check accepts well-formed batches; zod handles the rest and words the error. */
 function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
+  // A compact scan batch (docs/api.md): unpacked and validated into the events it stands for.
+  if (Buffer.isBuffer(body)) {
+    try {
+      return decodeListingBatch(body);
+    } catch (err) {
+      ctx.metrics.countEvents('unknown', 'rejected', 0);
+      throw err;
+    }
+  }
   const fast = fastAcceptBatch(body);
   if (fast) return fast;
   try {

@@ -1,7 +1,7 @@
 // Session routes (role ingest): create, heartbeat, close, commands long poll.
 
 import { Router, type Request } from 'express';
-import { commandsWaitQuerySchema, createSessionSchema, heartbeatSchema, parseOrThrow } from '@fustor/protocol';
+import { commandsWaitQuerySchema, createSessionSchema, heartbeatSchema, parseOrThrow, SCAN_ENCODINGS, type ScanEncoding } from '@fustor/protocol';
 import { requireRole, requireView, mayAccessView } from '../auth/access.js';
 import type { Principal } from '../auth/key-registry.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
@@ -18,6 +18,15 @@ export function ingestSession(ctx: RouteContext, req: Request): { principal: Pri
   return { principal, session };
 }
 
+/**
+ * The first offered encoding this node takes. A cluster forwards bodies re-serialized as JSON, so there
+ * only JSON is offered (compact batches would not survive the hop to a view's owner).
+ */
+function scanEncoding(ctx: RouteContext, offered: readonly string[]): ScanEncoding {
+  const usable = ctx.cluster() === null ? SCAN_ENCODINGS : (['json'] as const);
+  return (offered.find((e) => (usable as readonly string[]).includes(e)) as ScanEncoding | undefined) ?? 'json';
+}
+
 export function sessionRoutes(ctx: RouteContext): Router {
   const r = Router();
 
@@ -31,7 +40,9 @@ export function sessionRoutes(ctx: RouteContext): Router {
       view = principal.views[0]!;
     }
     requireView(principal, view, ctx.store.view(view) !== undefined);
-    sendOk(res, ctx.sessions.create({ ...body, view }, principal.id, clientIp(req)));
+    const { scan_encodings: offered, ...req2 } = body;
+    const created = ctx.sessions.create({ ...req2, view }, principal.id, clientIp(req));
+    sendOk(res, offered === undefined ? created : { ...created, scan_encoding: scanEncoding(ctx, offered) });
   });
 
   r.post('/pipe/sessions/:sid/heartbeat', (req, res) => {

@@ -1,6 +1,7 @@
 // Reads JSON request bodies: size limit (413 41301 before parsing), bounded nesting depth, bad JSON → 40001.
 
 import type { NextFunction, Request, Response } from 'express';
+import { LISTINGS_CONTENT_TYPE } from '@fustor/protocol';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
 
 /** Deepest object/array nesting accepted; wire messages need 4, heartbeat stats a few more. */
@@ -66,6 +67,11 @@ export function jsonBody(getLimitMb: () => number) {
         return next();
       }
       const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      // A compact scan batch (MessagePack) stays bytes: the events route decodes and validates it.
+      if (req.headers['content-type'] === LISTINGS_CONTENT_TYPE) {
+        req.body = buf;
+        return next();
+      }
       let value: unknown;
       try {
         value = JSON.parse(buf.toString('utf8'));
