@@ -47,7 +47,9 @@ export async function until(what, timeoutMs, probe, intervalMs = 20) {
 
 function launch(bin, home, logFile, env = {}) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home, ...env } });
+  // FUSTOR_BENCH_CPU_PROF=DIR: V8 CPU profiles of every daemon (and its threads) into DIR.
+  const prof = process.env.FUSTOR_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUSTOR_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home, ...env } });
   closeSync(fd);
   const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, done };

@@ -25,6 +25,11 @@ export function encodeListings(listings: readonly Listing[]): Buffer {
   return Buffer.concat(listings.map((l) => packr.pack(l)));
 }
 
+/** encodeListings back to listings (the agent's own bytes, so not validated: use decodeListingBatch for a body). */
+export function decodeListings(bytes: Uint8Array): Listing[] {
+  return unpackr.unpackMultiple(bytes) as Listing[];
+}
+
 export interface ListingBatchHead {
   message_source: MessageSource;
   batch_seq: number;
