@@ -5,16 +5,19 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FUSION_BIN = join(REPO, 'packages/fusion/bin/fustor-fusion.js');
+/** The CLIs of a checkout (built). */
+const binsOf = (root) => ({ fusion: join(root, 'packages/fusion/bin/fustor-fusion.js'), agent: join(root, 'packages/agent/bin/fustor-agent.js') });
 // FUSTOR_BENCH_AGENT_BIN: another agent build for A/B comparisons (default: this checkout's).
-const AGENT_BIN = process.env.FUSTOR_BENCH_AGENT_BIN ?? join(REPO, 'packages/agent/bin/fustor-agent.js');
+const CURRENT = { ...binsOf(REPO), ...(process.env.FUSTOR_BENCH_AGENT_BIN ? { agent: process.env.FUSTOR_BENCH_AGENT_BIN } : {}) };
+// FUSTOR_BENCH_BASELINE=<checkout>: P3 runs that checkout's agent and Fusion too, alternating with this one.
+const BASELINE = process.env.FUSTOR_BENCH_BASELINE ? binsOf(resolve(process.env.FUSTOR_BENCH_BASELINE)) : null;
 
 const quick = process.argv.includes('--quick');
 // --only=p3 or --only=p4 runs one of the two.
@@ -121,7 +124,7 @@ async function getJson(url, key) {
 }
 
 /** Fusion + agent on `dir` with a fresh home; returns handles and timings. */
-async function startStack(work, dir, label) {
+async function startStack(work, dir, label, bins = CURRENT) {
   const home = join(work, `home-${label}`);
   mkdirSync(join(home, 'logs'), { recursive: true });
   const fusionPort = await freePort();
@@ -151,8 +154,8 @@ async function startStack(work, dir, label) {
     }),
   );
   const url = `http://127.0.0.1:${fusionPort}`;
-  const fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
-  const stack = { home, url, readKey, consolePort, fusion, agent: null };
+  const fusion = launch(bins.fusion, home, join(home, 'logs', 'fusion.out'));
+  const stack = { home, url, readKey, consolePort, fusion, agent: null, bins };
   try {
     await until('fusion /readyz', 60_000, async () => {
       if (fusion.child.exitCode !== null) throw Object.assign(new Error(`fusion exited with code ${fusion.child.exitCode}`), { fatal: true });
@@ -166,18 +169,18 @@ async function startStack(work, dir, label) {
 }
 
 async function startAgent(stack) {
-  stack.agent = launch(AGENT_BIN, stack.home, join(stack.home, 'logs', 'agent.out'));
+  stack.agent = launch(stack.bins.agent, stack.home, join(stack.home, 'logs', 'agent.out'));
 }
 
-function timeFind(dir) {
-  const runs = [];
-  execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the cache
-  for (let i = 0; i < FIND_RUNS; i++) {
+/** Median wall time of `runs` runs of find -printf over `dir` (output discarded). */
+function timeFind(dir, runs = FIND_RUNS) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
     execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(runs);
+  return median(times);
 }
 
 /** user+system CPU time of a live process in ms (Linux /proc), or null where it cannot be read. */
@@ -191,8 +194,8 @@ function cpuMs(pid) {
 }
 
 /** One P3 run on a fresh Fusion + agent: spawn → stats shows every file, with a breakdown and CPU use. */
-async function p3Run(work, dir, files, n) {
-  const stack = await startStack(work, dir, `p3-${n}`);
+async function p3Run(work, dir, files, n, bins = CURRENT) {
+  const stack = await startStack(work, dir, `p3-${n}`, bins);
   try {
     const fusionCpu0 = cpuMs(stack.fusion.child.pid);
     const start = Date.now();
@@ -260,24 +263,39 @@ async function benchP3(work) {
     execFileSync('sync');
     if (TREE_DIR) writeFileSync(marker, String(files));
   }
-  const findMs = timeFind(dir);
-  console.log(`P3: find -printf median of ${FIND_RUNS}: ${findMs.toFixed(0)} ms`);
-  const runs = [];
+  // find runs between the agent runs, so each run's ratio is against find at the same moment (the host is shared).
+  timeFind(dir, 1); // warm the cache
+  const target = quick ? 3 : 2;
+  const variants = BASELINE ? [['this build', CURRENT], ['baseline', BASELINE]] : [['this build', CURRENT]];
+  const runs = Object.fromEntries(variants.map(([name]) => [name, []]));
   for (let i = 0; i < P3_RUNS; i++) {
-    const r = await p3Run(work, dir, files, i);
-    runs.push(r);
-    console.log(
-      `P3: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms (${(r.e2e_ms / findMs).toFixed(2)}× find); ` +
-        `CPU agent ${r.cpu_agent_ms} ms, Fusion ${r.cpu_fusion_ms} ms; ` +
-        `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    );
+    for (const [name, bins] of variants) {
+      const findMs = timeFind(dir, 1);
+      const load = loadavg()[0];
+      const r = { ...(await p3Run(work, dir, files, `${i}-${name === 'baseline' ? 'b' : 'c'}`, bins)), find_ms: round(findMs), load_1m: round(load, 2) };
+      r.ratio = round(r.e2e_ms / findMs, 2);
+      runs[name].push(r);
+      console.log(
+        `P3 ${name}: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms, find ${r.find_ms} ms: ${r.ratio}× find (load ${r.load_1m}); ` +
+          `CPU agent ${r.cpu_agent_ms} ms, Fusion ${r.cpu_fusion_ms} ms; ` +
+          `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      );
+    }
   }
-  const e2eMs = median(runs.map((r) => r.e2e_ms));
-  console.log(`P3: median of ${P3_RUNS}: ${e2eMs} ms = ${(e2eMs / findMs).toFixed(2)}× find (target ≤ 3×)`);
-  return {
-    files, dirs: DIRS, e2e_ms: e2eMs, find_ms: round(findMs), ratio: round(e2eMs / findMs, 2), target_ratio: 3,
-    runs: runs.map((r) => ({ ...r, ratio: round(r.e2e_ms / findMs, 2) })),
+  const summary = (rs) => {
+    const e2e = median(rs.map((r) => r.e2e_ms));
+    const find = median(rs.map((r) => r.find_ms));
+    const ratio = median(rs.map((r) => r.ratio));
+    return { value: e2e, unit: 'ms', baseline: round(find), ratio, target: `<= ${target}x find`, ok: ratio <= target };
   };
+  const out = { files, dirs: DIRS, p3: summary(runs['this build']), runs: runs['this build'] };
+  console.log(`P3: median of ${P3_RUNS}: ${out.p3.value} ms, find ${out.p3.baseline} ms, ratio ${out.p3.ratio}× (median of the runs' ratios; target ≤ ${target}×)`);
+  if (BASELINE) {
+    out.baseline_build = summary(runs.baseline);
+    out.baseline_runs = runs.baseline;
+    console.log(`P3 baseline build (${process.env.FUSTOR_BENCH_BASELINE}): median ${out.baseline_build.value} ms, ratio ${out.baseline_build.ratio}× find`);
+  }
+  return out;
 }
 
 /** Polls /stats on the latency directory as fast as the server answers; records when each expected value is first seen. */
