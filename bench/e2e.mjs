@@ -22,8 +22,9 @@ const BASELINE = process.env.FUSTOR_BENCH_BASELINE ? binsOf(resolve(process.env.
 const quick = process.argv.includes('--quick');
 // --only=p3 or --only=p4 runs one of the two.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
-const FILES = quick ? 100_000 : 1_000_000;
-const DIRS = quick ? 1_000 : 10_000;
+// --files=N: P3 on a tree of N files (N / 100 directories), e.g. for the growth curve (bench/growth.mjs).
+const FILES = Number(process.argv.find((a) => a.startsWith('--files='))?.slice(8) ?? (quick ? 100_000 : 1_000_000));
+const DIRS = Math.max(1, Math.round(FILES / 100));
 const P4_OPS = 1_000;
 const P4_RATE = 200; // ops per second
 const WRITE_SETTLE_MS = 200;
@@ -265,7 +266,7 @@ async function benchP3(work) {
   }
   // find runs between the agent runs, so each run's ratio is against find at the same moment (the host is shared).
   timeFind(dir, 1); // warm the cache
-  const target = quick ? 3 : 2;
+  const target = FILES < 1_000_000 ? 3 : 2;
   const variants = BASELINE ? [['this build', CURRENT], ['baseline', BASELINE]] : [['this build', CURRENT]];
   const runs = Object.fromEntries(variants.map(([name]) => [name, []]));
   for (let i = 0; i < P3_RUNS; i++) {
