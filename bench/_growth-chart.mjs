@@ -1,6 +1,6 @@
 // SVG chart of bench/growth.mjs results: ingest rate, memory per file and query latency against tree size (no dependencies).
 
-const W = 1020;
+const W = 1360;
 const H = 340;
 const PANEL_W = 300;
 const PANEL_H = 220;
@@ -17,8 +17,12 @@ function panel(x0, title, sizes, series, { yLog = false, unit = '', targets = []
   const xMin = Math.log10(Math.min(...sizes));
   const xMax = Math.log10(Math.max(...sizes));
   const xs = (n) => x0 + 50 + (xMax === xMin ? PANEL_W / 2 : ((Math.log10(n) - xMin) / (xMax - xMin)) * (PANEL_W - 70));
-  let yMin = yLog ? 10 ** Math.floor(Math.log10(Math.min(...all))) : 0;
-  let yMax = yLog ? 10 ** Math.ceil(Math.log10(Math.max(...all))) : Math.max(...all) * 1.15;
+  const yMin = yLog ? 10 ** Math.floor(Math.log10(Math.min(...all))) : 0;
+  // Linear axes end on a round number: four steps of 1, 2, 2.5 or 5 × a power of ten.
+  const rawStep = (Math.max(...all) * 1.1) / 4;
+  const mag = 10 ** Math.floor(Math.log10(rawStep || 1));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((x) => x >= rawStep) ?? 10 * mag;
+  let yMax = yLog ? 10 ** Math.ceil(Math.log10(Math.max(...all))) : step * 4;
   if (!(yMax > yMin)) yMax = yMin + 1;
   const ys = (v) => {
     const f = yLog ? (Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)) : (v - yMin) / (yMax - yMin);
@@ -74,6 +78,12 @@ export function growthSvg(result) {
       { name: 'P8 restart (ms)', points: at((r) => (r.p8?.value ?? NaN) * 1000) },
     ], { yLog: true, unit: 'ms (log)', targets: [{ value: 300, label: 'P6 300' }, { value: 5, label: 'P5 5' }] }),
   ];
+  const p3 = (result.p3 ?? []).filter((p) => Number.isFinite(p.ratio));
+  if (p3.length > 0) {
+    parts.push(panel(1020, 'P3: snapshot end to end ÷ find', p3.map((p) => p.files), [
+      { name: 'agent + Fusion ÷ find (median)', points: p3.map((p) => [p.files, p.ratio]) },
+    ], { unit: 'ratio', targets: [{ value: 2, label: 'target 2×' }, { value: 3, label: '3× (100k)' }] }));
+  }
   const loads = `load average ${result.load_1m_at_start} → ${result.load_1m_at_end}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">
 <rect width="${W}" height="${H}" fill="white"/>

@@ -14,7 +14,7 @@ import { viewPathProblem, MAX_PATH_BYTES } from './paths.js';
 import {
   MAX_EVENTS_PER_BATCH, MAX_MODE, MAX_PRINCIPAL_ID, MESSAGE_SOURCES, NODE_KINDS, type EventBatch, type MessageSource, type UpsertEvent,
 } from './schemas.js';
-import { childPath, LISTING_HEAD, LISTINGS_VERSION, ROW_WIDTH, type Listing } from './listings.js';
+import { childPath, listingEvents, LISTING_HEAD, LISTINGS_VERSION, ROW_WIDTH, type Listing } from './listings.js';
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -67,73 +67,49 @@ function nameProblem(name: unknown): string | null {
   return null;
 }
 
-function optNumber(v: unknown, field: string, ok: (x: unknown) => boolean, problem: string): number | undefined {
-  if (v === null) return undefined;
-  if (!ok(v)) fail(field, problem);
-  return v as number;
-}
-
 const P_FINITE = 'must be a finite number';
 const P_ID = `must be an integer from 0 to ${MAX_PRINCIPAL_ID}`;
 const P_MODE = 'must be permission bits (an integer from 0 to 0o7777)';
 
-function selfEvent(self: unknown, dir: string, mtime: number, observed: number, source: MessageSource, f: string): UpsertEvent {
+/** null or a value `ok` accepts, else the batch is rejected naming `field`. */
+function optional(v: unknown, field: string, ok: (x: unknown) => boolean, problem: string): void {
+  if (v !== null && !ok(v)) fail(field, problem);
+}
+
+function checkSelf(self: unknown, source: MessageSource, f: string): void {
   if (!Array.isArray(self) || self.length !== 7) fail(f, 'must be null or [parent_path, parent_mtime_ms, uid, gid, mode, ctime_ms, audit_skipped]');
-  const e: UpsertEvent = { op: 'upsert', path: dir, is_dir: true, mtime_ms: mtime, observed_at_ms: observed };
   const [pp, pm, uid, gid, mode, ctime, skipped] = self as unknown[];
   if (pp !== null) {
     const problem = viewPathProblem(pp);
     if (problem !== null) fail(`${f}.parent_path`, problem);
-    e.parent_path = pp as string;
   }
-  if (pm !== null) {
-    if (!finite(pm)) fail(`${f}.parent_mtime_ms`, P_FINITE);
-    e.parent_mtime_ms = pm;
-  }
+  optional(pm, `${f}.parent_mtime_ms`, finite, P_FINITE);
   if ((pp === null) !== (pm === null)) fail(`${f}.parent_mtime_ms`, 'parent_path and parent_mtime_ms go together');
   if (skipped !== null) {
     if (typeof skipped !== 'boolean') fail(`${f}.audit_skipped`, 'must be a boolean or null');
     if (source !== 'audit') fail(`${f}.audit_skipped`, 'is allowed only on directories in audit batches');
-    e.audit_skipped = skipped;
   }
-  e.kind = 'dir';
-  const u = optNumber(uid, `${f}.uid`, isId, P_ID);
-  if (u !== undefined) e.uid = u;
-  const g = optNumber(gid, `${f}.gid`, isId, P_ID);
-  if (g !== undefined) e.gid = g;
-  const m = optNumber(mode, `${f}.mode`, isMode, P_MODE);
-  if (m !== undefined) e.mode = m;
-  const c = optNumber(ctime, `${f}.ctime_ms`, finite, P_FINITE);
-  if (c !== undefined) e.ctime_ms = c;
-  return e;
+  optional(uid, `${f}.uid`, isId, P_ID);
+  optional(gid, `${f}.gid`, isId, P_ID);
+  optional(mode, `${f}.mode`, isMode, P_MODE);
+  optional(ctime, `${f}.ctime_ms`, finite, P_FINITE);
 }
 
-function rowEvent(l: unknown[], i: number, dir: string, mtime: number, observed: number, f: string): UpsertEvent {
+function checkRow(l: unknown[], i: number, dir: string, f: string): void {
   const name = l[i];
   const np = nameProblem(name);
   if (np !== null) fail(`${f}.name`, np);
-  const path = childPath(dir, name as string);
-  if (path.length > MAX_PATH_BYTES / 3 && Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) fail(`${f}.name`, `makes a path over ${MAX_PATH_BYTES} bytes`);
+  const len = dir.length + 1 + (name as string).length;
+  if (len > MAX_PATH_BYTES / 3 && Buffer.byteLength(childPath(dir, name as string), 'utf8') > MAX_PATH_BYTES) fail(`${f}.name`, `makes a path over ${MAX_PATH_BYTES} bytes`);
   const k = l[i + 1];
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= NODE_KINDS.length) fail(`${f}.kind`, `must be a kind code from 0 to ${NODE_KINDS.length - 1} (${NODE_KINDS.join(', ')})`);
-  const kind = NODE_KINDS[k]!;
-  const mt = l[i + 3];
-  if (!finite(mt)) fail(`${f}.mtime_ms`, P_FINITE);
-  const e: UpsertEvent = { op: 'upsert', path, is_dir: kind === 'dir', mtime_ms: mt, observed_at_ms: observed, parent_path: dir, parent_mtime_ms: mtime, kind };
+  if (!finite(l[i + 3])) fail(`${f}.mtime_ms`, P_FINITE);
   const size = l[i + 2];
-  if (size !== null) {
-    if (!finite(size) || size < 0) fail(`${f}.size`, 'must be a finite number >= 0 or null');
-    e.size = size;
-  }
-  const uid = l[i + 4];
-  if (uid !== null) e.uid = isId(uid) ? uid : fail(`${f}.uid`, P_ID);
-  const gid = l[i + 5];
-  if (gid !== null) e.gid = isId(gid) ? gid : fail(`${f}.gid`, P_ID);
-  const mode = l[i + 6];
-  if (mode !== null) e.mode = isMode(mode) ? mode : fail(`${f}.mode`, P_MODE);
-  const ctime = l[i + 7];
-  if (ctime !== null) e.ctime_ms = finite(ctime) ? ctime : fail(`${f}.ctime_ms`, P_FINITE);
-  return e;
+  if (size !== null && !(finite(size) && size >= 0)) fail(`${f}.size`, 'must be a finite number >= 0 or null');
+  optional(l[i + 4], `${f}.uid`, isId, P_ID);
+  optional(l[i + 5], `${f}.gid`, isId, P_ID);
+  optional(l[i + 6], `${f}.mode`, isMode, P_MODE);
+  optional(l[i + 7], `${f}.ctime_ms`, finite, P_FINITE);
 }
 
 function unpackAll(body: Uint8Array): unknown {
@@ -157,11 +133,22 @@ function unpackAll(body: Uint8Array): unknown {
   return v;
 }
 
+/** A compact batch checked whole (nothing of it is applied before every row passed). */
+export interface ListingBatch {
+  message_source: MessageSource;
+  batch_seq: number;
+  command_id?: string;
+  listings: Listing[];
+  /** Events the listings stand for. */
+  count: number;
+}
+
 /**
- * Unpacks and validates a compact batch into the EventBatch it stands for; throws ProtocolValidationError
- * naming the first problem (`listings[2].rows[7].mtime_ms: must be a finite number`).
+ * Unpacks and validates a compact batch; throws ProtocolValidationError naming the first problem
+ * (`listings[2].rows[7].mtime_ms: must be a finite number`). Its events: listingEvents (objects) or
+ * listingEventCursor (one reused object, for the ingest path).
  */
-export function decodeListingBatch(body: Uint8Array): EventBatch {
+export function readListingBatch(body: Uint8Array): ListingBatch {
   const v = unpackAll(body);
   if (!Array.isArray(v) || v.length < 4) fail('', 'must be an array [version, message_source, batch_seq, command_id, ...listings]');
   if (v[0] !== LISTINGS_VERSION) fail('version', `must be ${LISTINGS_VERSION}`);
@@ -173,7 +160,7 @@ export function decodeListingBatch(body: Uint8Array): EventBatch {
   if (cid !== null && !(typeof cid === 'string' && cid.length >= 1 && cid.length <= 128)) fail('command_id', 'must be null or a string of 1 to 128 characters');
   if (source === 'on_demand' && !cid) fail('command_id', 'is required for on_demand batches');
   const src = source as MessageSource;
-  const events: UpsertEvent[] = [];
+  let count = 0;
   for (let li = 4; li < v.length; li++) {
     const l = v[li] as unknown[];
     const f = `listings[${li - 4}]`;
@@ -183,16 +170,25 @@ export function decodeListingBatch(body: Uint8Array): EventBatch {
     const dir = l[0];
     const dp = viewPathProblem(dir);
     if (dp !== null) fail(`${f}.dir`, dp);
-    const mtime = l[1];
-    if (!finite(mtime)) fail(`${f}.mtime_ms`, P_FINITE);
-    const observed = l[2];
-    if (!finite(observed)) fail(`${f}.observed_at_ms`, P_FINITE);
+    if (!finite(l[1])) fail(`${f}.mtime_ms`, P_FINITE);
+    if (!finite(l[2])) fail(`${f}.observed_at_ms`, P_FINITE);
     const rows = (l.length - LISTING_HEAD) / ROW_WIDTH;
-    if (events.length + rows + (l[3] === null ? 0 : 1) > MAX_EVENTS_PER_BATCH) fail('listings', `must hold at most ${MAX_EVENTS_PER_BATCH} events`);
-    if (l[3] !== null) events.push(selfEvent(l[3], dir as string, mtime, observed, src, `${f}.self`));
-    for (let r = 0; r < rows; r++) events.push(rowEvent(l, LISTING_HEAD + r * ROW_WIDTH, dir as string, mtime, observed, `${f}.rows[${r}]`));
+    count += rows + (l[3] === null ? 0 : 1);
+    if (count > MAX_EVENTS_PER_BATCH) fail('listings', `must hold at most ${MAX_EVENTS_PER_BATCH} events`);
+    if (l[3] !== null) checkSelf(l[3], src, `${f}.self`);
+    for (let r = 0; r < rows; r++) checkRow(l, LISTING_HEAD + r * ROW_WIDTH, dir as string, `${f}.rows[${r}]`);
   }
-  const batch: EventBatch = { message_source: src, batch_seq: seq as number, events };
+  const batch: ListingBatch = { message_source: src, batch_seq: seq as number, listings: v.slice(4) as Listing[], count };
   if (cid !== null) batch.command_id = cid as string;
+  return batch;
+}
+
+/** readListingBatch with its events as objects: the EventBatch the compact body stands for. */
+export function decodeListingBatch(body: Uint8Array): EventBatch {
+  const b = readListingBatch(body);
+  const events: UpsertEvent[] = [];
+  for (const l of b.listings) listingEvents(l, events);
+  const batch: EventBatch = { message_source: b.message_source, batch_seq: b.batch_seq, events };
+  if (b.command_id !== undefined) batch.command_id = b.command_id;
   return batch;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
 import {
-  eventBatchSchema, listingEvents, listingsOf, ProtocolValidationError, type Listing, type UpsertEvent,
+  eventBatchSchema, listingEventCursor, listingEvents, listingsOf, ProtocolValidationError, type Listing, type UpsertEvent,
 } from '@fustor/protocol';
 import { decodeListingBatch, decodeListings, encodeListings, listingBatchBody } from '@fustor/protocol/listing-codec';
 import { seededRandom } from '@fustor/test-helpers';
@@ -50,6 +50,21 @@ describe('listings ↔ events', () => {
       const back = ls!.flatMap((l) => listingEvents(l));
       expect(back.map(sorted)).toEqual(slice.map(sorted));
     }
+  });
+
+  it('the cursor yields the same events as listingEvents through one reused object', () => {
+    const r = seededRandom(13);
+    const events = scanEvents(r, 400, true);
+    const ls = listingsOf(events.slice(7))!;
+    const seen: UpsertEvent[] = [];
+    const objects = new Set<UpsertEvent>();
+    for (const e of listingEventCursor(ls)) {
+      objects.add(e);
+      seen.push(JSON.parse(JSON.stringify(e)) as UpsertEvent); // a copy: the object is refilled next
+    }
+    expect(objects.size).toBe(1);
+    expect(seen.map(sorted)).toEqual(ls.flatMap((l) => listingEvents(l)).map(sorted));
+    expect([...listingEventCursor([])]).toEqual([]);
   });
 
   it('has no listing form for deletes, realtime fields, events without observed_at_ms or kind, or a child not named by its parent', () => {
