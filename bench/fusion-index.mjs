@@ -280,8 +280,14 @@ async function main() {
       ['subtree_dat', '*.dat under /t3', sq('*.dat', '/t3')],
     ];
     for (const [key, label, query] of searches) {
-      const xs = timeIt(() => v.search(query), 7);
-      const total = v.search(query).total;
+      // search yields to the event loop between slices; on an idle loop that costs only the hops
+      const xs = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        await v.search(query);
+        xs.push(performance.now() - t0);
+      }
+      const total = (await v.search(query)).total;
       result[`search_${key}_p95_ms`] = round(percentile(xs, 95), 1);
       result[`search_${key}_hits`] = total;
       rows.push([`P6 search ${label}, p95`, `${result[`search_${key}_p95_ms`]} ms`, `${total.toLocaleString()} hits, target p95 <= 300 ms`]);

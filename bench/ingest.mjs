@@ -2,7 +2,10 @@
 // P1/P2 ingest throughput: a real Fusion child process, batches of 1,000 upserts over loopback HTTP (undici,
 // keep-alive), each awaited (durably committed). Baseline: the same requests against a bare echo server.
 //
-// Usage: node bench/ingest.mjs [--quick] [--profile DIR]   (--profile: V8 CPU profile of each Fusion child into DIR)
+// Usage: node bench/ingest.mjs [--quick] [--profile DIR] [--against DIR]
+//   --profile DIR  V8 CPU profile of each Fusion child into DIR
+//   --against DIR  also time P1 on another built checkout (e.g. the previous release, `git worktree add DIR <tag>`
+//                  then `npm ci && npm run build` there), alternating with this tree, and report this/that.
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -17,6 +20,7 @@ import { seededRandom } from '../packages/test-helpers/dist/index.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profileDir = argv.includes('--profile') ? resolve(argv[argv.indexOf('--profile') + 1] ?? 'prof') : null;
+const againstDir = argv.includes('--against') ? resolve(argv[argv.indexOf('--against') + 1] ?? '') : null;
 const RUNS = quick ? 3 : 5;
 const BATCHES_PER_RUN = quick ? 60 : 150;
 const BATCH = 1000;
@@ -71,14 +75,14 @@ function makeBodies(count, prefix, source, rng, { wide = false } = {}) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startFusion(home, synchronous) {
+async function startFusion(home, synchronous, bin = BIN) {
   writeFileSync(
     join(home, 'fusion-config.yaml'),
     `server: { host: 127.0.0.1, port: 0, max_body_mb: 32 }\nstorage: { synchronous: ${synchronous} }\nlogging: { level: warn }\n` +
       `views: [{ id: v1 }, { id: v2 }]\napi_keys:\n  - { key: "${INGEST}", role: ingest }\n  - { key: "${ADMIN}", role: admin }\n`,
   );
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...prof, BIN, 'start', '--home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -153,12 +157,12 @@ async function p1Series(fusion, pool, rng, label, opts) {
   return { rates, median: median(rates), applyMs: (after.sum - before.sum) / (after.count - before.count) };
 }
 
-async function withFusion(synchronous, fn) {
+async function withFusion(synchronous, fn, bin = BIN) {
   const home = mkdtempSync(join(tmpdir(), 'fustor-bench-ingest-'));
   let fusion;
   let pool;
   try {
-    fusion = await startFusion(home, synchronous);
+    fusion = await startFusion(home, synchronous, bin);
     pool = new Pool(fusion.url, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
     // Warm-up (JIT, connections), not counted.
     const warm = await request(pool, 'POST', '/api/v1/pipe/sessions', { agent_id: 'warm', pipe_id: 'p', view: 'v2', session_timeout_sec: 600 });
@@ -169,6 +173,22 @@ async function withFusion(synchronous, fn) {
     if (fusion) await stopFusion(fusion);
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * P1 on this tree and on another checkout, alternated (this, that, this, that, ...) so drift in the
+ * machine's load falls on both; each round is a fresh Fusion and one p1Series median.
+ */
+async function compareWith(dir, rng) {
+  const other = join(dir, 'packages/fusion/bin/fustor-fusion.js');
+  const mine = [];
+  const theirs = [];
+  const rounds = quick ? 2 : 3;
+  for (let i = 0; i < rounds; i++) {
+    mine.push(Math.round(await withFusion('normal', (f, p) => p1Series(f, p, rng, `cm${i}`, {}), BIN).then((s) => s.median)));
+    theirs.push(Math.round(await withFusion('normal', (f, p) => p1Series(f, p, rng, `ct${i}`, {}), other).then((s) => s.median)));
+  }
+  return { this: mine, that: theirs, ratio: +(median(mine) / median(theirs)).toFixed(3) };
 }
 
 async function main() {
@@ -197,6 +217,7 @@ async function main() {
   });
   const full = await withFusion('full', (fusion, pool) => p1Series(fusion, pool, rng, 'p1f', {}));
   const baseline = await echoBaseline(makeBodies(BATCHES_PER_RUN, '/echo', 'realtime', rng));
+  const against = againstDir ? await compareWith(againstDir, rng) : null;
 
   const { real, wide, p2, errors } = normal;
   console.log('ingest (events/s, batches of 1,000 upserts, loopback HTTP, each batch committed before the next)');
@@ -205,6 +226,10 @@ async function main() {
   console.log(`  P1 variant: storage.synchronous=full             ${fmt(full)}`);
   console.log(`  baseline: echo server, same requests  ${Math.round(baseline)}  -> fusion/echo ratio ${(real.median / baseline).toFixed(3)}`);
   console.log(`  P2 8 sessions / 2 views, mixed audit+realtime  ${Math.round(p2)}  errors ${errors}  (target >= 50000, no error)`);
+  if (against) {
+    console.log(`  P1 against ${againstDir}: this tree ${against.this.join(', ')}  that tree ${against.that.join(', ')}` +
+      `  -> this/that ${against.ratio}`);
+  }
   const ratio = (x) => +(x / baseline).toFixed(3);
   const result = {
     p1_events_per_s: { value: Math.round(real.median), target: 100000, baseline_echo_events_per_s: Math.round(baseline), ratio: ratio(real.median), pass: real.median >= 100000 },
@@ -214,6 +239,7 @@ async function main() {
     server_apply_ms_per_batch: { normal: +real.applyMs.toFixed(2), wide_mtime: +wide.applyMs.toFixed(2), full: +full.applyMs.toFixed(2) },
     runs: RUNS,
     batches_per_run: BATCHES_PER_RUN,
+    ...(against ? { p1_against: against } : {}),
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }

@@ -12,7 +12,7 @@ const scanFile: FileEvent = {
 const scanDir: FileEvent = { op: 'upsert', path: '/p001', is_dir: true, mtime_ms: 1763750000000, observed_at_ms: 1763750001234, parent_path: '/', parent_mtime_ms: 1 };
 const root: FileEvent = { op: 'upsert', path: '/', is_dir: true, mtime_ms: 5, observed_at_ms: 6 };
 const auditDir: FileEvent = { op: 'upsert', path: '/a', is_dir: true, mtime_ms: 5, observed_at_ms: 6, parent_path: '/', parent_mtime_ms: 7, audit_skipped: true };
-const realtime: FileEvent = { op: 'upsert', path: '/a/b.dat', is_dir: false, size: 0, mtime_ms: 1e21, observed_at_ms: 1.5e-7, is_atomic_write: false };
+const realtime: FileEvent = { op: 'upsert', path: '/a/b.dat', is_dir: false, size: 1e21, mtime_ms: 7e12, observed_at_ms: 1.5e-7, is_atomic_write: false };
 const del: FileEvent = { op: 'delete', path: '/a/old.dat', observed_at_ms: 9 };
 const delDir: FileEvent = { op: 'delete', path: '/a', is_dir: true };
 
@@ -40,7 +40,7 @@ describe('event encoder', () => {
   it('chunk encoding pre-formats the times of every event: exact also with non-numeric and missing times mixed in', () => {
     const events = [
       scanFileMeta, scanFile, del, { ...scanFileMeta, mtime_ms: NaN }, { ...scanFileMeta, ctime_ms: -0 },
-      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 1e21 }, realtime, scanDirMeta,
+      { ...scanFileMeta, mtime_ms: '1,2' } as unknown as FileEvent, { ...scanFileMeta, ctime_ms: 7.2e12 }, realtime, scanDirMeta,
     ];
     expect(`[${encodeEvents(events)}]`).toBe(JSON.stringify(events));
   });
@@ -82,11 +82,23 @@ describe('event encoder', () => {
 
   it('writes non-finite numbers as null, as JSON.stringify does (Fusion then rejects the event)', () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
-      const e = { ...scanFile, mtime_ms: bad } as FileEvent;
+      const e = { ...scanFile, size: bad } as FileEvent;
       expect(encodeEvent(e)).toBe(JSON.stringify(e));
     }
+    const e = { ...scanFile, mtime_ms: NaN } as FileEvent;
+    expect(encodeEvent(e)).toBe(JSON.stringify(e));
     const negZero = { ...scanFile, size: -0 } as FileEvent;
     expect(encodeEvent(negZero)).toBe(JSON.stringify(negZero));
+  });
+
+  it('clamps times outside 1970 … 2200 into the window, so one file dated 1969 or 2300 does not get its batch rejected', () => {
+    const MAX = Date.UTC(2200, 0, 1);
+    const old = { ...scanFile, mtime_ms: -86_400_000, observed_at_ms: -1, parent_mtime_ms: 1e300 } as FileEvent;
+    expect(JSON.parse(encodeEvent(old))).toEqual({ ...old, mtime_ms: 0, observed_at_ms: 0, parent_mtime_ms: MAX });
+    const rt = { ...realtime, mtime_ms: 1e21 } as FileEvent;
+    expect(JSON.parse(encodeEvent(rt))).toEqual({ ...rt, mtime_ms: MAX });
+    const gone = { op: 'delete', path: '/x', observed_at_ms: -3 } as FileEvent;
+    expect(JSON.parse(encodeEvent(gone))).toEqual({ ...gone, observed_at_ms: 0 });
   });
 
   it('a body of merged chunks is the JSON of the whole batch, and chunks decode back to the events', () => {

@@ -149,8 +149,11 @@ export interface ViewEngine {
   feedBounds(): FeedBounds;
   /** Names the feed's codes (agent ids, owner/group names) with the view's labels. */
   readonly labels: Labels;
-  /** Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404). */
-  search?(query: SearchQuery): Page<TreeNode>;
+  /**
+   * Glob search of protocol.md (added by the server half; optional until the engine implements it, else the route answers 404).
+   * Asynchronous: a long search yields to the event loop between slices, so ingest and health checks keep running.
+   */
+  search?(query: SearchQuery): Promise<Page<TreeNode>>;
   // Reports (consumers.md §2). Each scans the subtree below `path` in slices and yields to the event
   // loop between them, so it is async; a path that does not exist rejects with NotFoundError.
   /** Files, directories, bytes and newest mtime per owner or group, by total_size descending. */

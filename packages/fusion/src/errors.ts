@@ -27,10 +27,14 @@ export const FIX_TEXTS: Record<number, string> = {
   40401: 'Check the view id, path, key id or command id (GET /api/v1/views lists the views).',
   40402: 'Open a new session with POST /api/v1/pipe/sessions and continue with it.',
   40901: 'Resolve the conflict named in the message (e.g. resend from details.expected_seq, or send the matching start first).',
+  40801: 'Send the whole request promptly: headers within 20 s of connecting, the body within 120 s.',
   41301: 'Split the request into smaller batches or raise server.max_body_mb in fusion-config.yaml.',
+  41501: "Send the body as JSON with the header 'Content-Type: application/json'.",
+  43101: 'Send fewer or shorter headers (the API needs only X-API-Key or Authorization, and Content-Type).',
   42901: 'Wait for the number of seconds in Retry-After, or raise rate_limit_per_key_per_minute via PUT /api/v1/admin/config.',
   50001: 'Retry later; the details are in the Fusion log (logs/fusion.log).',
   50301: 'Wait until GET /readyz answers 200 (storage opening or server shutting down), then retry.',
+  50701: "Free space on the file system holding storage.path (fusion.db and its -wal file); nothing acknowledged was lost: retry the request once /readyz answers 200.",
 };
 
 export class ValidationError extends ApiError {
@@ -74,6 +78,17 @@ export class ConflictError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   constructor(limitMb: number) {
     super('PAYLOAD_TOO_LARGE', `request body is over server.max_body_mb (${limitMb} MB)`, FIX_TEXTS[41301]!, { limit_mb: limitMb });
+  }
+}
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(got: string | undefined) {
+    super('UNSUPPORTED_MEDIA_TYPE', `request body must be application/json (Content-Type: ${got ? `'${got}'` : 'none'})`, FIX_TEXTS[41501]!);
+  }
+}
+/** The database could not grow: SQLITE_FULL or ENOSPC while committing. Nothing was acknowledged. */
+export class DiskFullError extends ApiError {
+  constructor(dbPath: string) {
+    super('DISK_FULL', `the disk holding the database ${dbPath} is full; the request was not applied`, FIX_TEXTS[50701]!, { storage_path: dbPath });
   }
 }
 export class RateLimitedError extends ApiError {

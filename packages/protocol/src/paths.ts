@@ -5,6 +5,14 @@ import { sep as osSep } from 'node:path';
 export const MAX_PATH_BYTES = 4096;
 export const ROOT_PATH = '/';
 
+/** What a lone surrogate in a path or any other string is told (it cannot be stored, echoed as JSON or deleted). */
+export const NOT_UNICODE_PROBLEM = 'must be valid Unicode text: a lone surrogate (such as \\ud800) cannot round-trip; the agent percent-encodes such names (docs/source-fs.md, "Names")';
+
+/** True when `s` holds no lone surrogate (String.prototype.isWellFormed, ES2024, native in Node 20). */
+export function isWellFormedText(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 /** Returns null when `p` is a valid view path, otherwise a sentence saying what is wrong. */
 export function viewPathProblem(p: unknown): string | null {
   if (typeof p !== 'string') return 'must be a string';
@@ -12,6 +20,7 @@ export function viewPathProblem(p: unknown): string | null {
   if (p.charCodeAt(0) !== 47) return "must start with '/'";
   if (p.length === 1) return null;
   if (p.includes('\0')) return 'must not contain NUL';
+  if (!isWellFormedText(p)) return NOT_UNICODE_PROBLEM;
   if (p.length > MAX_PATH_BYTES / 3 && Buffer.byteLength(p, 'utf8') > MAX_PATH_BYTES) {
     return `must be at most ${MAX_PATH_BYTES} bytes`;
   }

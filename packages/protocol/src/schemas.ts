@@ -28,7 +28,30 @@ const id = z
   .max(128, 'must be at most 128 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'may contain only letters, digits and . _ : @ - (starting with a letter or digit)');
 
-const timeMs = z.number().finite('must be a finite number');
+/**
+ * Times on the wire are ms since 1970 before the year 2200: one mtime of 1e300 made every ancestor
+ * unstable forever. Agents clamp what the file system reports into this window (docs/api.md).
+ */
+export const MIN_TIME_MS = 0;
+export const MAX_TIME_MS = Date.UTC(2200, 0, 1);
+const TIME_PROBLEM = `must be a time in ms since 1970-01-01 before 2200-01-01 (${MIN_TIME_MS} … ${MAX_TIME_MS})`;
+/** Sizes are byte counts: one size of 1e300 poisoned total_size forever. */
+const SIZE_PROBLEM = `must be a byte count: an integer from 0 to ${Number.MAX_SAFE_INTEGER}`;
+
+/** The predicates the ingest fast path shares with these schemas (they must agree exactly). */
+export function isWireTime(v: unknown): v is number {
+  return typeof v === 'number' && v >= MIN_TIME_MS && v <= MAX_TIME_MS;
+}
+/** What an agent sends for a time the file system reports outside the window (a 1969 or 2300 mtime). */
+export function clampWireTime(ms: number): number {
+  return ms < MIN_TIME_MS ? MIN_TIME_MS : ms > MAX_TIME_MS ? MAX_TIME_MS : ms;
+}
+export function isWireSize(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+const timeMs = z.number().refine(isWireTime, TIME_PROBLEM);
+const sizeBytes = z.number().refine(isWireSize, SIZE_PROBLEM);
 const nonNegInt = z.number().int('must be an integer').nonnegative('must be >= 0');
 
 /** What an entry is, from its own lstat (symlinks are never followed); `is_dir` equals `kind == 'dir'`. */
@@ -47,7 +70,8 @@ export const upsertEventSchema = z.strictObject({
   op: z.literal('upsert'),
   path: viewPath,
   is_dir: z.boolean(),
-  size: z.number().finite().nonnegative('must be >= 0').optional(),
+  /** Required for files (is_dir false): a file without a size silently became 0. */
+  size: sizeBytes.optional(),
   mtime_ms: timeMs,
   observed_at_ms: timeMs.optional(),
   is_atomic_write: z.boolean().optional(),
@@ -108,6 +132,10 @@ export const eventBatchSchema = z
       }
       if (e.kind !== undefined && (e.kind === 'dir') !== e.is_dir) {
         ctx.issues.push({ code: 'custom', path: ['events', i, 'kind'], message: `'${e.kind}' contradicts is_dir: ${e.is_dir}`, input: e });
+        return;
+      }
+      if (!e.is_dir && e.size === undefined) {
+        ctx.issues.push({ code: 'custom', path: ['events', i, 'size'], message: 'is required when is_dir is false', input: e });
         return;
       }
       if ((e.parent_path === undefined) !== (e.parent_mtime_ms === undefined)) {
@@ -173,7 +201,7 @@ export type PrincipalsRequest = z.infer<typeof principalsSchema>;
 export const sentinelResultSchema = z.strictObject({
   path: viewPath,
   exists: z.boolean(),
-  size: z.number().finite().nonnegative().optional(),
+  size: sizeBytes.optional(),
   mtime_ms: timeMs.optional(),
   // consumers.md §1: the metadata of the re-stat, validated exactly as on an upsert.
   kind: upsertEventSchema.shape.kind,

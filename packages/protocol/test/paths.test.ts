@@ -4,6 +4,7 @@ import {
   isWithin,
   joinViewPath,
   normalizeViewPath,
+  NOT_UNICODE_PROBLEM,
   parentOf,
   splitViewPath,
   toViewPath,
@@ -24,6 +25,10 @@ describe('viewPathProblem', () => {
     ['/a/./b', "must not contain '.' or '..' segments"],
     ['/a/..', "must not contain '.' or '..' segments"],
     ['/a\0b', 'must not contain NUL'],
+    // a lone surrogate answered JSON jq could not parse, became '/lone\ufffd\ufffd\ufffd' after a restart and could never be deleted
+    ['/lone\ud800', NOT_UNICODE_PROBLEM],
+    ['/x/\udc00y', NOT_UNICODE_PROBLEM],
+    ['/pair\ud83d\ude00', null],
   ])('%j -> %j', (p, expected) => {
     expect(viewPathProblem(p)).toBe(expected);
   });

@@ -4,6 +4,7 @@ import {
   ERROR_CODES,
   errorNameOf,
   eventBatchSchema,
+  MAX_TIME_MS,
   parseOrThrow,
   ProtocolValidationError,
   sentinelFeedbackSchema,
@@ -51,6 +52,36 @@ describe('eventBatchSchema', () => {
     [{ message_source: 'realtime', batch_seq: 1, events: [{ op: 'rename', path: '/x' }] }, 'events[0].op'],
   ])('rejects %j with a message naming the field', (body, expected) => {
     expect(problem(body)).toContain(expected);
+  });
+});
+
+describe('number bounds', () => {
+  const rt = (e: Record<string, unknown>) => ({ message_source: 'realtime', batch_seq: 1, events: [e] });
+  it.each([
+    // size 1e300 poisoned total_size forever; 2^64 and 1.5 are no byte counts
+    [{ ...upsert, size: 1e300 }, 'events[0].size: must be a byte count'],
+    [{ ...upsert, size: 2 ** 64 }, 'events[0].size: must be a byte count'],
+    [{ ...upsert, size: 1.5 }, 'events[0].size: must be a byte count'],
+    [{ ...upsert, size: -1 }, 'events[0].size: must be a byte count'],
+    // an mtime of 1e300 made every ancestor unstable forever
+    [{ ...upsert, mtime_ms: 1e300 }, 'events[0].mtime_ms: must be a time in ms since 1970'],
+    [{ ...upsert, mtime_ms: -1e300 }, 'events[0].mtime_ms: must be a time in ms since 1970'],
+    [{ ...upsert, mtime_ms: MAX_TIME_MS + 1 }, 'events[0].mtime_ms: must be a time'],
+    [{ ...upsert, ctime_ms: -1 }, 'events[0].ctime_ms: must be a time'],
+    [{ ...upsert, observed_at_ms: 1e300 }, 'events[0].observed_at_ms: must be a time'],
+    [{ op: 'delete', path: '/x', observed_at_ms: -5 }, 'events[0].observed_at_ms: must be a time'],
+    // a file upsert without size silently became 0
+    [{ op: 'upsert', path: '/f', is_dir: false, mtime_ms: 1 }, 'events[0].size: is required when is_dir is false'],
+  ])('rejects %j', (e, expected) => {
+    expect(problem(rt(e))).toContain(expected);
+  });
+  it('accepts the edges of the window, fractional ms and a directory without size', () => {
+    expect(problem(rt({ ...upsert, size: Number.MAX_SAFE_INTEGER, mtime_ms: MAX_TIME_MS, ctime_ms: 0 }))).toBe('valid');
+    expect(problem(rt({ op: 'upsert', path: '/d', is_dir: true, mtime_ms: 0.5 }))).toBe('valid');
+  });
+  it('bounds sentinel results the same way', () => {
+    expect(() => parseOrThrow(sentinelFeedbackSchema, { results: [{ path: '/a', exists: true, size: 1e300 }] })).toThrow(/^results\[0\]\.size: must be a byte count/);
+    expect(() => parseOrThrow(sentinelFeedbackSchema, { results: [{ path: '/a', exists: true, mtime_ms: 1e300 }] })).toThrow(/^results\[0\]\.mtime_ms: must be a time/);
   });
 });
 

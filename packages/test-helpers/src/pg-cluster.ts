@@ -41,15 +41,20 @@ export class PgCluster {
   readonly dir: string;
   readonly port: number;
   readonly #bin: string;
+  readonly #durable: boolean;
 
-  private constructor(dir: string, port: number, bin: string) {
+  private constructor(dir: string, port: number, bin: string, durable: boolean) {
     this.dir = dir;
     this.port = port;
     this.#bin = bin;
+    this.#durable = durable;
   }
 
-  /** initdb + start; the database `fustor` exists, trust auth on loopback. */
-  static async start(): Promise<PgCluster> {
+  /**
+   * initdb + start; the database `fustor` exists, trust auth on loopback. Tests run with fsync off (a test
+   * server's power loss is not under test); `durable` keeps PostgreSQL's defaults (benchmarks of durable commits).
+   */
+  static async start(opts: { durable?: boolean } = {}): Promise<PgCluster> {
     const bin = pgBinDir();
     if (!bin) throw new Error('PostgreSQL is not installed (apt-get install -y postgresql); /usr/lib/postgresql/*/bin/initdb not found');
     const dir = mkdtempSync(join(tmpdir(), 'fustor-pg-'));
@@ -58,8 +63,8 @@ export class PgCluster {
       const { uid, gid } = uidGid('postgres');
       chownSync(dir, uid, gid);
     }
-    const c = new PgCluster(dir, await freePort(), bin);
-    asPostgres(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const c = new PgCluster(dir, await freePort(), bin, opts.durable ?? false);
+    asPostgres(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', ...(opts.durable ? [] : ['--no-sync']), '-E', 'UTF8', '--locale=C']);
     c.startServer();
     asPostgres(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(c.port), '-U', 'postgres', '-d', 'postgres', '-qc', 'CREATE DATABASE fustor']);
     return c;
@@ -73,7 +78,7 @@ export class PgCluster {
   startServer(): void {
     asPostgres(join(this.#bin, 'pg_ctl'), [
       '-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-w', '-t', '60',
-      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start',
+      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 ${this.#durable ? '' : '-c fsync=off '}-c max_connections=200`, 'start',
     ]);
   }
 

@@ -16,6 +16,8 @@ export interface AgentOptions {
   homeName?: string;
   /** Every node of a Fusion cluster (default: the one Fusion's URL). */
   endpoints?: string[];
+  /** Extra environment of the agent process (e.g. FUSTOR_TEST_CLOCK_OFFSET_MS). */
+  env?: Record<string, string>;
 }
 
 /** An agent in the foreground with its own home and console port. */
@@ -61,7 +63,7 @@ export class AgentNode {
 
   async restart(): Promise<void> {
     if (this.proc?.running) throw new Error(`${this.name} is still running`);
-    const proc = this.world.spawn(this.name, AGENT_BIN, ['start', '--home', this.home]);
+    const proc = this.world.spawn(this.name, AGENT_BIN, ['start', '--home', this.home], this.options.env);
     this.proc = proc;
     await waitFor(
       async () => {

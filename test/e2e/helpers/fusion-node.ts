@@ -11,6 +11,7 @@ import type { World } from './world.js';
 export interface FusionOptions {
   views?: string[];
   sessionTimeoutSec?: number;
+  /** views[].hot_file_threshold_sec (the e2e default is 2). */
   hotFileThresholdSec?: number;
   /** A node of a PostgreSQL cluster; its nodes share keys (pass the first node's). */
   cluster?: { pgUrl: string; nodeId: string; leaseSec: number };

@@ -12,10 +12,24 @@ export interface SourceHooks {
   rescanNeeded(reason: string): void;
 }
 
+/** Environment variable that shifts the agent's clock, for tests only (docs/operations.md). */
+export const TEST_CLOCK_OFFSET_ENV = 'FUSTOR_TEST_CLOCK_OFFSET_MS';
+
+/** Test-only: a clock `FUSTOR_TEST_CLOCK_OFFSET_MS` ms off, to rehearse an agent whose clock is wrong (quality.md R9). */
+export function testClock(env: NodeJS.ProcessEnv = process.env): (() => number) | undefined {
+  const raw = env[TEST_CLOCK_OFFSET_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const offset = Number(raw);
+  if (!Number.isFinite(offset)) throw new Error(`${TEST_CLOCK_OFFSET_ENV}='${raw}' is not a number of milliseconds`);
+  return () => Date.now() + offset;
+}
+
 export function sourceOptions(spec: PipeSpec, log: Logger, hooks?: SourceHooks): FsSourceOptions {
   const dp = spec.source.config.driver_params;
   const watcher = dp.watcher;
+  const clock = testClock();
   return {
+    ...(clock ? { clock } : {}),
     root: spec.source.config.uri,
     filePattern: dp.file_pattern,
     exclude: [...dp.exclude],

@@ -1,13 +1,14 @@
 // Hand-rolled JSON for event batches, the snapshot hot path: plain strings quoted directly, runs of
 // equal values (observed time, parent, owner/mode) encoded once, a chunk's times formatted together.
 //
-// Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON):
+// Output is JSON.stringify's for the same event, up to key order (fixed here, irrelevant to JSON) and
+// times outside the protocol's window (1970 … 2200), which are clamped into it as Fusion requires:
 // the protocol's event fields are written one by one, strings that need no escaping are quoted
 // directly and every other string goes through JSON.stringify, non-finite numbers become null
 // exactly as JSON.stringify makes them. Undefined fields are left out, as JSON.stringify does.
 // Only the protocol's fields are written: Fusion's schemas are strict, and FileEvent has no others.
 
-import type { FileEvent, MessageSource } from '@fustor/protocol';
+import { clampWireTime, type FileEvent, type MessageSource } from '@fustor/protocol';
 
 /** Printable ASCII without `"` and `\`: quoted as is. Anything else takes JSON.stringify's escaping. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -18,6 +19,15 @@ function str(s: string): string {
 
 function num(n: number): string {
   return Number.isFinite(n) ? '' + n : 'null';
+}
+
+/** A time field: a file dated 1969 or 2300 must not get its whole batch rejected. */
+function time(n: number): string {
+  return num(clampWireTime(n));
+}
+
+function timeVal(v: unknown): string {
+  return typeof v === 'number' ? time(v) : val(v);
 }
 
 // A directory's files share observed_at_ms, parent_path and parent_mtime_ms: their JSON is made
@@ -32,7 +42,7 @@ function tail(observed: number, parent: string, parentMtime: number): string {
     tailObserved = observed;
     tailParent = parent;
     tailParentMtime = parentMtime;
-    tailJson = ',"observed_at_ms":' + num(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + num(parentMtime);
+    tailJson = ',"observed_at_ms":' + time(observed) + ',"parent_path":"' + parent + '","parent_mtime_ms":' + time(parentMtime);
   }
   return tailJson;
 }
@@ -86,11 +96,11 @@ export function encodeEvent(e: FileEvent, mtimeText?: string, ctimeText?: string
       ? '{"op":"upsert","path":"' + u.path + '","is_dir":false,"size":' + num(u.size)
       : u.is_dir === true && u.size === undefined ? '{"op":"upsert","path":"' + u.path + '","is_dir":true' : null;
     if (head !== null) {
-      const s = head + ',"mtime_ms":' + (mtimeText ?? num(u.mtime_ms)) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
+      const s = head + ',"mtime_ms":' + (mtimeText ?? time(u.mtime_ms)) + tail(u.observed_at_ms, u.parent_path, u.parent_mtime_ms);
       const { kind, uid, gid, mode, ctime_ms: ctime } = u;
       if (kind === undefined && uid === undefined && gid === undefined && mode === undefined && ctime === undefined) return s + '}';
       if (KINDS.has(kind) && typeof uid === 'number' && typeof gid === 'number' && typeof mode === 'number' && typeof ctime === 'number') {
-        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctimeText ?? num(ctime)) + '}';
+        return s + meta(kind as string, uid, gid, mode) + ',"ctime_ms":' + (ctimeText ?? time(ctime)) + '}';
       }
     }
   }
@@ -99,16 +109,16 @@ export function encodeEvent(e: FileEvent, mtimeText?: string, ctimeText?: string
   if (u.path !== undefined) s += ',"path":' + val(u.path);
   if (u.is_dir !== undefined) s += ',"is_dir":' + val(u.is_dir);
   if (u.size !== undefined) s += ',"size":' + val(u.size);
-  if (u.mtime_ms !== undefined) s += ',"mtime_ms":' + val(u.mtime_ms);
-  if (u.observed_at_ms !== undefined) s += ',"observed_at_ms":' + val(u.observed_at_ms);
+  if (u.mtime_ms !== undefined) s += ',"mtime_ms":' + timeVal(u.mtime_ms);
+  if (u.observed_at_ms !== undefined) s += ',"observed_at_ms":' + timeVal(u.observed_at_ms);
   if (u.is_atomic_write !== undefined) s += ',"is_atomic_write":' + val(u.is_atomic_write);
   if (u.parent_path !== undefined) s += ',"parent_path":' + val(u.parent_path);
-  if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + val(u.parent_mtime_ms);
+  if (u.parent_mtime_ms !== undefined) s += ',"parent_mtime_ms":' + timeVal(u.parent_mtime_ms);
   if (u.kind !== undefined) s += ',"kind":' + val(u.kind);
   if (u.uid !== undefined) s += ',"uid":' + val(u.uid);
   if (u.gid !== undefined) s += ',"gid":' + val(u.gid);
   if (u.mode !== undefined) s += ',"mode":' + val(u.mode);
-  if (u.ctime_ms !== undefined) s += ',"ctime_ms":' + val(u.ctime_ms);
+  if (u.ctime_ms !== undefined) s += ',"ctime_ms":' + timeVal(u.ctime_ms);
   if (u.audit_skipped !== undefined) s += ',"audit_skipped":' + val(u.audit_skipped);
   return '{' + s.slice(1) + '}';
 }
@@ -125,7 +135,7 @@ function timesText(events: readonly FileEvent[]): string[] {
     const e = events[i] as Partial<Record<string, unknown>>;
     const m = e.mtime_ms;
     const c = e.ctime_ms;
-    xs.push(typeof m === 'number' ? m : 0, typeof c === 'number' ? c : 0);
+    xs.push(typeof m === 'number' ? clampWireTime(m) : 0, typeof c === 'number' ? clampWireTime(c) : 0);
   }
   return JSON.stringify(xs).slice(1, -1).split(',');
 }

@@ -11,7 +11,7 @@ import type {
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
-import { API_BASE, LISTINGS_CONTENT_TYPE } from '@fustor/protocol';
+import { API_BASE, clampWireTime, LISTINGS_CONTENT_TYPE } from '@fustor/protocol';
 import { listingBatchBody, type ListingBatchHead } from '@fustor/protocol/listing-codec';
 import { FusionError, SessionExpiredError } from '../errors.js';
 import { encodedBatchBody, type EncodedBatch } from './encode.js';
@@ -110,7 +110,9 @@ export class FusionSender implements Sender {
   }
 
   async sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void> {
-    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/sentinel/feedback'), body: { results }, signal });
+    // times outside the protocol's window are clamped into it, as for events (encode.ts)
+    const bounded = results.map((r) => (r.mtime_ms === undefined ? r : { ...r, mtime_ms: clampWireTime(r.mtime_ms) }));
+    await this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/sentinel/feedback'), body: { results: bounded }, signal });
   }
 
   async commandDone(sessionId: string, commandId: string, ok: boolean, error: string | null, signal?: AbortSignal): Promise<void> {

@@ -65,6 +65,13 @@ export function createStoredKey(store: ViewStore, name: string, role: KeyRole, v
   return { key, record };
 }
 
+/** Identity of the stored key set: revocation removes a hash, creation adds one. */
+function fingerprint(stored: readonly StoredApiKey[]): string {
+  let s = '';
+  for (const k of stored) s += k.key_sha256;
+  return s;
+}
+
 interface Entry {
   hash: Buffer;
   principal: Principal;
@@ -74,6 +81,8 @@ export class KeyRegistry {
   readonly #store: ViewStore;
   #configKeys: readonly ConfigApiKey[];
   #byHash = new Map<string, Entry>();
+  /** The stored keys' hashes the map was built from: a stored key is honoured only while still among them. */
+  #storedFingerprint = '';
   #lastReloadMs = 0;
   readonly #missReloadIntervalMs: number;
   readonly #now: () => number;
@@ -96,7 +105,9 @@ export class KeyRegistry {
         principal: { id: k.id, name: k.name, role: k.role, views: k.views, source: 'config' },
       });
     }
-    for (const k of this.#stored()) {
+    const stored = this.#stored();
+    this.#storedFingerprint = fingerprint(stored);
+    for (const k of stored) {
       if (map.has(k.key_sha256)) continue;
       map.set(k.key_sha256, {
         hash: Buffer.from(k.key_sha256, 'hex'),
@@ -114,13 +125,17 @@ export class KeyRegistry {
   /**
    * Looks a presented key up by its SHA-256 and confirms with a constant-time compare.
    * A miss re-reads the stored keys (at most every 100 ms), so a key made by `keys create` while the
-   * daemon runs works on its first use.
+   * daemon runs works on its first use. A hit on a created key re-reads them every time (one
+   * indexed row): `keys revoke` on the database of a running daemon takes effect on the next request.
    */
   authenticate(presented: string): Principal | null {
     const hash = hashKey(presented);
     const hex = hash.toString('hex');
     let entry = this.#byHash.get(hex);
-    if (!entry && this.#now() - this.#lastReloadMs >= this.#missReloadIntervalMs) {
+    if (entry?.principal.source === 'api' && fingerprint(this.#stored()) !== this.#storedFingerprint) {
+      this.reload();
+      entry = this.#byHash.get(hex);
+    } else if (!entry && this.#now() - this.#lastReloadMs >= this.#missReloadIntervalMs) {
       this.reload();
       entry = this.#byHash.get(hex);
     }

@@ -52,10 +52,22 @@ function viewLines(metrics: string): { uptimeSec: number | null; lines: string[]
     rec[m[3] ? `${m[1]}_${m[3]}` : m[1]!] = Number(m[4]);
     views.set(m[2]!, rec);
   }
+  const owners = new Map<string, string>();
+  let alive: number | null = null;
+  for (const line of metrics.split('\n')) {
+    const o = /^fustor_cluster_view_owner\{view="([^"]*)",owner="([^"]*)"\} 1$/.exec(line);
+    if (o) owners.set(o[1]!, o[2] || '(none: failing over)');
+    if (line.startsWith('fustor_cluster_nodes_alive ')) alive = Number(line.split(' ')[1]);
+  }
   const lines = [...views].map(([id, r]) => {
     const leader = r.view_has_leader ? 'has leader' : 'NO leader';
     return `  view ${id}: ${r.view_files ?? 0} files, ${r.view_dirs ?? 0} dirs, ${leader}, sessions ${(r.sessions_leader ?? 0) + (r.sessions_follower ?? 0)}, suspects ${r.view_suspects ?? 0}, blind spots ${r.view_blind_spots ?? 0}`;
   });
+  if (alive !== null) {
+    // A cluster node: which node owns every view (this one serves those listed above).
+    lines.push(`  cluster: ${alive} node(s) alive`);
+    for (const [view, owner] of owners) lines.push(`  view ${view}: owner ${owner}`);
+  }
   return { uptimeSec: started === null ? null : Date.now() / 1000 - started, lines };
 }
 

@@ -20,7 +20,12 @@ async function withStore<T>(opts: KeysOptions, fn: (store: ViewStore, viewIds: s
   const open = await loadOpenViewStore();
   // Keys live in the settings table: loading no view keeps this fast and light beside a running
   // daemon that holds a 1M-file view in memory.
-  const store = open({ path: config.storage.path, views: [], synchronous: config.storage.synchronous });
+  let store: ViewStore;
+  try {
+    store = open({ path: config.storage.path, views: [], synchronous: config.storage.synchronous });
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
   try {
     return fn(store, config.views.map((v) => v.id));
   } finally {

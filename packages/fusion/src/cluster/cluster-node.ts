@@ -21,6 +21,8 @@ export interface ClusterNodeOptions {
   feed: FeedHub;
   subscriptions(): SubscriptionService;
   summary(engine: ViewEngine): Record<string, unknown>;
+  /** server.max_body_mb (the router reads a session create's body to find its view). */
+  maxBodyMb(): number;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -56,6 +58,7 @@ export class ClusterNode {
       keys: o.keys,
       nodeId: o.nodeId,
       configured: (view) => o.store.configured().some((c) => c.id === view),
+      maxBodyMb: o.maxBodyMb,
     });
   }
 

@@ -1,6 +1,7 @@
 // Forwards one request to the node that owns its view and streams the answer back (long polls and SSE included).
 
 import type { Request, Response } from 'express';
+import { bodyWasRead } from '../server/body.js';
 import { Agent, request } from 'undici';
 import { pipeline } from 'node:stream/promises';
 
@@ -22,10 +23,18 @@ export async function forward(req: Request, res: Response, ownerUrl: string, sel
     headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   headers[FORWARDED_HEADER] = self;
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined;
-  // The body was already read and parsed here; JSON.stringify gives back an equivalent one.
-  const body = hasBody ? JSON.stringify(req.body) : undefined;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A body read here (a session create) is sent as JSON again; any other body was not read (this node
+  // authenticates nothing it forwards): it is streamed through to the owner, which checks the key first.
+  let body: string | Request | undefined;
+  if (bodyWasRead(req)) {
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
+  } else if (req.method !== 'GET' && req.method !== 'HEAD' && ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined)) {
+    body = req;
+    if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
+  }
   const abort = new AbortController();
   res.once('close', () => abort.abort());
   let upstream: Awaited<ReturnType<typeof request>>;

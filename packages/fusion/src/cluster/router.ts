@@ -2,6 +2,7 @@
 
 import type { NextFunction, Request, Response } from 'express';
 import { NotReadyError } from '../errors.js';
+import { readJsonBody } from '../server/body.js';
 import type { KeyRegistry } from '../auth/key-registry.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { PgViewStore } from '../store/postgres/pg-store.js';
@@ -16,6 +17,8 @@ export interface ClusterRouterDeps {
   keys(): KeyRegistry;
   nodeId: string;
   configured(view: string): boolean;
+  /** server.max_body_mb, for the one body this router reads (a session create's view). */
+  maxBodyMb(): number;
 }
 
 const VIEW_ROUTE = /^\/(?:admin\/)?views\/([^/]+)(?:\/|$)/;
@@ -31,12 +34,14 @@ export function clusterRouter(d: ClusterRouterDeps) {
     const v = VIEW_ROUTE.exec(path);
     if (v) return decodeURIComponent(v[1]!);
     if (path === '/pipe/sessions' || path === '/pipe/sessions/') {
-      const named = (req.body as { view?: unknown } | undefined)?.view;
-      if (typeof named === 'string') return named;
-      // A key bound to exactly one view may leave it out (protocol.md).
+      // The key first: without a valid one the route answers 401 and nothing is read.
       const key = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^bearer /i, '');
       const p = typeof key === 'string' ? d.keys().authenticate(key) : null;
-      return p?.views?.length === 1 ? p.views[0]! : null;
+      if (p === null) return null;
+      // A key bound to exactly one view may leave it out (protocol.md).
+      if (p.views?.length === 1) return p.views[0]!;
+      const named = ((await readJsonBody(req, d.maxBodyMb())) as { view?: unknown } | undefined)?.view;
+      return typeof named === 'string' ? named : null;
     }
     const s = SESSION_ROUTE.exec(path);
     if (!s) return null;

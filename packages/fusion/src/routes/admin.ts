@@ -5,15 +5,16 @@ import { Router } from 'express';
 import { createApiKeySchema, parseOrThrow, runtimeSettingsSchema, type ApiKeyCreated, type ResnapshotCommand } from '@fustor/protocol';
 import { requireRole } from '../auth/access.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, param, type RouteContext } from './context.js';
-import { durable } from './context.js';
+import { authenticate, durable, param, takesBody, type RouteContext } from './context.js';
 import { readView } from './queries.js';
 
 export function adminRoutes(ctx: RouteContext): Router {
   const r = Router();
   const admin = (req: Parameters<typeof authenticate>[1]) => requireRole(authenticate(ctx, req), 'admin');
 
-  r.post('/admin/api-keys', (req, res) => {
+  const withBody = takesBody(ctx, 'admin');
+
+  r.post('/admin/api-keys', withBody, (req, res) => {
     admin(req);
     const body = parseOrThrow(createApiKeySchema, req.body ?? {});
     const { key, record } = ctx.keys.create(body.name, body.role, body.views ?? null);
@@ -49,7 +50,7 @@ export function adminRoutes(ctx: RouteContext): Router {
     });
   });
 
-  r.put('/admin/config', (req, res) => {
+  r.put('/admin/config', withBody, (req, res) => {
     admin(req);
     const patch = parseOrThrow(runtimeSettingsSchema, req.body ?? {});
     const next = { ...ctx.runtime(), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };

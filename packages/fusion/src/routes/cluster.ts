@@ -6,7 +6,7 @@ import { requireRole } from '../auth/access.js';
 import { MoveError } from '../cluster/cluster-node.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import { authenticate, param, type RouteContext } from './context.js';
+import { authenticate, param, takesBody, type RouteContext } from './context.js';
 
 export function clusterRoutes(ctx: RouteContext): Router {
   const r = Router();
@@ -26,7 +26,7 @@ export function clusterRoutes(ctx: RouteContext): Router {
     });
   });
 
-  r.post('/admin/views/:view/move', async (req, res) => {
+  r.post('/admin/views/:view/move', takesBody(ctx, 'admin'), async (req, res) => {
     requireRole(authenticate(ctx, req), 'admin');
     const view = param(req, 'view');
     const body = parseOrThrow(moveViewSchema, req.body ?? {});

@@ -1,7 +1,8 @@
 // What route handlers share: the store, sessions, keys, jobs, metrics and the live config.
 
-import type { Request } from 'express';
-import type { Logger } from '@fustor/protocol';
+import type { NextFunction, Request, Response } from 'express';
+import type { KeyRole, Logger } from '@fustor/protocol';
+import { requireRole } from '../auth/access.js';
 import type { KeyRegistry, Principal } from '../auth/key-registry.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
@@ -12,6 +13,7 @@ import type { ViewEngine, ViewStore } from '../contract.js';
 import { NotReadyError, UnauthenticatedError } from '../errors.js';
 import type { FeedHub } from '../feed/feed-hub.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
+import { readJsonBody } from '../server/body.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 
 /** Settings changeable at run time through PUT /api/v1/admin/config (persisted in the store). */
@@ -52,14 +54,33 @@ function presentedKey(req: Request): string | null {
   return null;
 }
 
-/** Authenticates the request (401) and counts it against the key's rate limit (429). */
+/** Principals already established for a request (the body middleware authenticates before the handler). */
+const principals = new WeakMap<Request, Principal>();
+
+/** Authenticates the request (401) and counts it against the key's rate limit (429), once per request. */
 export function authenticate(ctx: RouteContext, req: Request): Principal {
+  const known = principals.get(req);
+  if (known) return known;
   const key = presentedKey(req);
   if (!key) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
   const p = ctx.keys.authenticate(key);
   if (!p) throw new UnauthenticatedError('unknown or revoked API key');
   ctx.rateLimiter.hit(p.id);
+  principals.set(req, p);
   return p;
+}
+
+/**
+ * Middleware of every route that takes a JSON body (or, with `rawType`, the bytes of that media type): the key and its role are checked first (401,
+ * 429, 403), and only then is the body read into `req.body` (415, 413, 40001). A route without it
+ * never reads a body: Node discards whatever was sent.
+ */
+export function takesBody(ctx: RouteContext, role: KeyRole, rawType?: string) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    requireRole(authenticate(ctx, req), role);
+    req.body = await readJsonBody(req, ctx.config().server.max_body_mb, rawType);
+    next();
+  };
 }
 
 /**

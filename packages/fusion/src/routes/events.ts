@@ -1,11 +1,11 @@
 // Event ingest (role ingest): whole-batch validation, leader-only sources, strict batch_seq order with idempotent retries.
 
 import { Router } from 'express';
-import { eventBatchSchema, listingEventCursor, parseOrThrow, type EventBatchResult, type FileEvent, type MessageSource } from '@fustor/protocol';
+import { eventBatchSchema, listingEventCursor, LISTINGS_CONTENT_TYPE, parseOrThrow, type EventBatchResult, type FileEvent, type MessageSource } from '@fustor/protocol';
 import { readListingBatch } from '@fustor/protocol/listing-codec';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import { durable, type RouteContext } from './context.js';
+import { durable, takesBody, type RouteContext } from './context.js';
 import { fastAcceptBatch } from './fast-batch.js';
 import { ingestSession } from './sessions.js';
 
@@ -47,7 +47,8 @@ function validateBatch(ctx: RouteContext, body: unknown): ValidBatch {
 export function eventRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/events', async (req, res) => {
+  // A compact scan batch comes as its bytes (docs/api.md, "Compact scan batches"); JSON is parsed as everywhere.
+  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest', LISTINGS_CONTENT_TYPE), async (req, res) => {
     const t0 = performance.now();
     const { session } = ingestSession(ctx, req);
     const batch = validateBatch(ctx, req.body);

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import type { LiveSession } from '../sessions/session-manager.js';
 import type { ViewEngine } from '../contract.js';
 import { sendOk } from '../server/envelope.js';
-import { durable, param, type RouteContext } from './context.js';
+import { durable, param, takesBody, type RouteContext } from './context.js';
 import { ingestSession } from './sessions.js';
 
 const SENTINEL_BATCH = 1000;
@@ -21,6 +21,7 @@ function leaderEngine(ctx: RouteContext, s: LiveSession, what: string): ViewEngi
 export function phaseRoutes(ctx: RouteContext): Router {
   const r = Router();
   const base = '/pipe/sessions/:sid';
+  const withBody = takesBody(ctx, 'ingest');
 
   r.post(`${base}/snapshot/start`, async (req, res) => {
     const { session } = ingestSession(ctx, req);
@@ -31,7 +32,7 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, { started: true, cleared_blind_spots: clearBlindSpots });
   });
 
-  r.post(`${base}/snapshot/end`, async (req, res) => {
+  r.post(`${base}/snapshot/end`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'snapshot/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
@@ -49,7 +50,7 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, { started: true });
   });
 
-  r.post(`${base}/audit/end`, async (req, res) => {
+  r.post(`${base}/audit/end`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'audit/end');
     const body = parseOrThrow(phaseEndSchema, req.body ?? {});
@@ -63,7 +64,7 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, { paths: leaderEngine(ctx, session, 'sentinel/tasks').sentinelTasks(SENTINEL_BATCH) });
   });
 
-  r.post(`${base}/sentinel/feedback`, async (req, res) => {
+  r.post(`${base}/sentinel/feedback`, withBody, async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const engine = leaderEngine(ctx, session, 'sentinel/feedback');
     const body = parseOrThrow(sentinelFeedbackSchema, req.body ?? {});
@@ -72,7 +73,7 @@ export function phaseRoutes(ctx: RouteContext): Router {
     sendOk(res, out);
   });
 
-  r.post(`${base}/commands/:cid/done`, (req, res) => {
+  r.post(`${base}/commands/:cid/done`, withBody, (req, res) => {
     const { session } = ingestSession(ctx, req);
     const body = parseOrThrow(commandDoneSchema, req.body ?? {});
     const cid = param(req, 'cid');

@@ -4,13 +4,13 @@ import { Router } from 'express';
 import { parseOrThrow, principalsSchema } from '@fustor/protocol';
 import { NotFoundError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
-import { durable, type RouteContext } from './context.js';
+import { durable, takesBody, type RouteContext } from './context.js';
 import { ingestSession } from './sessions.js';
 
 export function principalRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/principals', async (req, res) => {
+  r.post('/pipe/sessions/:sid/principals', takesBody(ctx, 'ingest'), async (req, res) => {
     const { session } = ingestSession(ctx, req);
     const body = parseOrThrow(principalsSchema, req.body ?? {});
     const engine = ctx.store.view(session.rec.view);

@@ -144,11 +144,12 @@ export function queryRoutes(ctx: RouteContext): Router {
     sendOk(res, { ...stats, can_realtime: ctx.sessions.canRealtime(engine.id) });
   });
 
-  r.get('/views/:view/search', (req, res) => {
+  r.get('/views/:view/search', async (req, res) => {
     const engine = readView(ctx, req);
     const q = parseOrThrow(searchQuerySchema, req.query);
     if (!engine.search) throw new NotFoundError('search is not available in this build');
-    sendOk(res, { ...engine.search(q), partial: !engine.freshness().snapshot_complete });
+    const page = await engine.search(q);
+    sendOk(res, { ...page, partial: !engine.freshness().snapshot_complete });
   });
 
   r.get('/views/:view/suspects', (req, res) => {

@@ -3,14 +3,14 @@
 import { Router } from 'express';
 import { createSubscriptionSchema, pageQuerySchema, parseOrThrow } from '@fustor/protocol';
 import { sendOk } from '../server/envelope.js';
-import { param, type RouteContext } from './context.js';
+import { param, takesBody, type RouteContext } from './context.js';
 import { readView } from './queries.js';
 
 export function subscriptionRoutes(ctx: RouteContext): Router {
   const r = Router();
   const base = '/views/:view/subscriptions';
 
-  r.post(base, async (req, res) => {
+  r.post(base, takesBody(ctx, 'admin'), async (req, res) => {
     const engine = readView(ctx, req, 'admin');
     const body = parseOrThrow(createSubscriptionSchema, req.body ?? {});
     sendOk(res, await ctx.subscriptions.create(engine, body), 201);

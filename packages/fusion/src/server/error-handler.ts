@@ -2,10 +2,17 @@
 
 import type { NextFunction, Request, Response } from 'express';
 import { ERROR_CODES, ProtocolValidationError, type Logger } from '@fustor/protocol';
-import { ApiError, FIX_TEXTS, RateLimitedError } from '../errors.js';
+import { ApiError, DiskFullError, FIX_TEXTS, RateLimitedError, StoreError } from '../errors.js';
 import { sendError } from './envelope.js';
 import { isPgUnavailable } from '../store/postgres/pg-errors.js';
 import type { Metrics } from './metrics.js';
+import { describeStorageError } from './storage-health.js';
+
+export interface StorageHooks {
+  dbPath(): string;
+  /** A write failed because the disk is full. */
+  onDiskFull(): void;
+}
 
 /** Errors from other layers (the view engine) that carry a known wire code but are not ApiError. */
 function codeOf(err: unknown): { status: number; code: number } | null {
@@ -21,12 +28,22 @@ function codeOf(err: unknown): { status: number; code: number } | null {
   return null;
 }
 
-export function errorHandler(log: Logger, metrics: Metrics) {
+export function errorHandler(log: Logger, metrics: Metrics, storage?: StorageHooks) {
   // express recognizes error middleware by its four parameters
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+  return (raw: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
       res.end();
       return;
+    }
+    // SQLite's SQLITE_FULL / SQLITE_CORRUPT from the engine or the session store say what they are
+    const err = storage ? describeStorageError(raw, storage.dbPath()) : raw;
+    if (err instanceof DiskFullError) {
+      storage!.onDiskFull();
+      log.error('write failed: the disk is full', { method: req.method, route: req.path, storage_path: storage!.dbPath(), error: raw instanceof Error ? raw.message : String(raw) });
+    } else if (err instanceof StoreError) {
+      metrics.countError(ERROR_CODES.INTERNAL.code);
+      log.error('the database is damaged', { method: req.method, route: req.path, error: err.message });
+      return sendError(res, 500, ERROR_CODES.INTERNAL.code, err.message);
     }
     if (err instanceof ProtocolValidationError) {
       metrics.countError(ERROR_CODES.VALIDATION.code);

@@ -3,18 +3,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { API_BASE, createLogger, isLogLevel, type Logger } from '@fustor/protocol';
+import { API_BASE, createLogger, ERROR_CODES, isLogLevel, type Logger } from '@fustor/protocol';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import type { FusionConfig } from '../config/types.js';
-import { NotFoundError, NotReadyError } from '../errors.js';
+import { DiskFullError, NotFoundError, NotReadyError, StoreError } from '../errors.js';
 import { summarize } from '../routes/queries.js';
 import { apiRoutes, docRoutes, healthRoutes, RUNTIME_SETTINGS_KEY, type RouteContext, type RuntimeSettings } from '../routes/index.js';
 import { JobTracker } from '../sessions/jobs.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { EngineClocks, OpenViewStoreOptions, ViewStore } from '../contract.js';
-import { jsonBody } from './body.js';
+import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { errorHandler } from './error-handler.js';
+import { describeStorageError, DiskFullState } from './storage-health.js';
 import { Metrics } from './metrics.js';
 import { countRequests } from './request-metrics.js';
 import { FeedHub } from '../feed/feed-hub.js';
@@ -35,11 +36,16 @@ export interface FusionServerOptions {
   sessionSweepMs?: number;
   /** Drain deadline on stop before open connections are cut. */
   stopDeadlineMs?: number;
+  /** Header/request/keep-alive timeouts and the connection cap (tests shorten them). */
+  connections?: Partial<ConnectionLimits>;
   /** Comment period on idle SSE streams (tests shorten it). */
   feedKeepaliveMs?: number;
   /** Webhook retry backoff: first delay and cap (tests shorten them). */
   webhookRetryMs?: { base: number; max: number };
 }
+
+/** Setting rewritten by the disk-full probe of /readyz. */
+const DISK_PROBE_SETTING = 'disk_probe_ms';
 
 const DEFAULT_RUNTIME: RuntimeSettings = { rate_limit_per_key_per_minute: 0, log_level: 'info' };
 
@@ -48,6 +54,7 @@ export class FusionServer {
   readonly #log: Logger;
   readonly #metrics = new Metrics();
   readonly #jobs = new JobTracker();
+  readonly #diskFull = new DiskFullState();
   readonly #feed: FeedHub;
   #subs: SubscriptionService | null = null;
   #cluster: ClusterNode | null = null;
@@ -103,9 +110,9 @@ export class FusionServer {
   async start(): Promise<void> {
     const app = this.#buildApp();
     this.#app = app;
-    const http = createServer({ keepAliveTimeout: 65_000 }, app);
-    http.headersTimeout = 70_000;
-    http.requestTimeout = 0; // long polls may legitimately last 60 s
+    const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...this.#opts.connections };
+    const http = createServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, app);
+    guardConnections(http, limits, this.#log, this.#metrics);
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -133,8 +140,17 @@ export class FusionServer {
       feedRetention: { entries: c.feed.retention_entries, hours: c.feed.retention_hours },
       log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => this.#log.log(level, msg, fields),
     };
-    const pg = c.storage.backend === 'postgres' ? await PgViewStore.open({ ...storeOpts, url: c.storage.url, onViewFailure: (v, err) => this.#cluster?.viewFailed(v, err) }) : null;
-    const store = pg ?? this.#opts.openStore(storeOpts);
+    let store: ViewStore;
+    let pg: PgViewStore | null = null;
+    try {
+      pg = c.storage.backend === 'postgres' ? await PgViewStore.open({ ...storeOpts, url: c.storage.url, onViewFailure: (v, err) => this.#cluster?.viewFailed(v, err) }) : null;
+      store = pg ?? this.#opts.openStore(storeOpts);
+    } catch (err) {
+      // damage found while loading a view says "malformed" and nothing else: name the file and the fix
+      const described = describeStorageError(err, c.storage.path);
+      if (!(described instanceof DiskFullError)) throw described;
+      throw new StoreError(`${c.storage.path}: the disk holding it is full (${(err as Error).message}); free space there and start again`);
+    }
     this.#store = store;
     store.addCommitListener(this.#feed);
     this.#subs = new SubscriptionService({
@@ -178,9 +194,20 @@ export class FusionServer {
       feed: this.#feed,
       subscriptions: () => this.#subs!,
       summary: (engine) => ({ ...summarize(this.#context(), engine) }),
+      maxBodyMb: () => this.#config.server.max_body_mb,
       log: (level, msg, fields) => this.#log.log(level, msg, { node: c.cluster.node_id, ...fields }),
     });
     await this.#cluster.start();
+    const cluster = this.#cluster;
+    this.#metrics.clusterSource = () => {
+      const info = cluster.info();
+      return {
+        node: info.node,
+        nodesAlive: info.nodes.filter((n) => n.alive).length,
+        owners: new Map(info.views.map((v) => [v.view, v.expired ? null : v.owner])),
+        served: new Set(store.views().map((v) => v.id).filter((v) => cluster.leases.serves(v))),
+      };
+    };
     this.#log.info('cluster node started', { node: c.cluster.node_id, advertise_url: c.cluster.advertise_url ?? this.url, lease_sec: c.cluster.lease_sec });
   }
 
@@ -236,10 +263,13 @@ export class FusionServer {
         ready: () => this.#ready,
         shuttingDown: () => this.#stopping !== null,
         metricsText: () => this.#metrics.render(this.#store, this.#sessions, this.#config.storage.path),
+        storageProblem: () => this.#storageProblem(),
       }),
     );
     app.use(docRoutes());
-    app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {
+    app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => {
+      // a write that succeeds proves the disk has room again
+      if (req.method !== 'GET' && this.#diskFull.since !== null) res.once('finish', () => res.statusCode < 400 && this.#diskFull.noteWriteOk());
       if (this.#stopping) {
         res.setHeader('Connection', 'close');
         return next(new NotReadyError('shutting down'));
@@ -247,13 +277,30 @@ export class FusionServer {
       if (!this.#ready) return next(new NotReadyError('storage is opening; views not loaded yet'));
       next();
     });
-    app.use(jsonBody(() => this.#config.server.max_body_mb));
-    // Cluster mode: requests about views served by another node are forwarded there.
+    // Cluster mode: requests about views served by another node are forwarded there (bodies unread:
+    // streamed through, except a session create, whose view is in its body, read after its key).
     app.use(API_BASE, (req: Request, res: Response, next: NextFunction) => (this.#cluster ? void this.#cluster.route(req, res, next) : next()));
     app.use(API_BASE, apiRoutes(this.#context()));
     app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
-    app.use(errorHandler(this.#log, this.#metrics));
+    app.use(
+      errorHandler(this.#log, this.#metrics, {
+        dbPath: () => this.#config.storage.path,
+        onDiskFull: () => this.#diskFull.noteFull(),
+      }),
+    );
     return app;
+  }
+
+  /** /readyz: after a write failed for a full disk, one small write tells whether space is back. */
+  #storageProblem(): { code: number; message: string } | null {
+    const store = this.#store;
+    const dbPath = this.#config.storage.path;
+    if (!store || !this.#diskFull.check(dbPath, () => store.setSetting(DISK_PROBE_SETTING, Date.now()))) return null;
+    const since = new Date(this.#diskFull.since!).toISOString();
+    return {
+      code: ERROR_CODES.DISK_FULL.code,
+      message: `the disk holding the database ${this.#config.storage.path} is full (writes failing since ${since}); free space there: Fusion retries by itself and turns ready again`,
+    };
   }
 
   /** Applies a new config (SIGHUP): views added/changed/removed and keys; listen address changes need a restart. */

@@ -3,5 +3,5 @@
 export * from './fusion-server.js';
 export * from './metrics.js';
 export * from './envelope.js';
-export { jsonBody, jsonDepthExceeds, MAX_JSON_DEPTH } from './body.js';
+export { illFormedField, jsonDepthExceeds, MAX_JSON_DEPTH, readJsonBody } from './body.js';
 export { errorHandler } from './error-handler.js';

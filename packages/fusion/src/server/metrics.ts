@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { MESSAGE_SOURCES } from '@fustor/protocol';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { ViewStore } from '../contract.js';
+import { ClusterGauges, type ClusterFigures } from './cluster-metrics.js';
 
 const BATCH_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const SOURCES = new Set<string>(MESSAGE_SOURCES);
@@ -38,6 +39,9 @@ export class Metrics {
 
   /** Change-feed and webhook gauges, set once the store is open. */
   feedSource: (() => FeedFigures) | null = null;
+  /** Cluster gauges, set when this node runs in a cluster. */
+  clusterSource: (() => ClusterFigures) | null = null;
+  #cluster: ClusterGauges | null = null;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -92,6 +96,8 @@ export class Metrics {
   /** The exposition text; gauges are sampled from the store and sessions now. */
   async render(store: ViewStore | null, sessions: SessionManager | null, dbPath: string | null): Promise<string> {
     this.#sampled.sample(store, sessions, dbPath, this.feedSource?.() ?? null);
+    const cluster = this.clusterSource?.();
+    if (cluster) (this.#cluster ??= new ClusterGauges(this.registry)).sample(cluster);
     return this.registry.metrics();
   }
 

@@ -18,6 +18,10 @@ export interface LiveSession {
   stats: Record<string, unknown> | null;
 }
 
+function pipeKey(keyId: string, agentId: string, pipeId: string): string {
+  return `${keyId}\0${agentId}\0${pipeId}`;
+}
+
 export type CloseReason = 'closed' | 'replaced' | 'timeout' | 'view-removed' | 'moved';
 
 export interface SessionManagerOptions {
@@ -38,6 +42,7 @@ export class SessionManager {
   readonly #leaders = new Map<string, string>();
   /** Views that had a leader which was then released: the next leader is "after a leader change". */
   readonly #released = new Set<string>();
+  /** (key, agent, pipe) → session: a new session replaces the one its own key opened for that pipe, never another key's. */
   readonly #byAgentPipe = new Map<string, string>();
   /** Sessions whose view left this node (cluster): answered 503, not 40402, so agents keep them. */
   readonly #moved = new Set<string>();
@@ -90,12 +95,12 @@ export class SessionManager {
   #live(rec: SessionRecord, now: number): LiveSession {
     const live: LiveSession = { rec, lastSeenMs: now, promoted: false, queue: new CommandQueue(), phase: null, stats: null };
     this.#sessions.set(rec.session_id, live);
-    this.#byAgentPipe.set(`${rec.agent_id}\0${rec.pipe_id}`, rec.session_id);
+    this.#byAgentPipe.set(pipeKey(rec.key_id, rec.agent_id, rec.pipe_id), rec.session_id);
     return live;
   }
 
   create(req: CreateSessionRequest & { view: string }, keyId: string, clientIp: string | null): SessionCreated {
-    const prev = this.#byAgentPipe.get(`${req.agent_id}\0${req.pipe_id}`);
+    const prev = this.#byAgentPipe.get(pipeKey(keyId, req.agent_id, req.pipe_id));
     if (prev) this.close(prev, 'replaced');
     const now = this.#now();
     const timeout = Math.max(req.session_timeout_sec ?? 0, this.#defaultTimeoutSec);
@@ -209,16 +214,20 @@ export class SessionManager {
     const s = this.#sessions.get(sessionId);
     if (!s) return false;
     this.#sessions.delete(sessionId);
-    const apKey = `${s.rec.agent_id}\0${s.rec.pipe_id}`;
+    const apKey = pipeKey(s.rec.key_id, s.rec.agent_id, s.rec.pipe_id);
     if (this.#byAgentPipe.get(apKey) === sessionId) this.#byAgentPipe.delete(apKey);
     if (this.#leaders.get(s.rec.view) === sessionId) {
       this.#leaders.delete(s.rec.view);
       this.#released.add(s.rec.view);
     }
-    this.#store.deleteSession(sessionId);
-    s.queue.wake();
-    this.#opts.onClose?.(s, reason);
-    this.#opts.log?.('info', 'session closed', { session_id: sessionId, view: s.rec.view, reason, was_leader: s.rec.role === 'leader' });
+    try {
+      this.#store.deleteSession(sessionId);
+    } finally {
+      // released in memory whatever the store says (a full disk): waiters learn it now
+      s.queue.wake();
+      this.#opts.onClose?.(s, reason);
+      this.#opts.log?.('info', 'session closed', { session_id: sessionId, view: s.rec.view, reason, was_leader: s.rec.role === 'leader' });
+    }
     return true;
   }
 
@@ -226,7 +235,13 @@ export class SessionManager {
   sweep(): void {
     const now = this.#now();
     for (const s of [...this.#sessions.values()]) {
-      if (now - s.lastSeenMs > s.rec.timeout_sec * 1000) this.close(s.rec.session_id, 'timeout');
+      if (now - s.lastSeenMs <= s.rec.timeout_sec * 1000) continue;
+      try {
+        this.close(s.rec.session_id, 'timeout');
+      } catch (err) {
+        // a full disk must not stop the timer: the session is released in memory, its row goes later
+        this.#opts.log?.('error', 'closing an expired session failed', { session_id: s.rec.session_id, error: (err as Error).message });
+      }
     }
   }
 
@@ -278,7 +293,7 @@ export class SessionManager {
       if (s.rec.view !== view) continue;
       this.#sessions.delete(s.rec.session_id);
       this.#moved.add(s.rec.session_id);
-      const apKey = `${s.rec.agent_id}\0${s.rec.pipe_id}`;
+      const apKey = pipeKey(s.rec.key_id, s.rec.agent_id, s.rec.pipe_id);
       if (this.#byAgentPipe.get(apKey) === s.rec.session_id) this.#byAgentPipe.delete(apKey);
       s.queue.wake();
       this.#opts.onClose?.(s, 'moved');

@@ -1,13 +1,35 @@
 // Opens fusion.db with the pragmas the engine relies on (WAL, chosen synchronous level) and migrates it.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors.js';
 import { migrate } from './schema.js';
 
+function sizeOf(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A database file that exists but holds 0 bytes (and no WAL to recover from) was truncated or made
+ * by hand; SQLite would take it as a new, empty database and Fusion would serve empty views as if
+ * they were the truth.
+ */
+function refuseEmptyFile(path: string): void {
+  if (path === ':memory:' || sizeOf(path) !== 0 || (sizeOf(`${path}-wal`) ?? 0) > 0) return;
+  throw new StoreError(
+    `${path} is empty (0 bytes): it was truncated or created by hand, and starting on it would serve empty views as if they were real. ` +
+      'Restore it from a backup, or delete it to start fresh (the agents then re-snapshot every view)',
+  );
+}
+
 export function openDatabase(path: string, synchronous: 'full' | 'normal'): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  refuseEmptyFile(path);
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -30,15 +52,20 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
   return db;
 }
 
+/** What the operator reads for a damaged file, wherever SQLite notices it (opening, loading a view, serving). */
+export function damagedDatabase(path: string, err: unknown): string {
+  const code = (err as { code?: string }).code;
+  return (
+    `${path}: ${(err as Error).message} (${code}): the database file is damaged or not a SQLite database. ` +
+    `Stop Fusion, move ${path} with its -wal and -shm files aside and start again to rebuild the views from the agents (they re-snapshot), or restore the file from a backup`
+  );
+}
+
 /** Names the file in the error, and says what a damaged file means for the operator. */
 function describeOpenError(path: string, err: unknown): unknown {
   if (err instanceof StoreError) return new StoreError(`${path}: ${err.message}`);
   const code = (err as { code?: string }).code;
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new StoreError(
-      `${path}: ${(err as Error).message} (${code}): the file is damaged or not a SQLite database; move it (with its -wal and -shm files) aside to start empty, or restore it from a backup`,
-    );
-  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new StoreError(damagedDatabase(path, err));
   return err;
 }
 

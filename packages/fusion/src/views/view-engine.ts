@@ -21,7 +21,7 @@ import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } 
 import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
 import { listTree } from '../tree/listing.js';
-import { searchTree } from '../tree/search.js';
+import { searchTreeAsync } from '../tree/search.js';
 import type { CommitHooks, ViewPersistence } from '../store/persistence.js';
 import { searchDeletions } from '../tree/deletion-search.js';
 import type { TreeIndex } from '../tree/tree-index.js';
@@ -287,7 +287,10 @@ export class ViewEngineImpl implements ViewEngine {
     if (t.isDir(id)) {
       const a = st.tree.aggregates(id);
       ({ file_count, dir_count, total_size, suspect_count } = a);
-      latest = a.latest_mtime;
+      // The directory's own mtime counts: a folder just created (still empty) or one a file was just
+      // removed from is being worked on, and must not read as stable. 0 is "unknown" (an implied ancestor).
+      const own = t.mtime[id]!;
+      latest = own > 0 ? Math.max(a.latest_mtime, own) : a.latest_mtime;
       blind = a.blind_count + this.#deletionsUnder(path);
     } else {
       // A file has no descendants; its stats describe the file itself, which is what "is it done?" asks.
@@ -390,12 +393,12 @@ export class ViewEngineImpl implements ViewEngine {
     return this.#st.tree.labels;
   }
 
-  /** Glob search (protocol.md); a scope path that does not exist is a 404. */
-  search(query: SearchQuery): Page<TreeNode> {
+  /** Glob search (protocol.md); a scope path that does not exist is a 404. Yields to the event loop between slices. */
+  async search(query: SearchQuery): Promise<Page<TreeNode>> {
     this.tick();
     // Deletions are paths, not nodes: answered from the blind-spot set (the scope need not exist).
     if (query.blind_spot === 'deletion') return searchDeletions(this.#st.blindDels, query);
-    const page = searchTree(this.#st.tree, query.path, query);
+    const page = await searchTreeAsync(this.#st.tree, query.path, query);
     if (page === null) throw new NotFoundError(`path '${query.path}' does not exist in view '${this.id}'`);
     return page;
   }

@@ -263,9 +263,9 @@ async function apiState(c: Client) {
   return { state: { nodes, suspects: await all('suspects'), blind: await all('blind-spots'), counts }, skewSec: Math.round((Date.now() - watermark_ms) / 1000) };
 }
 
-function refApiState(v: ViewEngine) {
+async function refApiState(v: ViewEngine) {
   const nodes: Record<string, unknown[]> = {};
-  const page = v.search!({ pattern: '*', path: '/', type: 'any', page: 1, page_size: 10_000_000 } as never);
+  const page = await v.search!({ pattern: '*', path: '/', type: 'any', page: 1, page_size: 10_000_000 } as never);
   for (const n of page.items) nodes[n.path] = [n.is_dir, n.size, n.mtime_ms, n.integrity_suspect, n.blind_spot, n.known_by_agent, n.audit_skipped ?? null];
   const suspects = v.suspects(1, 10_000_000).items.map((i) => [i.path, i.mtime_ms]).sort();
   const blind = v.blindSpots(undefined, 1, 10_000_000).items.map((i) => [i.path, i.kind]).sort();
@@ -424,7 +424,7 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
       }
       client = await boot(run);
       const served = await apiState(client);
-      expect(served.state, `cycle ${cycle} (${mode}) served after restart`).toEqual(refApiState(ref.v));
+      expect(served.state, `cycle ${cycle} (${mode}) served after restart`).toEqual(await refApiState(ref.v));
       const refMode = canonical(ref.v).mode;
       if (refMode !== null) expect(Math.abs(served.skewSec - refMode), `cycle ${cycle}: served skew ${served.skewSec} s`).toBeLessThanOrEqual(1);
       const loaded = /"msg":"view loaded"[^\n]*"files":(\d+)/.exec(run.stderr) ?? /view loaded[^\n]*files[=:" ]+(\d+)/.exec(run.stderr);
@@ -452,7 +452,7 @@ describe('durability under random kill -9 / SIGTERM (R1 stress)', () => {
     const r = await send(tail);
     expect(r.status).toBe(200);
     ref.apply(tail, sid);
-    expect((await apiState(client)).state).toEqual(refApiState(ref.v));
+    expect((await apiState(client)).state).toEqual(await refApiState(ref.v));
     process.stderr.write(`durability-stress: ${JSON.stringify({ ...tally, files: ref.v.counters().file_count })}\n`);
     expect(tally.cycles).toBe(CYCLES);
     ref.store.close();

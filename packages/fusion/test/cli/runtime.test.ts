@@ -1,6 +1,8 @@
 // The shared daemon runtime: JSON-lines logger (redaction, rotation) and pid files (stale vs live).
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +28,20 @@ describe('logger', () => {
     expect(typeof rec.time).toBe('string');
     expect(lines.join('\n')).not.toContain('fk_secret');
     expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'warn', view: 'v' });
+  });
+
+  it('redacts keys at any depth (redaction stopped at depth 4) and survives cycles', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', sink: (l) => lines.push(l) });
+    let deep: Record<string, unknown> = { api_key: 'fk_deep_secret', token: 'tok_deep' };
+    for (let i = 0; i < 12; i++) deep = { level: i, inner: deep, list: [{ authorization: 'Bearer fk_in_list' }] };
+    const cyclic: Record<string, unknown> = { password: 'pw_cycle' };
+    cyclic.self = cyclic;
+    log.info('deep', { deep, cyclic });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/fk_deep_secret|tok_deep|fk_in_list|pw_cycle/);
+    expect(lines[0]).toContain('[redacted]');
+    expect(lines[0]).toContain('[circular]');
   });
 
   it('rotates the file by size, keeping N old files', () => {
@@ -67,5 +83,50 @@ describe('pid file', () => {
     expect(pidFileState(path).state).toBe('running');
     removePidFile(path);
     expect(pidFileState(path)).toEqual({ state: 'absent' });
+  });
+});
+
+describe('pid file race', () => {
+  const DIST = fileURLToPath(new URL('../../../protocol/dist/index.js', import.meta.url));
+
+  /** `n` processes call writePidFile on `path` at the same moment; resolves with how many won. */
+  async function race(path: string, n: number): Promise<{ won: number; lost: number }> {
+    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` before this test`);
+    const go = join(dir, 'go');
+    const code = `
+      const { writePidFile } = await import(${JSON.stringify(DIST)});
+      const fs = await import('node:fs');
+      while (!fs.existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));
+      try { writePidFile(${JSON.stringify(path)}, 'd'); process.stdout.write('won'); }
+      catch (e) { process.stdout.write(e.name === 'PidFileLockedError' ? 'lost' : 'error ' + e.message); }
+      setTimeout(() => {}, 3000);`;
+    const children = Array.from({ length: n }, () => spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const outs = children.map((c) => new Promise<string>((resolve) => {
+      let out = '';
+      c.stdout!.on('data', (d) => {
+        out += d;
+        if (out === 'won' || out === 'lost' || out.startsWith('error')) resolve(out);
+      });
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(go, '');
+    const results = await Promise.all(outs);
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    rmSync(go);
+    expect(results.filter((r) => r.startsWith('error'))).toEqual([]);
+    return { won: results.filter((r) => r === 'won').length, lost: results.filter((r) => r === 'lost').length };
+  }
+
+  it('of 8 starts racing on no pid file, exactly one wins', async () => {
+    const path = join(dir, 'race.pid');
+    expect(await race(path, 8)).toEqual({ won: 1, lost: 7 });
+  });
+
+  it('of 8 starts racing on a stale pid file, exactly one wins (check-then-write let two win)', async () => {
+    const path = join(dir, 'stale.pid');
+    writeFileSync(path, '999999999\n');
+    expect(await race(path, 8)).toEqual({ won: 1, lost: 7 });
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });

@@ -6,6 +6,8 @@ import { PgCluster } from '@fustor/test-helpers';
 import { KEYS, startNode, type TestNode } from './cluster-helpers.js';
 import { openSession } from '../server/helpers.js';
 import { SseReader } from '../server/sse-reader.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 let pg: PgCluster;
 let a: TestNode;
@@ -79,5 +81,38 @@ describe('a two-node cluster', () => {
     const after = (await to.client.get(`/api/v1/views/research/changes?since=${before.latest_cursor}`, KEYS.read)).body.data;
     expect(after.items[0].cursor).toBe(before.latest_cursor + 1);
     expect(after.items.map((e: { path: string }) => e.path)).toContain('/after/move');
+  });
+
+  it('subscriptions follow their view: a delivery queued before a move is sent by the new owner, and new changes still notify', async () => {
+    const got: string[] = [];
+    let up = false;
+    const rx: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c)).on('end', () => {
+        if (!up) return void res.writeHead(503).end();
+        got.push(JSON.parse(raw).path);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/hook`;
+      const sub = await a.client.post('/api/v1/views/research/subscriptions', KEYS.admin, { path: '/subs', on: ['created'], url, secret: 'cluster-secret' });
+      expect(sub.status).toBe(201);
+      const sid = (await openSession(a.client, KEYS.ingest, { agent_id: 'y', pipe_id: 'p', view: 'research' })).session_id;
+      const post = (seq: number, path: string) =>
+        a.client.post(`/api/v1/pipe/sessions/${sid}/events`, KEYS.ingest, { message_source: 'realtime', batch_seq: seq, events: [{ op: 'upsert', path, is_dir: false, size: 1, mtime_ms: 1_700_000_000_000 }] });
+      expect((await post(0, '/subs/before-move')).status).toBe(200);
+      // The receiver refuses for now: the delivery stays queued in PostgreSQL while the view moves.
+      const o = await owners(a);
+      const to = o.research === 'node-a' ? 'node-b' : 'node-a';
+      expect((await a.client.post('/api/v1/admin/views/research/move', KEYS.admin, { to })).status).toBe(200);
+      await waitFor(async () => (await owners(a)).research === to && (await b.client.get('/api/v1/views/research/stats?path=/', KEYS.read)).status === 200, 'moved');
+      up = true;
+      expect((await post(1, '/subs/after-move')).status).toBe(200);
+      await waitFor(() => got.includes('/subs/before-move') && got.includes('/subs/after-move'), 'both deliveries', { timeoutMs: 20_000 });
+    } finally {
+      rx.close();
+    }
   });
 });

@@ -428,6 +428,20 @@ const rows: Row[] = [
     stats: { '/d': { stable: true }, '/': { stable: true } },
   },
   {
+    // Regression (P12 bench): a submission folder's mkdir reached Fusion before its files, read as an empty
+    // subtree (no newest mtime) and so as stable: the `stable` webhook fired before the upload had begun.
+    name: 'stats stable verdict: an empty folder just created is hot (its own mtime counts), stable after the threshold',
+    given: [snapEnd, rt(dir('/incoming', OLD))],
+    when: [rt(dir('/incoming/run7', T0))],
+    stats: { '/incoming/run7': { stable: false, file_count: 0, latest_mtime_ms: T0 }, '/incoming': { stable: false, latest_mtime_ms: T0 } },
+  },
+  {
+    name: 'stats stable verdict: an empty folder becomes stable once its own mtime leaves the threshold',
+    given: [snapEnd, rt(dir('/incoming/run7', T0))],
+    when: [advance(H + 1000)],
+    stats: { '/incoming/run7': { stable: true, latest_mtime_ms: T0 } },
+  },
+  {
     name: 'stats: latest mtime falls back when the newest file is deleted',
     given: [rt(up('/d/a', T0 - 500), up('/d/b', T0))],
     when: [rt(del('/d/b'))],

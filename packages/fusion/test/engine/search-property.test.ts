@@ -42,7 +42,7 @@ function scopeOf(nodes: PlainNode[], pick: number | undefined): string {
 describe('search filters and sorts equal a brute-force filter on random views', () => {
   it('owner/uid, group/gid, kind, suspect, blind_spot, type, size; sort_by size|mtime|path; pages', async () => {
     await fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(searchArb, { minLength: 1, maxLength: 4 }), (ops, queries) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(searchArb, { minLength: 1, maxLength: 4 }), async (ops, queries) => {
         const h = new Harness();
         try {
           apply(h, ops);
@@ -52,7 +52,7 @@ describe('search filters and sorts equal a brute-force filter on random views', 
             const { pick, ...rest } = s;
             const q = { ...rest, path: scopeOf(nodes, pick) } as SearchQuery;
             const ref = refSearch(nodes, q, names, (n) => PATTERNS[q.pattern]!(n.path));
-            const got = h.v.search!(q);
+            const got = await h.v.search!(q);
             expect(got.total, JSON.stringify(q)).toBe(ref.length);
             expect(got.items.map((n) => n.path), JSON.stringify(q)).toEqual(ref.slice((q.page - 1) * q.page_size, q.page * q.page_size));
           }
@@ -66,7 +66,7 @@ describe('search filters and sorts equal a brute-force filter on random views', 
 
   it('blind_spot=deletion answers the deletion set, matched by pattern and scope, in path order', async () => {
     await fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.constantFrom(...Object.keys(PATTERNS)), fc.constantFrom('/', '/a', '/b/c'), fc.constantFrom('asc' as const, 'desc' as const), (ops, pattern, path, order) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.constantFrom(...Object.keys(PATTERNS)), fc.constantFrom('/', '/a', '/b/c'), fc.constantFrom('asc' as const, 'desc' as const), async (ops, pattern, path, order) => {
         const h = new Harness();
         try {
           apply(h, ops);
@@ -74,7 +74,7 @@ describe('search filters and sorts equal a brute-force filter on random views', 
           const prefix = path === '/' ? '/' : path + '/';
           const ref = dels.filter((p) => p.startsWith(prefix) && PATTERNS[pattern]!(p)).sort((a, b) => (order === 'asc' ? 1 : -1) * codePointCompare(a, b));
           const q = { pattern, path, type: 'any', blind_spot: 'deletion', sort_order: order, page: 1, page_size: 1000 } as SearchQuery;
-          const got = h.v.search!(q);
+          const got = await h.v.search!(q);
           expect(got.items.map((n) => n.path)).toEqual(ref);
           for (const n of got.items) {
             expect(n.blind_spot).toBe('deletion');
@@ -82,8 +82,8 @@ describe('search filters and sorts equal a brute-force filter on random views', 
             expect(n.is_dir).toBe(dels.some((d) => d.startsWith(n.path + '/')));
           }
           // Any filter on node attributes matches no deletion.
-          expect(h.v.search!({ ...q, type: 'file' }).total).toBe(0);
-          expect(h.v.search!({ ...q, owner: 'alice' }).total).toBe(0);
+          expect((await h.v.search!({ ...q, type: 'file' })).total).toBe(0);
+          expect((await h.v.search!({ ...q, owner: 'alice' })).total).toBe(0);
         } finally {
           h.close();
         }

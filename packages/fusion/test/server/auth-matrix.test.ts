@@ -69,10 +69,11 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function call(rc: RouteCase, key: string | null, view = 'research', headers?: Record<string, string>) {
+/** `owner` opens the `:sid` session (sessions belong to the key that created them). */
+async function call(rc: RouteCase, key: string | null, view = 'research', headers?: Record<string, string>, owner: string = KEYS.ingestAll) {
   let path = rc.path.replace(':view', view);
   if (path.includes(':sid')) {
-    const s = await openSession(f.client, KEYS.ingestAll, { agent_id: `m${n++}`, pipe_id: 'p', view: 'research' });
+    const s = await openSession(f.client, owner, { agent_id: `m${n++}`, pipe_id: 'p', view: 'research' });
     path = path.replace(':sid', s.session_id);
   }
   const body = rc.body === undefined ? undefined : JSON.parse(JSON.stringify(rc.body).replace(':view', view));
@@ -102,38 +103,56 @@ describe.each(ROUTES)('$method $path ($name)', (rc) => {
 
   it('right role and view → neither 401 nor 403 (X-API-Key and Bearer)', async () => {
     // 40302 (follower session on a leader-only route) is an election answer, not an auth failure
-    const r = await call(rc, RIGHT[rc.group]);
-    expect([40101, 40301]).not.toContain(r.body.code);
+    const owner = rc.group === 'read' ? KEYS.ingestAll : RIGHT[rc.group];
+    const r = await call(rc, RIGHT[rc.group], 'research', undefined, owner);
+    expect([40101, 40301, 40402]).not.toContain(r.body.code);
     expect(r.status).toBeLessThan(500);
-    const b = await call(rc, null, 'research', { authorization: `Bearer ${RIGHT[rc.group]}` });
-    expect([40101, 40301]).not.toContain(b.body.code);
+    const b = await call(rc, null, 'research', { authorization: `Bearer ${RIGHT[rc.group]}` }, owner);
+    expect([40101, 40301, 40402]).not.toContain(b.body.code);
   });
 
   it('revoked key → 401 40101 on the next request', async () => {
     const created = await f.client.post('/api/v1/admin/api-keys', KEYS.admin, { name: `t-${rc.name}`, role: rc.group, views: rc.group === 'admin' ? null : ['research'] });
     expect(created.status).toBe(201);
     const { key, id } = created.body.data;
-    const before = await call(rc, key);
-    expect([40101, 40301]).not.toContain(before.body.code);
+    const owner = rc.group === 'read' ? KEYS.ingestAll : key;
+    const before = await call(rc, key, 'research', undefined, owner);
+    expect([40101, 40301, 40402]).not.toContain(before.body.code);
     const del = await f.client.call('DELETE', `/api/v1/admin/api-keys/${id}`, { key: KEYS.admin });
     expect(del.status).toBe(200);
-    const after = await call(rc, key);
+    const after = await call(rc, key, 'research', undefined, rc.group === 'read' ? KEYS.ingestAll : RIGHT[rc.group]);
     expect(after.status).toBe(401);
   });
 });
 
 describe.each(ROUTES.filter((rc) => rc.viewScoped && OTHER_VIEW[rc.group] !== undefined))('$method $path ($name), view binding', (rc) => {
+  if (rc.path.includes(':sid')) {
+    it("another key's session (here: of another view) → 404 40402, like an unknown one, naming no view", async () => {
+      const r = await call(rc, OTHER_VIEW[rc.group]!, 'research');
+      expect(r.status).toBe(404);
+      expect(r.body.code).toBe(40402);
+      expect(r.body.message).not.toContain('research');
+    });
+    return;
+  }
   it('key bound to another view → 403 40301 (existing or not)', async () => {
     const key = OTHER_VIEW[rc.group]!;
     const r = await call(rc, key, 'research');
     expect(r.status).toBe(403);
     expect(r.body.code).toBe(40301);
-    if (!rc.path.includes(':sid')) {
-      const missing = await call(rc, key, 'no-such-view');
-      expect(missing.status).toBe(403);
-    }
+    const missing = await call(rc, key, 'no-such-view');
+    expect(missing.status).toBe(403);
   });
+});
 
+describe.each(ROUTES.filter((rc) => rc.path.includes(':sid')))('$method $path ($name), session ownership', (rc) => {
+  it("an ingest key of the same view on another key's session → 404 40402; the admin key may act on it", async () => {
+    const r = await call(rc, KEYS.ingest, 'research', undefined, KEYS.ingestAll);
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe(40402);
+    const admin = await call(rc, KEYS.admin, 'research', undefined, KEYS.ingestAll);
+    expect([40101, 40301, 40402]).not.toContain(admin.body.code);
+  });
 });
 
 describe.each(ROUTES.filter((rc) => rc.viewScoped && !rc.path.includes(':sid')))('$method $path ($name), unknown view', (rc) => {

@@ -5,7 +5,9 @@ import { eventBatchSchema } from '@fustor/protocol';
 import { fastAcceptBatch } from '../../src/routes/fast-batch.js';
 import { seededRandom } from '@fustor/test-helpers';
 
-const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, 0o7777, 0o10000, 4294967294, 4294967295, 'file', 'dir', 'symlink', 'fifo', 'bogus-kind', '', 'x', '/a', '/a/', '//a', '/a/../b', '/ok/p', true, false, [], {}, 'realtime', 'snapshot', 'audit', 'on_demand', 'upsert', 'delete', Number.MAX_SAFE_INTEGER];
+// Number bounds: sizes are safe integers >= 0, times ms in [1970, 2200); 1e300, 2^64, 1.5 and
+// ±1e300 were accepted before.
+const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 2 ** 60, 2 ** 64, 1e300, -1e300, Number.MAX_SAFE_INTEGER + 2, 7_258_118_400_000, 7_258_118_400_001, -0.5, 0o7777, 0o10000, 4294967294, 4294967295, 'file', 'dir', 'symlink', 'fifo', 'bogus-kind', '', 'x', '/a', '/a/', '//a', '/a/../b', '/ok/p', true, false, [], {}, 'realtime', 'snapshot', 'audit', 'on_demand', 'upsert', 'delete', Number.MAX_SAFE_INTEGER];
 const KEYS = ['op', 'path', 'is_dir', 'size', 'mtime_ms', 'observed_at_ms', 'is_atomic_write', 'parent_path', 'parent_mtime_ms', 'audit_skipped', 'kind', 'uid', 'gid', 'mode', 'ctime_ms', 'bogus', 'message_source', 'batch_seq', 'command_id', 'events'];
 
 function base(r: () => number): any {

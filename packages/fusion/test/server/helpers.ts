@@ -7,6 +7,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { createLogger, type Envelope, type Logger } from '@fustor/protocol';
 import { resolveConfig } from '../../src/config/validate.js';
 import type { FusionConfig } from '../../src/config/types.js';
+import type { ConnectionLimits } from '../../src/server/connections.js';
 import { FusionServer } from '../../src/server/fusion-server.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
 
@@ -98,6 +99,8 @@ export async function startFusion(
     patch?: (c: FusionConfig) => FusionConfig;
     feedKeepaliveMs?: number;
     webhookRetryMs?: { base: number; max: number };
+    connections?: Partial<ConnectionLimits>;
+    openStore?: typeof openViewStore;
   } = {},
 ): Promise<TestFusion> {
   const dir = mkdtempSync(join(tmpdir(), 'fustor-fusion-test-'));
@@ -105,7 +108,12 @@ export async function startFusion(
   const config = opts.patch ? opts.patch(resolved) : resolved;
   const make = () =>
     new FusionServer({
-      config, openStore: openViewStore, log: quietLogger(), sessionSweepMs: opts.sweepMs ?? 50, stopDeadlineMs: 2000,
+      config,
+      openStore: opts.openStore ?? openViewStore,
+      log: quietLogger(),
+      sessionSweepMs: opts.sweepMs ?? 50,
+      stopDeadlineMs: 2000,
+      connections: opts.connections,
       ...(opts.feedKeepaliveMs !== undefined ? { feedKeepaliveMs: opts.feedKeepaliveMs } : {}),
       ...(opts.webhookRetryMs !== undefined ? { webhookRetryMs: opts.webhookRetryMs } : {}),
     });

@@ -67,7 +67,9 @@ describe('report routes', () => {
     expect(bins.length).toBe(10);
     const age = await get('histogram?of=age&path=/data');
     expect(age.body.data.file_count).toBe(4);
-    expect(age.body.data.watermark_ms).toBeGreaterThan(OLD);
+    // Realtime events dated OLD teach the skew clock that "now" is about OLD in the storage's clock domain,
+    // within its whole-second rounding (regression: this asserted > OLD and failed one run in three).
+    expect(Math.abs(age.body.data.watermark_ms - OLD)).toBeLessThan(60_000); // near OLD, not near today
   });
 
   it('bad parameters are 400 naming the field; an unknown path is 404', async () => {

@@ -90,6 +90,44 @@ describe('leader election', () => {
   });
 });
 
+describe('session ownership', () => {
+  it("another ingest key of the view cannot heartbeat, post to, poll or close the leader's session, whose id read keys can see", async () => {
+    f = await startFusion();
+    const lead = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    const views = await f.client.get('/api/v1/views', KEYS.read);
+    const seen = views.body.data.items.find((v: { id: string }) => v.id === 'research').leader.session_id;
+    expect(seen).toBe(lead.session_id);
+    const base = `/api/v1/pipe/sessions/${seen}`;
+    for (const key of [KEYS.ingestAll, KEYS.ingestOther]) {
+      const answers = [
+        await f.client.post(`${base}/heartbeat`, key, {}),
+        await f.client.post(`${base}/events`, key, { message_source: 'realtime', batch_seq: 0, events: upserts(1) }),
+        await f.client.get(`${base}/commands?wait_ms=0`, key),
+        await f.client.call('DELETE', base, { key }),
+      ];
+      for (const r of answers) {
+        // exactly what an unknown session answers: nothing says it exists or which view it is on
+        expect(r.status).toBe(404);
+        expect(r.body.code).toBe(40402);
+        expect(r.body.message).not.toContain('research');
+      }
+    }
+    expect((await hb(lead.session_id)).body.data.role).toBe('leader');
+    expect((await f.client.get('/api/v1/views/research/stats?path=/', KEYS.read)).body.data.file_count).toBe(0);
+    // the admin key may still act on any session
+    expect((await f.client.post(`${base}/heartbeat`, KEYS.admin, {})).status).toBe(200);
+  });
+
+  it('a session opened by another key with the same agent_id + pipe_id does not replace the first one', async () => {
+    f = await startFusion();
+    const lead = await openSession(f.client, KEYS.ingest, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    const squat = await openSession(f.client, KEYS.ingestAll, { agent_id: 'a', pipe_id: 'p', view: 'research' });
+    expect(squat.role).toBe('follower');
+    expect((await hb(lead.session_id)).body.data.role).toBe('leader');
+    expect((await sessionsOf()).total).toBe(2);
+  });
+});
+
 describe('commands', () => {
   it('reset sends resnapshot once, through the heartbeat', async () => {
     f = await startFusion();

@@ -37,15 +37,26 @@ export interface LoggerOptions {
 // Keys are secrets: any field whose name looks like a credential is replaced, never written.
 const SECRET_NAME = /^(key|api_?key|x-api-key|authorization|credential|secret|password|token)$/i;
 
-function redact(value: unknown, depth = 0): unknown {
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+/** Deeper than this a value is replaced (never written unredacted, as the old depth-4 stop did). */
+const MAX_REDACT_DEPTH = 32;
+
+function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_REDACT_DEPTH) return '[too deep]';
+  if (seen.has(value)) return '[circular]';
   if (value instanceof Error) return { message: value.message, name: value.name, stack: value.stack };
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_NAME.test(k) ? '[redacted]' : redact(v, depth + 1);
+  // `seen` holds the ancestors only: a value shared by two fields is written twice, a cycle once
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = SECRET_NAME.test(k) ? '[redacted]' : redact(v, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
   }
-  return out;
 }
 
 /** Appends to a file and rotates by size: file → file.1 → … → file.N (the oldest is dropped). */

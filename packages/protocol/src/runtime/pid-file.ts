@@ -1,6 +1,6 @@
 // Pid files for the daemons: plain "<pid>\n" (systemd-compatible), stale files detected by probing the process.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** True when a process with this pid exists (EPERM means it exists but belongs to someone else). */
@@ -53,16 +53,64 @@ export class PidFileLockedError extends Error {
   }
 }
 
+/** A lock older than this was left by a process that died while replacing a stale pid file. */
+const LOCK_STALE_MS = 10_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Creates `path` holding our pid only if it does not exist (O_EXCL): of two racing starts, one wins. */
+function createExclusive(path: string, pid: number): boolean {
+  try {
+    writeFileSync(path, `${pid}\n`, { mode: 0o644, flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Runs `fn` holding `<path>.lock` (created exclusively), so only one process replaces a stale file. */
+function withLock<T>(path: string, fn: () => T): T {
+  const lock = `${path}.lock`;
+  for (let waited = 0; !createExclusive(lock, process.pid); waited += 20) {
+    let age = Infinity;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (age > LOCK_STALE_MS || waited > 2 * LOCK_STALE_MS) rmSync(lock, { force: true });
+    else sleepSync(20);
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /**
  * Writes our pid, replacing a stale file; refuses when a live process (other than us) holds it.
- * Returns the stale pid that was replaced, if any, so the caller can log it.
+ * Returns the stale pid that was replaced, if any, so the caller can log it. The file is created
+ * with O_EXCL, and a stale one is replaced under a lock, so two `start`s racing cannot both win
+ * (checking first and then writing let both write).
  */
 export function writePidFile(path: string, name: string, pid = process.pid): number | null {
-  const st = pidFileState(path);
-  if (st.state === 'running' && st.pid !== pid) throw new PidFileLockedError(name, path, st.pid);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${pid}\n`, { mode: 0o644 });
-  return st.state === 'stale' ? st.pid : null;
+  if (createExclusive(path, pid)) return null;
+  return withLock(path, () => {
+    const st = pidFileState(path);
+    if (st.state === 'running' && st.pid !== pid) throw new PidFileLockedError(name, path, st.pid);
+    // ours already, stale, or unreadable: under the lock nobody else replaces it meanwhile
+    rmSync(path, { force: true });
+    if (!createExclusive(path, pid)) {
+      const now = pidFileState(path);
+      throw new PidFileLockedError(name, path, now.state === 'absent' ? -1 : now.pid);
+    }
+    return st.state === 'stale' ? st.pid : null;
+  });
 }
 
 /** Removes the pid file only when it still names `pid` (a successor may have replaced it). */

@@ -162,13 +162,13 @@ export const NODE_COLS = 'parent, flags, size, mtime, confirmed, s_remaining, s_
 export const FEED_COLS = 'ops, bits, srcs, agents, sizes, mtimes, ks, uids, gids, modes, ctimes, paths';
 
 /** NUL-joined names as UTF-8 bytes (PostgreSQL text cannot hold NUL). */
-function pgNodeCols(cols: NodeBlobs): unknown[] {
+export function pgNodeCols(cols: NodeBlobs): unknown[] {
   const out: unknown[] = [...cols];
   out[7] = Buffer.from(cols[7], 'utf8');
   return out;
 }
 
-function pgFeedCols(blobs: FeedBlobs): unknown[] {
+export function pgFeedCols(blobs: FeedBlobs): unknown[] {
   const out: unknown[] = [...blobs];
   out[11] = Buffer.from(blobs[11], 'utf8');
   return out;

@@ -10,7 +10,8 @@ import { collectFromRows, type FeedRow } from '../codec/feed-blobs.js';
 import { CHUNK_SHIFT, decodeNodes, type ChunkRow, type LogRow } from '../codec/node-blobs.js';
 import type { FeedRetention } from '../feed-repo.js';
 import type { CommitHooks, ViewPersistence, WarnFn } from '../persistence.js';
-import { collectCommit, emptyCommit, FEED_COLS, NODE_COLS, writeCommit, type PgCommit } from './pg-commit.js';
+import { collectCommit, emptyCommit, FEED_COLS, NODE_COLS, pgFeedCols, pgNodeCols, writeCommit, type PgCommit } from './pg-commit.js';
+import { fastCommit, isSimple } from './pg-fast-commit.js';
 
 /** The lease this node holds on the view; every write checks it inside its transaction. */
 export interface LeaseRef {
@@ -209,6 +210,12 @@ export class PgViewPersistence implements ViewPersistence {
   }
 
   async #write(c: PgCommit): Promise<void> {
+    const prune = c.feed !== null && ++this.#commits % PRUNE_EVERY_COMMITS === 0;
+    if (isSimple(c) && !prune) {
+      const ok = await fastCommit(this.#pool, this.num, this.#lease, c, c.log ? pgNodeCols(c.log.cols) : null, c.feed ? pgFeedCols(c.feed.blobs) : null);
+      if (!ok) throw new FencedError(this.#lease.view, this.#lease.epoch);
+      return;
+    }
     const q = await checkout(this.#pool);
     try {
       await q.query('BEGIN');
@@ -216,7 +223,7 @@ export class PgViewPersistence implements ViewPersistence {
       const l = lease.rows[0] as { owner: string | null; epoch: number } | undefined;
       if (!l || l.owner !== this.#lease.owner || Number(l.epoch) !== this.#lease.epoch) throw new FencedError(this.#lease.view, this.#lease.epoch);
       await writeCommit(q, this.num, c);
-      if (c.feed && ++this.#commits % PRUNE_EVERY_COMMITS === 0) await this.#prune(q, c.feed.at);
+      if (prune) await this.#prune(q, c.feed!.at);
       await q.query('COMMIT');
     } catch (err) {
       q.broken(err);
