@@ -6,7 +6,7 @@
 // equivalent JSON batch. This module holds the layout and the two conversions; the MessagePack codec
 // and its validator are in listing-codec.ts (a separate entry point, so only agent and Fusion load it).
 
-import { NODE_KINDS, type FileEvent, type MessageSource, type NodeKind, type UpsertEvent } from './schemas.js';
+import { clampWireTime, MAX_TIME_MS, MIN_TIME_MS, NODE_KINDS, type FileEvent, type MessageSource, type NodeKind, type UpsertEvent } from './schemas.js';
 
 /** Scan batch encodings an agent may offer at session creation; Fusion answers the one to use. */
 export const SCAN_ENCODINGS = ['json', 'listings+msgpack'] as const;
@@ -209,6 +209,28 @@ export function listingsOf(events: readonly FileEvent[]): Listing[] | null {
     out.push(cur);
   }
   return out;
+}
+
+/**
+ * Clamps every time of `listings` into the wire window (clampWireTime), in place: what an agent sends
+ * for a file dated 1969 or 2300, so one odd file never gets its batch rejected (as the JSON encoder does).
+ */
+export function clampListingTimes(listings: readonly Listing[]): void {
+  for (const l of listings) {
+    l[1] = clampWireTime(l[1]);
+    l[2] = clampWireTime(l[2]);
+    const self = l[3];
+    if (self !== null) {
+      if (self[1] !== null) self[1] = clampWireTime(self[1]);
+      if (self[5] !== null) self[5] = clampWireTime(self[5]);
+    }
+    for (let i = LISTING_HEAD; i < l.length; i += ROW_WIDTH) {
+      const m = l[i + R_MTIME] as number;
+      if (!(m >= MIN_TIME_MS && m <= MAX_TIME_MS)) l[i + R_MTIME] = clampWireTime(m);
+      const c = l[i + R_CTIME];
+      if (c !== null && !((c as number) >= MIN_TIME_MS && (c as number) <= MAX_TIME_MS)) l[i + R_CTIME] = clampWireTime(c as number);
+    }
+  }
 }
 
 /** Message sources that may travel as listings (realtime always travels as JSON). */

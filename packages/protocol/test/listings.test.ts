@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
 import {
-  eventBatchSchema, listingEventCursor, listingEvents, listingsOf, ProtocolValidationError, type Listing, type UpsertEvent,
+  clampListingTimes, eventBatchSchema, listingEventCursor, listingEvents, MAX_TIME_MS, listingsOf, ProtocolValidationError, type Listing, type UpsertEvent,
 } from '@fustor/protocol';
 import { decodeListingBatch, decodeListings, encodeListings, listingBatchBody } from '@fustor/protocol/listing-codec';
 import { seededRandom } from '@fustor/test-helpers';
@@ -99,8 +99,11 @@ describe('listing batches (MessagePack)', () => {
     ['a row name with a slash', (l: Listing) => (l[4] = 'x/y'), "listings[0].rows[0].name: must be one path segment (no '/')"],
     ['a row name ..', (l: Listing) => (l[4] = '..'), "listings[0].rows[0].name: must not be '.' or '..'"],
     ['a kind code out of range', (l: Listing) => (l[5] = 6), 'listings[0].rows[0].kind: must be a kind code from 0 to 5'],
-    ['a NaN mtime', (l: Listing) => (l[12 + 3] = NaN), 'listings[0].rows[1].mtime_ms: must be a finite number'],
-    ['a negative size', (l: Listing) => (l[6] = -1), 'listings[0].rows[0].size: must be a finite number >= 0 or null'],
+    ['a NaN mtime', (l: Listing) => (l[12 + 3] = NaN), 'listings[0].rows[1].mtime_ms: must be a time in ms since 1970-01-01 before 2200-01-01'],
+    ['an mtime in 2300', (l: Listing) => (l[12 + 3] = Date.UTC(2300, 0, 1)), 'listings[0].rows[1].mtime_ms: must be a time'],
+    ['a negative size', (l: Listing) => (l[6] = -1), 'listings[0].rows[0].size: must be a byte count'],
+    ['a fractional size', (l: Listing) => (l[6] = 1.5), 'listings[0].rows[0].size: must be a byte count'],
+    ['a file without a size', (l: Listing) => (l[6] = null), 'listings[0].rows[0].size: is required unless the entry is a directory'],
     ['a uid of 2^32-1', (l: Listing) => (l[8] = 0xffffffff), 'listings[0].rows[0].uid: must be an integer from 0 to 4294967294'],
     ['a mode over 0o7777', (l: Listing) => (l[10] = 0o10000), 'listings[0].rows[0].mode: must be permission bits'],
     ['a relative directory', (l: Listing) => (l[0] = 'a'), "listings[0].dir: must start with '/'"],
@@ -113,6 +116,26 @@ describe('listing batches (MessagePack)', () => {
     const body = listingBatchBody({ message_source: 'snapshot', batch_seq: 1 }, [encodeListings([l])], 1);
     expect(() => decodeListingBatch(body)).toThrow(ProtocolValidationError);
     expect(() => decodeListingBatch(body)).toThrow(message);
+  });
+
+  it('clampListingTimes brings a 1969 or 2300 time into the window, as the JSON encoder does, so the batch is accepted', () => {
+    const l: Listing = ['/d', -5, 3, ['/', Date.UTC(2300, 0, 1), null, null, null, -1, null], 'a', 0, 1, -1000, null, null, null, Date.UTC(2400, 0, 1)];
+    clampListingTimes([l]);
+    expect(l.slice(0, 3)).toEqual(['/d', 0, 3]);
+    expect(l[3]).toEqual(['/', MAX_TIME_MS, null, null, null, 0, null]);
+    expect([l[4 + 3], l[4 + 7]]).toEqual([0, MAX_TIME_MS]);
+    const body = listingBatchBody({ message_source: 'snapshot', batch_seq: 1 }, [encodeListings([l])], 1);
+    expect(decodeListingBatch(body).events).toHaveLength(2);
+  });
+
+  it('rejects a string that is not UTF-8 (as a JSON body), and keeps a real U+FFFD', () => {
+    const l = (name: string): Listing => ['/d', 2, 3, null, name, 0, 1, 2, null, null, null, null];
+    const body = listingBatchBody({ message_source: 'snapshot', batch_seq: 1 }, [encodeListings([l('aXb')])], 1);
+    const at = body.indexOf(Buffer.from('aXb'));
+    body[at + 1] = 0xff;
+    expect(() => decodeListingBatch(body)).toThrow('a string is not valid UTF-8');
+    const real = listingBatchBody({ message_source: 'snapshot', batch_seq: 1 }, [encodeListings([l('a\uFFFDb')])], 1);
+    expect(decodeListingBatch(real).events[0]!.path).toBe('/d/a\uFFFDb');
   });
 
   it('rejects what is not one MessagePack array of the layout: trailing bytes, a map, another version, too many events, no command_id on demand', () => {

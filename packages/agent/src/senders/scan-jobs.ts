@@ -5,7 +5,7 @@
 // they come from the scanner — no event object, no full path per entry; otherwise (an older Fusion)
 // its events are encoded as JSON (encode.ts), byte-compatible with what every Fusion accepts.
 
-import { listingsOf, type UpsertEvent } from '@fustor/protocol';
+import { clampListingTimes, listingsOf, type UpsertEvent } from '@fustor/protocol';
 import { decodeListings, encodeListings } from '@fustor/protocol/listing-codec';
 import { chunkEvents, type ScanChunk } from '@fustor/source-fs';
 import { decodeChunks, encodeChunk } from './encode.js';
@@ -39,6 +39,7 @@ export function makeJob(
 ): ScanJob {
   const base = { source: stream.source, commandId: stream.commandId, stream, count: chunk.count };
   if (want === 'listings' && chunk.listings !== null) {
+    clampListingTimes(chunk.listings);
     const bytes = encodeListings(chunk.listings);
     return { ...base, encoding: 'listings', bytes, listings: chunk.listings.length, chunk: null, size: bytes.length };
   }
