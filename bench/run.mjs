@@ -181,7 +181,8 @@ async function main() {
     scripts: runs,
   };
   mkdirSync(RESULTS, { recursive: true });
-  const file = join(RESULTS, 'latest.json');
+  // A run of some scripts only must not replace the record of the last full run.
+  const file = join(RESULTS, only.length ? 'partial.json' : 'latest.json');
   writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
   const failed = runs.filter((r) => !r.ok);
   console.log(`\nwrote ${file}; ${runs.length - failed.length}/${runs.length} scripts succeeded${failed.length ? ` (failed: ${failed.map((r) => r.script).join(', ')})` : ''}`);
