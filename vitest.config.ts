@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 const alias = {
+  // Before '@fustor/protocol': the first matching prefix wins.
+  '@fustor/protocol/listing-codec': fileURLToPath(new URL('./packages/protocol/src/listing-codec.ts', import.meta.url)),
   '@fustor/protocol': src('protocol'),
   '@fustor/source-fs': src('source-fs'),
   '@fustor/test-helpers': src('test-helpers'),

@@ -47,7 +47,9 @@ export async function until(what, timeoutMs, probe, intervalMs = 20) {
 
 function launch(bin, home, logFile, env = {}) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home, ...env } });
+  // FUSTOR_BENCH_CPU_PROF=DIR: V8 CPU profiles of every daemon (and its threads) into DIR.
+  const prof = process.env.FUSTOR_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUSTOR_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home, ...env } });
   closeSync(fd);
   const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, done };
@@ -105,14 +107,31 @@ export async function startStack(work, label, { hotSec = 600, agentDir = null, w
   }
   const url = `http://127.0.0.1:${port}`;
   const fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
+  const ready = (p) =>
+    until('fusion /readyz', 600_000, async () => {
+      if (p.child.exitCode !== null) throw Object.assign(new Error(`fusion exited with code ${p.child.exitCode}`), { fatal: true });
+      return (await fetch(`${url}/readyz`)).status === 200;
+    }, 10);
   const stack = {
     home, url, keys, fusion, agent: null,
+    /** Kills Fusion (SIGKILL: no clean close, the node log is replayed) and starts it again; answers ms from spawn to /readyz 200. */
+    async restartFusion(signal = 'SIGKILL') {
+      const old = stack.fusion;
+      if (old.child.exitCode === null && old.child.signalCode === null) {
+        old.child.kill(signal);
+        await old.done;
+      }
+      const t0 = performance.now();
+      stack.fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
+      await ready(stack.fusion);
+      return performance.now() - t0;
+    },
     startAgent() {
       stack.agent = launch(AGENT_BIN, home, join(home, 'logs', 'agent.out'));
     },
     async stop() {
       await stopProc(stack.agent);
-      await stopProc(fusion);
+      await stopProc(stack.fusion);
     },
     logs() {
       return `--- fusion ---\n${tailOf(join(home, 'logs', 'fusion.out'))}\n--- agent ---\n${tailOf(join(home, 'logs', 'agent.out'))}`;

@@ -3,29 +3,39 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FUSION_BIN = join(REPO, 'packages/fusion/bin/fustor-fusion.js');
+/** The CLIs of a checkout (built). */
+const binsOf = (root) => ({ fusion: join(root, 'packages/fusion/bin/fustor-fusion.js'), agent: join(root, 'packages/agent/bin/fustor-agent.js') });
 // FUSTOR_BENCH_AGENT_BIN: another agent build for A/B comparisons (default: this checkout's).
-const AGENT_BIN = process.env.FUSTOR_BENCH_AGENT_BIN ?? join(REPO, 'packages/agent/bin/fustor-agent.js');
+const CURRENT = { ...binsOf(REPO), ...(process.env.FUSTOR_BENCH_AGENT_BIN ? { agent: process.env.FUSTOR_BENCH_AGENT_BIN } : {}) };
+// FUSTOR_BENCH_BASELINE=<checkout>: P3 runs that checkout's agent and Fusion too, alternating with this one.
+const BASELINE = process.env.FUSTOR_BENCH_BASELINE ? binsOf(resolve(process.env.FUSTOR_BENCH_BASELINE)) : null;
 
 const quick = process.argv.includes('--quick');
 // --only=p3 or --only=p4 runs one of the two.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
-const FILES = quick ? 100_000 : 1_000_000;
-const DIRS = quick ? 1_000 : 10_000;
+// --files=N: P3 on a tree of N files (N / 100 directories), e.g. for the growth curve (bench/growth.mjs).
+const FILES = Number(process.argv.find((a) => a.startsWith('--files='))?.slice(8) ?? (quick ? 100_000 : 1_000_000));
+const DIRS = Math.max(1, Math.round(FILES / 100));
 const P4_OPS = 1_000;
 const P4_RATE = 200; // ops per second
 const WRITE_SETTLE_MS = 200;
 const FIND_RUNS = 3;
-const P3_RUNS = 3; // agent runs on the same warm tree; the median is reported
+const argValue = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
+// --runs=N: agent runs on the same warm tree; the median is reported.
+const P3_RUNS = Number(argValue('runs') ?? 3);
+// --tree=DIR: generate the P3 tree there once (a marker file says it is complete) and keep it for later runs.
+const TREE_DIR = argValue('tree');
+// FUSTOR_BENCH_CPU_PROF=DIR: V8 CPU profiles of every agent and Fusion child (and their threads) into DIR.
+const PROF_DIR = process.env.FUSTOR_BENCH_CPU_PROF ? resolve(process.env.FUSTOR_BENCH_CPU_PROF) : null;
 
 function generate(root) {
   const rand = seededRandom(42); // a deterministic tree from a fixed seed
@@ -78,7 +88,8 @@ function until(what, timeoutMs, probe, intervalMs = 20) {
 
 function launch(bin, home, logFile) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
+  const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
   closeSync(fd);
   const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, done };
@@ -114,7 +125,7 @@ async function getJson(url, key) {
 }
 
 /** Fusion + agent on `dir` with a fresh home; returns handles and timings. */
-async function startStack(work, dir, label) {
+async function startStack(work, dir, label, bins = CURRENT) {
   const home = join(work, `home-${label}`);
   mkdirSync(join(home, 'logs'), { recursive: true });
   const fusionPort = await freePort();
@@ -144,8 +155,8 @@ async function startStack(work, dir, label) {
     }),
   );
   const url = `http://127.0.0.1:${fusionPort}`;
-  const fusion = launch(FUSION_BIN, home, join(home, 'logs', 'fusion.out'));
-  const stack = { home, url, readKey, consolePort, fusion, agent: null };
+  const fusion = launch(bins.fusion, home, join(home, 'logs', 'fusion.out'));
+  const stack = { home, url, readKey, consolePort, fusion, agent: null, bins };
   try {
     await until('fusion /readyz', 60_000, async () => {
       if (fusion.child.exitCode !== null) throw Object.assign(new Error(`fusion exited with code ${fusion.child.exitCode}`), { fatal: true });
@@ -159,18 +170,18 @@ async function startStack(work, dir, label) {
 }
 
 async function startAgent(stack) {
-  stack.agent = launch(AGENT_BIN, stack.home, join(stack.home, 'logs', 'agent.out'));
+  stack.agent = launch(stack.bins.agent, stack.home, join(stack.home, 'logs', 'agent.out'));
 }
 
-function timeFind(dir) {
-  const runs = [];
-  execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the cache
-  for (let i = 0; i < FIND_RUNS; i++) {
+/** Median wall time of `runs` runs of find -printf over `dir` (output discarded). */
+function timeFind(dir, runs = FIND_RUNS) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
     execFileSync('find', [dir, '-printf', '%p %s %T@\n'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(runs);
+  return median(times);
 }
 
 /** user+system CPU time of a live process in ms (Linux /proc), or null where it cannot be read. */
@@ -184,8 +195,8 @@ function cpuMs(pid) {
 }
 
 /** One P3 run on a fresh Fusion + agent: spawn → stats shows every file, with a breakdown and CPU use. */
-async function p3Run(work, dir, files, n) {
-  const stack = await startStack(work, dir, `p3-${n}`);
+async function p3Run(work, dir, files, n, bins = CURRENT) {
+  const stack = await startStack(work, dir, `p3-${n}`, bins);
   try {
     const fusionCpu0 = cpuMs(stack.fusion.child.pid);
     const start = Date.now();
@@ -236,32 +247,59 @@ async function p3Run(work, dir, files, n) {
 }
 
 async function benchP3(work) {
-  const dir = join(work, 'tree');
-  mkdirSync(dir);
-  const t0 = Date.now();
-  const files = generate(dir);
-  console.log(`P3: generated ${files} files in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  // Let the kernel write the new tree back first: otherwise the first runs compete with gigabytes of
-  // writeback, and Fusion's commit fsyncs wait behind it.
-  execFileSync('sync');
-  const findMs = timeFind(dir);
-  console.log(`P3: find -printf median of ${FIND_RUNS}: ${findMs.toFixed(0)} ms`);
-  const runs = [];
-  for (let i = 0; i < P3_RUNS; i++) {
-    const r = await p3Run(work, dir, files, i);
-    runs.push(r);
-    console.log(
-      `P3: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms (${(r.e2e_ms / findMs).toFixed(2)}× find); ` +
-        `CPU agent ${r.cpu_agent_ms} ms, Fusion ${r.cpu_fusion_ms} ms; ` +
-        `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    );
+  const dir = TREE_DIR ? join(resolve(TREE_DIR), `p3-${FILES}`) : join(work, 'tree');
+  const marker = `${dir}.complete`; // beside the tree, not in it
+  let files;
+  if (TREE_DIR && existsSync(marker)) {
+    files = Number(readFileSync(marker, 'utf8'));
+    console.log(`P3: reusing the tree of ${files} files in ${dir}`);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const t0 = Date.now();
+    files = generate(dir);
+    // A settled tree, as P3 means it: every entry a day old, so none is "hot" (a file written within
+    // the view's hot_file_threshold_sec becomes a suspect, which a just-generated tree would make of all).
+    execFileSync('find', [dir, '-exec', 'touch', '-h', '-d', `@${Math.floor(Date.now() / 1000) - 86_400}`, '{}', '+']);
+    console.log(`P3: generated ${files} files in ${DIRS} dirs (mtimes a day old) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // Let the kernel write the new tree back first: otherwise the first runs compete with gigabytes of
+    // writeback, and Fusion's commit fsyncs wait behind it.
+    execFileSync('sync');
+    if (TREE_DIR) writeFileSync(marker, String(files));
   }
-  const e2eMs = median(runs.map((r) => r.e2e_ms));
-  console.log(`P3: median of ${P3_RUNS}: ${e2eMs} ms = ${(e2eMs / findMs).toFixed(2)}× find (target ≤ 3×)`);
-  return {
-    files, dirs: DIRS, e2e_ms: e2eMs, find_ms: round(findMs), ratio: round(e2eMs / findMs, 2), target_ratio: 3,
-    runs: runs.map((r) => ({ ...r, ratio: round(r.e2e_ms / findMs, 2) })),
+  // find runs between the agent runs, so each run's ratio is against find at the same moment (the host is shared).
+  timeFind(dir, 1); // warm the cache
+  const target = FILES < 1_000_000 ? 3 : 2;
+  const variants = BASELINE ? [['this build', CURRENT], ['baseline', BASELINE]] : [['this build', CURRENT]];
+  const runs = Object.fromEntries(variants.map(([name]) => [name, []]));
+  for (let i = 0; i < P3_RUNS; i++) {
+    for (const [name, bins] of variants) {
+      const findMs = timeFind(dir, 1);
+      const load = loadavg()[0];
+      const r = { ...(await p3Run(work, dir, files, `${i}-${name === 'baseline' ? 'b' : 'c'}`, bins)), find_ms: round(findMs), load_1m: round(load, 2) };
+      r.ratio = round(r.e2e_ms / findMs, 2);
+      runs[name].push(r);
+      console.log(
+        `P3 ${name}: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms, find ${r.find_ms} ms: ${r.ratio}× find (load ${r.load_1m}); ` +
+          `CPU agent ${r.cpu_agent_ms} ms, Fusion ${r.cpu_fusion_ms} ms; ` +
+          `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      );
+    }
+  }
+  const summary = (rs) => {
+    const e2e = median(rs.map((r) => r.e2e_ms));
+    const find = median(rs.map((r) => r.find_ms));
+    const ratio = median(rs.map((r) => r.ratio));
+    return { value: e2e, unit: 'ms', baseline: round(find), ratio, target: `<= ${target}x find`, ok: ratio <= target };
   };
+  const out = { files, dirs: DIRS, p3: summary(runs['this build']), runs: runs['this build'] };
+  console.log(`P3: median of ${P3_RUNS}: ${out.p3.value} ms, find ${out.p3.baseline} ms, ratio ${out.p3.ratio}× (median of the runs' ratios; target ≤ ${target}×)`);
+  if (BASELINE) {
+    out.baseline_build = summary(runs.baseline);
+    out.baseline_runs = runs.baseline;
+    console.log(`P3 baseline build (${process.env.FUSTOR_BENCH_BASELINE}): median ${out.baseline_build.value} ms, ratio ${out.baseline_build.ratio}× find`);
+  }
+  return out;
 }
 
 /** Polls /stats on the latency directory as fast as the server answers; records when each expected value is first seen. */
@@ -380,7 +418,7 @@ async function main() {
         failed = err;
         result.p3_snapshot_end_to_end = { error: err.message };
       }
-      removeTree(join(work, 'tree'));
+      if (!TREE_DIR) removeTree(join(work, 'tree'));
     }
     if (only !== 'p3') {
       try {

@@ -3,14 +3,17 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, freemem, hostname, platform, release } from 'node:os';
+import { cpus, totalmem, freemem, hostname, loadavg, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { targetRows } from './_targets.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
 // Order: the cheap, self-contained scripts first; end-to-end last (it needs every package built). P13 (reports) runs inside fusion-index.mjs, on its 1M view.
 const PREFERRED = ['ingest.mjs', 'fusion-index.mjs', 'scan.mjs', 'watch.mjs', 'feed.mjs', 'e2e.mjs'];
+// Run only when named (`npm run bench -- growth`): the growth curve takes most of an hour (5M files).
+const ON_REQUEST = ['growth.mjs'];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -20,13 +23,14 @@ const timeoutMin = Number(process.env.FUSTOR_BENCH_TIMEOUT_MIN ?? (quick ? 10 : 
 function scripts() {
   const all = readdirSync(HERE).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && !f.startsWith('_'));
   const ordered = [...PREFERRED.filter((f) => all.includes(f)), ...all.filter((f) => !PREFERRED.includes(f)).sort()];
-  return only.length ? ordered.filter((f) => only.some((o) => f === o || f === `${o}.mjs`)) : ordered;
+  return only.length ? ordered.filter((f) => only.some((o) => f === o || f === `${o}.mjs`)) : ordered.filter((f) => !ON_REQUEST.includes(f));
 }
 
 /** Runs one script, streaming its output through, and parses the last `RESULT <json>` line it printed. */
 function runOne(file) {
   return new Promise((resolve) => {
     const started = Date.now();
+    const loadBefore = load1();
     const child = spawn(process.execPath, ['--expose-gc', join(HERE, file), ...(quick ? ['--quick'] : [])], {
       cwd: join(HERE, '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +67,7 @@ function runOne(file) {
           : code !== 0
             ? `exit code ${code}: ${lastLine(stderrTail) || lastLine(stdout) || '(no output)'}`
             : parseError ?? 'no RESULT line printed';
-      resolve({ script: file, ok, exit_code: code, seconds, error: why, result });
+      resolve({ script: file, ok, exit_code: code, seconds, load_1m: { before: loadBefore, after: load1() }, error: why, result });
     });
   });
 }
@@ -115,8 +119,21 @@ function table(header, body) {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+const load1 = () => Math.round(loadavg()[0] * 100) / 100;
+
+/** Every P-target with its figure, baseline and pass/fail, as one table (the report quality.md asks for). */
+function targetTable(rows) {
+  const mark = (ok) => (ok === true ? 'pass' : ok === false ? 'FAIL' : '–');
+  const body = rows.map((r) => [
+    r.id, r.target, r.value === null ? '' : `${fmt(r.value)} ${r.unit}`.trim(), r.baseline === null ? '' : `${fmt(r.baseline)}${r.baseline_name ? ` (${r.baseline_name})` : ''}`,
+    r.ratio === null ? '' : fmt(r.ratio), mark(r.ok), r.note ?? '',
+  ]);
+  return table(['#', 'target', 'measured', 'baseline', 'ratio', 'status', 'note'], body);
+}
+
 async function main() {
   const list = scripts();
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   if (list.length === 0) {
     console.error(`bench: no bench scripts found in ${HERE}${only.length ? ` matching ${only.join(', ')}` : ''}`);
     process.exit(1);
@@ -140,6 +157,10 @@ async function main() {
     });
   }
   console.log(`\n${table(['script', 'time', 'figure', 'value', 'baseline', 'ratio', 'target'], body)}`);
+  const loadAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+  const targets = targetRows(runs);
+  console.log(`\nP-targets of quality.md (${quick ? 'quick mode: smaller trees, judged as measured' : 'full mode'}); load average (1/5/15 min) at start ${loadAtStart.join(' / ')}, at end ${loadAtEnd.join(' / ')}; ${cpus().length} cores`);
+  console.log(targetTable(targets));
 
   const cpuList = cpus();
   const doc = {
@@ -153,11 +174,15 @@ async function main() {
       memory_total_bytes: totalmem(),
       memory_free_bytes_at_start: freemem(),
       node: process.version,
+      load_average_at_start: loadAtStart,
+      load_average_at_end: loadAtEnd,
     },
+    targets,
     scripts: runs,
   };
   mkdirSync(RESULTS, { recursive: true });
-  const file = join(RESULTS, 'latest.json');
+  // A run of some scripts only must not replace the record of the last full run.
+  const file = join(RESULTS, only.length ? 'partial.json' : 'latest.json');
   writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
   const failed = runs.filter((r) => !r.ok);
   console.log(`\nwrote ${file}; ${runs.length - failed.length}/${runs.length} scripts succeeded${failed.length ? ` (failed: ${failed.map((r) => r.script).join(', ')})` : ''}`);

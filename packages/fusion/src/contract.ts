@@ -111,7 +111,8 @@ export interface ViewEngine {
   readonly id: string;
   readonly config: ViewConfig;
   /** Applies one validated batch under the arbitration rules of consistency.md §4. */
-  applyBatch(source: MessageSource, events: readonly FileEvent[], ctx: ApplyContext): ApplyResult;
+  /** `events` is walked once, in order; an element may be reused for the next one (the compact ingest path), so it is never kept. */
+  applyBatch(source: MessageSource, events: Iterable<FileEvent>, ctx: ApplyContext): ApplyResult;
   /** Leader began its snapshot; `clearBlindSpots` when it is the first leader after a leader change. */
   snapshotStart(clearBlindSpots: boolean): void;
   snapshotEnd(complete: boolean): void;

@@ -3,6 +3,7 @@
 export * from './errors.js';
 export * from './paths.js';
 export * from './schemas.js';
+export * from './listings.js';
 export * from './ingest-answers.js';
 export * from './queries.js';
 export * from './responses.js';

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ROLES } from './schemas.js';
+import { SCAN_ENCODINGS } from './listings.js';
 
 const count = z.number().int().nonnegative();
 
@@ -22,6 +23,8 @@ export const sessionCreatedSchema = z.object({
   timeout_sec: z.number().positive(),
   heartbeat_interval_sec: z.number().positive(),
   server_time_ms: z.number(),
+  /** The scan batch encoding to send, chosen from the request's scan_encodings (absent when it offered none: JSON). */
+  scan_encoding: z.enum(SCAN_ENCODINGS).optional(),
 });
 export type SessionCreated = z.infer<typeof sessionCreatedSchema>;
 

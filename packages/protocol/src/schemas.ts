@@ -156,6 +156,11 @@ export const createSessionSchema = z.strictObject({
   session_timeout_sec: z.number().int().min(1).max(3600).optional(),
   can_realtime: z.boolean().optional(),
   agent_version: z.string().max(64).optional(),
+  /**
+   * Scan batch encodings the agent can send, most preferred first (docs/api.md, "Compact scan batches");
+   * Fusion answers the one to use in `scan_encoding`. Names it does not know are skipped, not refused.
+   */
+  scan_encodings: z.array(z.string().max(64)).max(16).optional(),
 });
 export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
 

@@ -9,10 +9,13 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import { AuditCache } from './scan/audit-cache.js';
 import { walk, type WalkStart } from './scan/walker.js';
 import { upsertOf } from './scan/scan-entry.js';
+import { chunkEvents, eventsChunk } from './chunks.js';
 import { StatPool } from './scan/stat-pool.js';
 import { sentinelCheck } from './scan/sentinel.js';
 import { resolveInside } from './scan/resolve-inside.js';
 import type {
+  ScanChunk,
+  ScanRequest,
   FsSource, FsSourceOptions, OnDemandOptions, RealtimeListener, ScanOptions, ScanProgress, WatchCoverage,
 } from './types.js';
 import { census } from './watch/census.js';
@@ -137,11 +140,16 @@ class FsSourceImpl implements FsSource {
   }
 
   snapshot(opts?: ScanOptions): AsyncIterable<UpsertEvent[]> {
-    return this.#scanRoot('snapshot', opts);
+    return asEvents(this.#scanRoot('snapshot', opts));
   }
 
   audit(opts?: ScanOptions): AsyncIterable<UpsertEvent[]> {
-    return this.#scanRoot('audit', opts);
+    return asEvents(this.#scanRoot('audit', opts));
+  }
+
+  scanListings(scan: ScanRequest, opts?: ScanOptions): AsyncIterable<ScanChunk> {
+    if (scan.kind === 'on_demand') return this.#scanPath(scan.path, { ...opts, recursive: scan.recursive });
+    return this.#scanRoot(scan.kind, opts);
   }
 
   clearAuditCache(): void {
@@ -149,7 +157,7 @@ class FsSourceImpl implements FsSource {
   }
 
   scanPath(viewPath: string, opts?: OnDemandOptions): AsyncIterable<UpsertEvent[]> {
-    return this.#scanPath(viewPath, opts);
+    return asEvents(this.#scanPath(viewPath, opts));
   }
 
   async sentinel(viewPaths: string[]): Promise<SentinelResult[]> {
@@ -179,7 +187,7 @@ class FsSourceImpl implements FsSource {
     }
   }
 
-  async *#scanRoot(phase: 'snapshot' | 'audit', opts?: ScanOptions): AsyncGenerator<UpsertEvent[]> {
+  async *#scanRoot(phase: 'snapshot' | 'audit', opts?: ScanOptions): AsyncGenerator<ScanChunk> {
     const root = this.#requireRoot(phase);
     if (phase === 'audit') this.#auditCache.beginPass();
     let last: ScanProgress | null = null;
@@ -190,7 +198,7 @@ class FsSourceImpl implements FsSource {
     if (complete) this.#watcher?.setKnownDirs(fin.dirsScanned);
   }
 
-  async *#scanPath(viewPath: string, opts?: OnDemandOptions): AsyncGenerator<UpsertEvent[]> {
+  async *#scanPath(viewPath: string, opts?: OnDemandOptions): AsyncGenerator<ScanChunk> {
     const root = this.#requireRoot('scanPath');
     const target = await resolveInside(this.#o.fs, root, viewPath);
     if (target === null) return; // missing, or reachable only through a symlink inside the root
@@ -198,7 +206,7 @@ class FsSourceImpl implements FsSource {
     if (target.kind === 'file') {
       const f = target;
       if (!this.#filters.fileName(f.view.slice(f.view.lastIndexOf('/') + 1)) || this.#filters.excluded(f.view)) return;
-      yield [upsertOf(f.view, f.st, this.now(), f.parentView, f.parentMtimeMs)];
+      yield eventsChunk([upsertOf(f.view, f.st, this.now(), f.parentView, f.parentMtimeMs)]);
       return;
     }
     if (target.view !== '/' && this.#filters.excluded(target.view)) return;
@@ -221,12 +229,13 @@ class FsSourceImpl implements FsSource {
   #walk(
     phase: ScanProgress['phase'], start: WalkStart, recursive: boolean, signal: AbortSignal | undefined,
     fatalStart: boolean, onEnd: (p: ScanProgress) => void,
-  ): AsyncGenerator<UpsertEvent[]> {
+  ): AsyncGenerator<ScanChunk> {
     const o = this.#o;
     const gen = walk({
       fs: o.fs, filters: this.#filters, issues: this.#issues, now: () => this.now(), batchSize: o.batchSize,
       concurrency: o.scanConcurrency, phase, recursive, signal,
       isHot: (v) => this.#watcher?.isHot(v) ?? false,
+      hotCount: () => this.#watcher?.hotCount() ?? 0,
       auditCache: phase === 'audit' ? this.#auditCache : undefined,
       pool: phase === 'on_demand' ? undefined : this.#statPool(),
       onProgress: (p) => {
@@ -250,3 +259,7 @@ function mostRecent(values: number[], n: number): number[] {
   return values.sort((a, b) => b - a).slice(0, n);
 }
 
+/** A scan's chunks as upsert events (the event-form API). */
+async function* asEvents(chunks: AsyncIterable<ScanChunk>): AsyncGenerator<UpsertEvent[]> {
+  for await (const c of chunks) yield chunkEvents(c);
+}

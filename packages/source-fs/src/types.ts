@@ -1,6 +1,6 @@
 // Public contract of the fs source driver; the agent codes against these types only.
 
-import type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent } from '@fustor/protocol';
+import type { DeleteEvent, FileEvent, Listing, SentinelResult, UpsertEvent } from '@fustor/protocol';
 import type { FsLayer } from './fs-layer.js';
 
 export type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent };
@@ -116,6 +116,21 @@ export interface OnDemandOptions extends ScanOptions {
   recursive?: boolean;
 }
 
+/** Which scan scanListings runs. */
+export type ScanRequest = { kind: 'snapshot' } | { kind: 'audit' } | { kind: 'on_demand'; path: string; recursive?: boolean };
+
+/**
+ * One batch of a scan. The source yields its entries as per-directory listings (protocol listings.ts:
+ * no object per entry); `events` holds them as upsert events instead when some entry has no listing
+ * form (test doubles, hand-made scans). `count` is the number of events either way.
+ */
+export interface ScanChunk {
+  readonly listings: Listing[] | null;
+  readonly events?: UpsertEvent[];
+  readonly count: number;
+}
+
+
 /** Listener for realtime events; called with coalesced batches in observation order. */
 export type RealtimeListener = (events: FileEvent[]) => void;
 
@@ -142,6 +157,11 @@ export interface FsSource {
   audit(opts?: ScanOptions): AsyncIterable<UpsertEvent[]>;
   /** Forget directory mtimes so the next audit is full (new session / promotion). */
   clearAuditCache(): void;
+  /**
+   * snapshot(), audit() or scanPath() with their batches as listings (what the agent sends): the same
+   * entries in the same order, without an object per entry.
+   */
+  scanListings(scan: ScanRequest, opts?: ScanOptions): AsyncIterable<ScanChunk>;
   /** Rescan one view path; throws OutsideRootError synchronously-on-first-next when it escapes the root. */
   scanPath(viewPath: string, opts?: OnDemandOptions): AsyncIterable<UpsertEvent[]>;
   /** Re-stat the given view paths. */

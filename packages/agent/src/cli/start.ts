@@ -6,7 +6,7 @@ import {
 import { Agent } from '../agent.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { ConsoleServer } from '../console/server.js';
+import type { ConsoleServer } from '../console/server.js';
 import { DaemonError } from '../errors.js';
 import { agentFiles, removePortFile, writePortFile } from './paths.js';
 
@@ -60,14 +60,17 @@ async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise
     pidWritten = true;
     if (stale !== null) log.warn('replaced a stale pid file', { stale_pid: stale });
     agent = new Agent(config, { log });
+    // The pipes start first: nothing of the console (express, loaded here) has to precede the first
+    // batch, so the source's start and the session opening go on while it loads (P3's start-up).
+    agent.start();
     if (config.console.enabled) {
       const a = agent;
-      consoleServer = new ConsoleServer({ host: config.console.host, port: config.console.port, status: () => a.status() });
+      const { ConsoleServer: Console } = await import('../console/server.js');
+      consoleServer = new Console({ host: config.console.host, port: config.console.port, status: () => a.status() });
       await consoleServer.start();
       writePortFile(files.port, consoleServer.port);
       log.info('console listening', { url: consoleServer.url, port: consoleServer.port });
     }
-    agent.start();
   } catch (err) {
     const msg = (err as Error).message;
     log.error('agent failed to start', { error: msg });

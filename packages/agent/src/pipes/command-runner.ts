@@ -105,7 +105,7 @@ export class CommandRunner implements ScanRunner {
     };
     const stream = s.outbox.stream('on_demand', commandId);
     try {
-      for await (const batch of this.#d.source.scanPath(path, { recursive, signal: s.signal })) {
+      for await (const batch of this.#d.source.scanListings({ kind: 'on_demand', path, recursive }, { signal: s.signal })) {
         await stream.write(batch);
       }
     } catch (err) {

@@ -100,7 +100,7 @@ export class LeaderDuties {
       await c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
       started = true;
       const stream = c.outbox.stream(kind as ScanSource);
-      const iter = kind === 'snapshot' ? c.source.snapshot({ signal: c.signal }) : c.source.audit({ signal: c.signal });
+      const iter = c.source.scanListings({ kind }, { signal: c.signal });
       for await (const batch of iter) {
         await stream.write(batch);
       }

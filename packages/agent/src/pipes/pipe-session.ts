@@ -60,6 +60,7 @@ export class PipeSession {
       queue: host.queue,
       batchMax: cfg.batch_max_events,
       scanBatchMax: cfg.scan_batch_max_events ?? cfg.batch_max_events,
+      scanEncoding: created.scan_encoding,
       backoff: host.backoff,
       hooks: host.outboxHooks,
     });

@@ -13,6 +13,7 @@ import { RealtimeQueue, type SpoolLoss } from '../spool/realtime-queue.js';
 import { Spool } from '../spool/spool.js';
 import type { SpoolFs } from '../spool/spool-fs.js';
 import { principalsReporter, type PrincipalsDeps, type PrincipalsReporter } from '../principals/reporter.js';
+import { openSession } from './open-session.js';
 import { PipeReport } from './pipe-report.js';
 import { PipeSession, type SessionHost } from './pipe-session.js';
 import { SnapshotDebt } from './roles.js';
@@ -194,7 +195,7 @@ export class Pipe {
       let created: SessionCreated;
       this.#connectAttempts++;
       try {
-        created = await this.#sender.openSession({
+        created = await openSession(this.#sender, {
           agent_id: this.spec.agent_id,
           pipe_id: this.id,
           ...(this.spec.sender.config.view ? { view: this.spec.sender.config.view } : {}),
@@ -294,6 +295,7 @@ export class Pipe {
       rejected: (source, n, err) => this.#report.rejected(source, n, err),
       error: (err, context) => this.#error(err, context),
       observe: (events) => this.#principals.observe(events),
+      observeListings: (listings) => this.#principals.observeListings(listings),
     };
   }
 

@@ -5,7 +5,7 @@
 // the full known map once, then only newly learned names. A failed post is logged and retried
 // with the next batch: names are a convenience, never a reason to slow or stop the pipe.
 
-import { MAX_PRINCIPALS, type FileEvent, type Logger, type PrincipalsRequest } from '@fustor/protocol';
+import { LISTING_HEAD, MAX_PRINCIPALS, R_GID, R_UID, ROW_WIDTH, type FileEvent, type Listing, type Logger, type PrincipalsRequest } from '@fustor/protocol';
 import { FusionError, SessionExpiredError } from '../errors.js';
 import { PrincipalResolver, type PrincipalDb } from './resolver.js';
 
@@ -52,19 +52,36 @@ export class PrincipalsReporter {
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.op !== 'upsert') continue;
-      // Runs of one owner are the rule: the last id short-circuits the Set lookups.
-      const u = e.uid;
-      if (u !== undefined && u !== this.#lastUid) {
-        this.#lastUid = u;
-        if (!this.#seen.passwd.has(u)) fresh = this.#add('passwd', u);
-      }
-      const g = e.gid;
-      if (g !== undefined && g !== this.#lastGid) {
-        this.#lastGid = g;
-        if (!this.#seen.group.has(g)) fresh = this.#add('group', g);
+      if (this.#owner(e.uid, e.gid)) fresh = true;
+    }
+    if (fresh) this.#schedule();
+  }
+
+  /** observe() for a scan chunk sent as listings (the directories' own entries and their rows). */
+  observeListings(listings: readonly Listing[]): void {
+    let fresh = false;
+    for (const l of listings) {
+      const self = l[3];
+      if (self !== null && this.#owner(self[2] ?? undefined, self[3] ?? undefined)) fresh = true;
+      for (let i = LISTING_HEAD; i < l.length; i += ROW_WIDTH) {
+        if (this.#owner((l[i + R_UID] as number | null) ?? undefined, (l[i + R_GID] as number | null) ?? undefined)) fresh = true;
       }
     }
     if (fresh) this.#schedule();
+  }
+
+  /** Remembers a uid/gid pair; true when either was never seen. Runs of one owner are the rule: the last ids short-circuit the Set lookups. */
+  #owner(u: number | undefined, g: number | undefined): boolean {
+    let fresh = false;
+    if (u !== undefined && u !== this.#lastUid) {
+      this.#lastUid = u;
+      if (!this.#seen.passwd.has(u)) fresh = this.#add('passwd', u);
+    }
+    if (g !== undefined && g !== this.#lastGid) {
+      this.#lastGid = g;
+      if (!this.#seen.group.has(g)) fresh = this.#add('group', g) || fresh;
+    }
+    return fresh;
   }
 
   /** A session opened: it gets every known name once (then the new ones), until its signal fires. */

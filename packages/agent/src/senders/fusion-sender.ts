@@ -11,7 +11,8 @@ import type {
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
-import { API_BASE, clampWireTime } from '@fustor/protocol';
+import { API_BASE, clampWireTime, LISTINGS_CONTENT_TYPE } from '@fustor/protocol';
+import { listingBatchBody, type ListingBatchHead } from '@fustor/protocol/listing-codec';
 import { FusionError, SessionExpiredError } from '../errors.js';
 import { encodedBatchBody, type EncodedBatch } from './encode.js';
 import { failover } from './failover.js';
@@ -91,6 +92,12 @@ export class FusionSender implements Sender {
 
   postEncoded(sessionId: string, batch: EncodedBatch, signal?: AbortSignal): Promise<EventBatchResult> {
     return this.#session(sessionId, { method: 'POST', path: this.#s(sessionId, '/events'), json: encodedBatchBody(batch), signal });
+  }
+
+  postListings(sessionId: string, head: ListingBatchHead, chunks: readonly Buffer[], listings: number, signal?: AbortSignal): Promise<EventBatchResult> {
+    return this.#session(sessionId, {
+      method: 'POST', path: this.#s(sessionId, '/events'), json: listingBatchBody(head, chunks, listings), contentType: LISTINGS_CONTENT_TYPE, signal,
+    });
   }
 
   async phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete = true, signal?: AbortSignal): Promise<void> {

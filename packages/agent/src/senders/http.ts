@@ -48,7 +48,7 @@ export function createHttpTransport(opts: HttpOptions): HttpTransport {
           'x-api-key': opts.credential,
           'user-agent': opts.userAgent ?? 'fustor-agent',
           accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}),
         },
         body,
         headersTimeout: timeout,

@@ -2,19 +2,23 @@
 //
 // Realtime is drained from the RealtimeQueue (memory or spool) whenever the wire is free, so an idle
 // pipe sends each event at once and a busy one coalesces up to batchMax events per batch. Scan
-// chunks come through ScanStream, are encoded to JSON as they are written (so the next body is
-// ready the moment Fusion answers: the wire never waits for serialization), and the chunks queued
-// when the wire frees are merged into one batch of up to scanBatchMax events. The scanner keeps
-// about two such batches ahead, so scanning overlaps Fusion's apply.
+// chunks come through ScanStream and are encoded as they are written (scan-jobs.ts: MessagePack
+// listings when the session negotiated them, else JSON), so the next body is ready the moment Fusion
+// answers; the chunks queued when the wire frees are merged into one batch of up to scanBatchMax
+// events. The scanner runs ahead of the wire by up to lookAheadBytes of listings (lookAheadEvents
+// of JSON), so the walk goes on while a batch is on the wire.
 
-import type { EventBatchResult, FileEvent, MessageSource } from '@fustor/protocol';
+import type { EventBatchResult, FileEvent, Listing, MessageSource, ScanEncoding } from '@fustor/protocol';
+import type { ScanChunk } from '@fustor/source-fs';
 import { FusionError, isRetryable, SessionExpiredError } from '../errors.js';
 import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../common/backoff.js';
 import type { Lease, RealtimeQueue } from '../spool/realtime-queue.js';
-import { decodeChunks, encodeChunk } from './encode.js';
+import { encodeChunk } from './encode.js';
+import { jobEvents, jobJson, splitJob, type JobEncoding, type ScanJob } from './scan-jobs.js';
+import { ScanStream, type ScanSource, type StreamHost } from './scan-stream.js';
 import type { Sender } from './types.js';
 
-export type ScanSource = Exclude<MessageSource, 'realtime'>;
+export { ScanStream, type ScanOutcome, type ScanSource } from './scan-stream.js';
 
 export interface OutboxHooks {
   /** Delivery health changed: false = sends are failing and realtime should go to the spool. */
@@ -24,6 +28,8 @@ export interface OutboxHooks {
   error(err: unknown, context: string): void;
   /** Sees every batch of events before it goes out (cheap: it runs on the send path). */
   observe?(events: readonly FileEvent[]): void;
+  /** Sees every scan chunk sent as listings (instead of observe). */
+  observeListings?(listings: readonly Listing[]): void;
 }
 
 export interface OutboxOptions {
@@ -37,111 +43,27 @@ export interface OutboxOptions {
   startSeq?: number;
   /** Most events of one scan batch on the wire (queued chunks are merged up to it); default batchMax. */
   scanBatchMax?: number;
-  /** Scan events per stream queued or in flight before write() waits; default 2 × scanBatchMax. */
+  /** Scan events per stream queued or in flight before write() waits (JSON); default 2 × scanBatchMax. */
   lookAheadEvents?: number;
+  /** Encoded listing bytes per stream queued or in flight before write() waits; default 16 MiB. */
+  lookAheadBytes?: number;
+  /** The scan encoding Fusion chose at session creation (absent: JSON). */
+  scanEncoding?: ScanEncoding;
 }
 
-interface ScanJob {
-  source: ScanSource;
-  commandId: string | null;
-  stream: ScanStream;
-  count: number;
-  /** The events as objects; null once encoded, so the scanner's objects die young. */
-  events: FileEvent[] | null;
-  /** encodeChunk(events), made when the chunk is written (only when the sender takes encoded batches). */
-  json: Buffer | null;
-}
-
-const eventsOf = (j: ScanJob): FileEvent[] => j.events ?? decodeChunks([j.json!]);
-const chunkOf = (j: ScanJob): Buffer => j.json ?? encodeChunk(j.events!);
-
-/** Result of one scan stream: complete=false when any of its batches was rejected. */
-export interface ScanOutcome {
-  complete: boolean;
-  error: string | null;
-}
-
-/** Writer for one scan's batches; write() applies back-pressure, finish() waits for delivery. */
-export class ScanStream {
-  readonly #outbox: SessionOutbox;
-  readonly source: ScanSource;
-  readonly commandId: string | null;
-  /** Chunks written and not yet settled (delivered, rejected or failed). */
-  pending = 0;
-  /** Events of those chunks: the back-pressure measure. */
-  pendingEvents = 0;
-  failure: Error | null = null;
-  rejection: string | null = null;
-  #waiters: Array<() => void> = [];
-
-  constructor(outbox: SessionOutbox, source: ScanSource, commandId: string | null) {
-    this.#outbox = outbox;
-    this.source = source;
-    this.commandId = commandId;
-  }
-
-  async write(events: FileEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    while (this.pendingEvents > 0 && this.pendingEvents + events.length > this.#outbox.lookAheadEvents && !this.failure) await this.#wait();
-    if (this.failure) throw this.failure;
-    this.pending++;
-    this.pendingEvents += events.length;
-    this.#outbox.observe(events);
-    const json = this.#outbox.encodes ? encodeChunk(events) : null;
-    this.#outbox.enqueue({
-      source: this.source, commandId: this.commandId, stream: this, count: events.length, events: json ? null : events, json,
-    });
-  }
-
-  async finish(): Promise<ScanOutcome> {
-    try {
-      while (this.pending > 0 && !this.failure) await this.#wait();
-      if (this.failure) throw this.failure;
-      return { complete: this.rejection === null, error: this.rejection };
-    } finally {
-      this.#outbox.release(this);
-    }
-  }
-
-  /** Ends the stream with an error (session closed): wakes every writer and finisher. */
-  fail(err: Error): void {
-    this.failure ??= err;
-    this.#wakeAll();
-  }
-
-  /** One chunk of `events` events is done with (delivered, rejected, or failed with `failure`). */
-  settle(events: number, failure?: Error): void {
-    this.pending = Math.max(0, this.pending - 1);
-    this.pendingEvents = Math.max(0, this.pendingEvents - events);
-    if (failure && !this.failure) this.failure = failure;
-    this.#wakeAll();
-  }
-
-  /** A queued chunk was split in two (413): one more delivery to wait for. */
-  split(): void {
-    this.pending++;
-  }
-
-  #wakeAll(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const fn of w) fn();
-  }
-
-  #wait(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-}
+/** About 450,000 files of listings at ~36 bytes each: the walk is rarely held back by one batch on the wire. */
+const DEFAULT_LOOK_AHEAD_BYTES = 16 * 1024 * 1024;
 
 /** What goes on the wire next: a realtime lease, or one or more merged chunks of one scan stream. */
 type Job = { lease: Lease } | { scans: ScanJob[] };
 
-export class SessionOutbox {
+export class SessionOutbox implements StreamHost {
   readonly #o: OutboxOptions;
   readonly #backoff: Backoff;
   readonly lookAheadEvents: number;
-  /** The sender takes pre-encoded batches: scan chunks are encoded as they are written. */
-  readonly encodes: boolean;
+  readonly lookAheadBytes: number;
+  /** How scan chunks are encoded as they are written (listings, JSON, or kept as objects for a plain sender). */
+  readonly jobEncoding: JobEncoding;
   #seq: number;
   /** Realtime batch bound; halved for the rest of the session when Fusion answers 413. */
   #batchMax: number;
@@ -165,7 +87,11 @@ export class SessionOutbox {
     this.#batchMax = opts.batchMax;
     this.#scanBatchMax = Math.max(1, opts.scanBatchMax ?? opts.batchMax);
     this.lookAheadEvents = opts.lookAheadEvents ?? 2 * this.#scanBatchMax;
-    this.encodes = typeof opts.sender.postEncoded === 'function';
+    this.lookAheadBytes = opts.lookAheadBytes ?? DEFAULT_LOOK_AHEAD_BYTES;
+    const s = opts.sender;
+    this.jobEncoding = opts.scanEncoding === 'listings+msgpack' && typeof s.postListings === 'function'
+      ? 'listings'
+      : typeof s.postEncoded === 'function' ? 'json' : 'objects';
     this.#backoff = new Backoff(opts.backoff);
   }
 
@@ -183,9 +109,12 @@ export class SessionOutbox {
     return s;
   }
 
-  /** Shows outgoing events to the observe hook. */
-  observe(events: readonly FileEvent[]): void {
-    this.#o.hooks.observe?.(events);
+  /** Shows an outgoing scan chunk to the observe hooks. */
+  observe(chunk: ScanChunk): void {
+    const h = this.#o.hooks;
+    if (chunk.listings !== null && h.observeListings) h.observeListings(chunk.listings);
+    else if (chunk.events !== undefined) h.observe?.(chunk.events);
+    else if (h.observe) h.observe(jobEvents({ chunk } as ScanJob));
   }
 
   release(stream: ScanStream): void {
@@ -194,7 +123,7 @@ export class SessionOutbox {
 
   enqueue(job: ScanJob): void {
     if (this.#closed) {
-      job.stream.settle(job.count, this.#closed);
+      job.stream.settle(job, this.#closed);
       return;
     }
     this.#scans.push(job);
@@ -263,7 +192,7 @@ export class SessionOutbox {
     }
     while (k < this.#scans.length) {
       const next = this.#scans[k]!;
-      if (next.stream !== first.stream || n + next.count > this.#scanBatchMax) break;
+      if (next.stream !== first.stream || next.encoding !== first.encoding || n + next.count > this.#scanBatchMax) break;
       n += next.count;
       k++;
     }
@@ -316,9 +245,14 @@ export class SessionOutbox {
   #post(job: Job, source: MessageSource, commandId: string | null, count: number, chunks: () => Buffer[], signal: AbortSignal): Promise<EventBatchResult> {
     const head = { message_source: source, batch_seq: this.#seq, ...(commandId ? { command_id: commandId } : {}) };
     const sender = this.#o.sender;
-    if (this.encodes) return sender.postEncoded!(this.#o.sessionId, { ...head, chunks: chunks(), count }, signal);
-    const events = 'lease' in job ? job.lease.events : job.scans.length === 1 ? eventsOf(job.scans[0]!) : job.scans.flatMap(eventsOf);
-    return sender.postEvents(this.#o.sessionId, { ...head, events }, signal);
+    const sid = this.#o.sessionId;
+    if ('scans' in job && job.scans[0]!.encoding === 'listings') {
+      const listings = job.scans.reduce((n, j) => n + j.listings, 0);
+      return sender.postListings!(sid, head as Parameters<NonNullable<Sender['postListings']>>[1], job.scans.map((j) => j.bytes!), listings, signal);
+    }
+    if (this.jobEncoding !== 'objects') return sender.postEncoded!(sid, { ...head, chunks: chunks(), count }, signal);
+    const events = 'lease' in job ? job.lease.events : job.scans.flatMap(jobEvents);
+    return sender.postEvents(sid, { ...head, events }, signal);
   }
 
   async #deliver(job: Job, signal: AbortSignal): Promise<void> {
@@ -328,12 +262,12 @@ export class SessionOutbox {
     const commandId = lease ? null : scans[0]!.commandId;
     const count = lease ? lease.events.length : scans.reduce((n, j) => n + j.count, 0);
     const settleScans = (failure?: Error) => {
-      for (const j of scans) j.stream.settle(j.count, failure);
+      for (const j of scans) j.stream.settle(j, failure);
     };
     // Encoded once, kept across retries; scan chunks were encoded when they were written.
     let encoded: Buffer[] | null = null;
-    const chunks = () => (encoded ??= lease ? [encodeChunk(lease.events)] : scans.map(chunkOf));
-    if (lease) this.observe(lease.events);
+    const chunks = () => (encoded ??= lease ? [encodeChunk(lease.events)] : scans.map(jobJson));
+    if (lease) this.#o.hooks.observe?.(lease.events);
     this.#lastWasRealtime = lease !== null;
     let resyncs = 0;
     for (;;) {
@@ -374,14 +308,10 @@ export class SessionOutbox {
             if (scans.length > 1) this.#scans.unshift(...scans);
             else {
               const j = scans[0]!;
-              const events = eventsOf(j);
-              const cut = Math.ceil(events.length / 2);
+              const halves = splitJob(j);
               // One queued chunk became two: the stream now waits for one more delivery.
-              j.stream.split();
-              this.#scans.unshift(
-                { ...j, count: cut, events: events.slice(0, cut), json: null },
-                { ...j, count: events.length - cut, events: events.slice(cut), json: null },
-              );
+              j.stream.split(j, halves);
+              this.#scans.unshift(...halves);
             }
           }
           return;

@@ -11,6 +11,7 @@ import type {
   SentinelResult,
   SessionCreated,
 } from '@fustor/protocol';
+import type { ListingBatchHead } from '@fustor/protocol/listing-codec';
 import type { EncodedBatch } from './encode.js';
 
 export type PhaseName = 'snapshot' | 'audit';
@@ -31,6 +32,11 @@ export interface Sender {
    * sender has it, the outbox encodes scan chunks as they are written and posts through it.
    */
   postEncoded?(sessionId: string, batch: EncodedBatch, signal?: AbortSignal): Promise<EventBatchResult>;
+  /**
+   * Optional: a compact scan batch (docs/api.md), `listings` listings already packed in `chunks`
+   * (encodeListings outputs). The outbox uses it only when Fusion chose 'listings+msgpack' for the session.
+   */
+  postListings?(sessionId: string, head: ListingBatchHead, chunks: readonly Buffer[], listings: number, signal?: AbortSignal): Promise<EventBatchResult>;
   phase(sessionId: string, phase: PhaseName, edge: 'start' | 'end', complete?: boolean, signal?: AbortSignal): Promise<void>;
   sentinelTasks(sessionId: string, signal?: AbortSignal): Promise<string[]>;
   sentinelFeedback(sessionId: string, results: SentinelResult[], signal?: AbortSignal): Promise<void>;
@@ -48,6 +54,8 @@ export interface HttpRequest {
   body?: unknown;
   /** A body already serialized to JSON (takes precedence over `body`). */
   json?: string | Buffer;
+  /** Content-Type of `json` when it is not JSON (a compact scan batch). */
+  contentType?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
 }

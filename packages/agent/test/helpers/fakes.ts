@@ -5,7 +5,7 @@ import type {
   PrincipalsRequest, SentinelResult, SessionCreated, SessionRole, FileEvent, UpsertEvent,
 } from '@fustor/protocol';
 import { createLogger, type Logger } from '@fustor/protocol';
-import type { FsSource, FsSourceOptions, ScanOptions, ScanProgress, WatchCoverage, RealtimeListener } from '@fustor/source-fs';
+import { eventsChunk, type FsSource, type FsSourceOptions, type ScanChunk, type ScanOptions, type ScanProgress, type ScanRequest, type WatchCoverage, type RealtimeListener } from '@fustor/source-fs';
 import type { PipeSpec } from '../../src/config/types.js';
 import { FusionError, SessionExpiredError, TransportError } from '../../src/errors.js';
 import type { PhaseName, Sender } from '../../src/senders/types.js';
@@ -122,6 +122,13 @@ export class FakeSource implements FsSource {
       } finally {
         self.scansRunning--;
       }
+    })();
+  }
+  /** The scripted scans, each batch as a chunk (listings too when its events have a listing form). */
+  scanListings(scan: ScanRequest, opts?: ScanOptions): AsyncIterable<ScanChunk> {
+    const inner = scan.kind === 'snapshot' ? this.snapshot(opts) : scan.kind === 'audit' ? this.audit(opts) : this.scanPath(scan.path, { ...opts, recursive: scan.recursive });
+    return (async function* () {
+      for await (const events of inner) yield eventsChunk(events);
     })();
   }
   async sentinel(paths: string[]): Promise<SentinelResult[]> {

@@ -32,7 +32,7 @@ export const INGEST_ROUTES: RouteDoc[] = [
   {
     op: 'createSession', method: 'post', path: `${API_BASE}/pipe/sessions`, role: 'ingest', tag: 'sessions',
     summary: 'Open a session for one agent pipe on a view (the first live session of a view becomes its leader)',
-    description: 'A session of the same agent_id and pipe_id replaces the previous one. `view` may be omitted when the key is bound to exactly one view.',
+    description: 'A session of the same agent_id and pipe_id replaces the previous one. `view` may be omitted when the key is bound to exactly one view. `scan_encodings` lists the scan batch encodings the agent can send; the answer\'s `scan_encoding` is the one to use.',
     body: createSessionSchema, answer: ok(sessionCreatedSchema), errors: [413, 415],
   },
   {
@@ -53,7 +53,7 @@ export const INGEST_ROUTES: RouteDoc[] = [
   {
     op: 'postEvents', method: 'post', path: `${S}/events`, role: 'ingest', tag: 'events',
     summary: 'Apply one batch of events; batch_seq is strictly +1 per session (a repeat answers duplicate: true)',
-    description: 'The whole batch is validated first: one bad event rejects the batch (40001 naming it). snapshot and audit batches are accepted from the leader only (40302). A batch_seq that skips ahead answers 40901 with details.expected_seq.',
+    description: 'The whole batch is validated first: one bad event rejects the batch (40001 naming it). snapshot and audit batches are accepted from the leader only (40302). A batch_seq that skips ahead answers 40901 with details.expected_seq. A scan batch may instead be sent as per-directory listings in MessagePack (Content-Type application/vnd.fustor.listings+msgpack, negotiated with scan_encodings at session creation; layout in docs/api.md, "Compact scan batches").',
     body: eventBatchSchema, answer: ok(eventBatchResultSchema), errors: [409, 413, 415],
   },
   {

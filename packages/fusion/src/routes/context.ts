@@ -71,14 +71,14 @@ export function authenticate(ctx: RouteContext, req: Request): Principal {
 }
 
 /**
- * Middleware of every route that takes a JSON body: the key and its role are checked first (401,
+ * Middleware of every route that takes a JSON body (or, with `rawType`, the bytes of that media type): the key and its role are checked first (401,
  * 429, 403), and only then is the body read into `req.body` (415, 413, 40001). A route without it
  * never reads a body: Node discards whatever was sent.
  */
-export function takesBody(ctx: RouteContext, role: KeyRole) {
+export function takesBody(ctx: RouteContext, role: KeyRole, rawType?: string) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     requireRole(authenticate(ctx, req), role);
-    req.body = await readJsonBody(req, ctx.config().server.max_body_mb);
+    req.body = await readJsonBody(req, ctx.config().server.max_body_mb, rawType);
     next();
   };
 }

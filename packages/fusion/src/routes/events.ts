@@ -1,19 +1,41 @@
 // Event ingest (role ingest): whole-batch validation, leader-only sources, strict batch_seq order with idempotent retries.
 
 import { Router } from 'express';
-import { eventBatchSchema, parseOrThrow, type EventBatch, type EventBatchResult } from '@fustor/protocol';
+import { eventBatchSchema, listingEventCursor, LISTINGS_CONTENT_TYPE, parseOrThrow, type EventBatchResult, type FileEvent, type MessageSource } from '@fustor/protocol';
+import { readListingBatch } from '@fustor/protocol/listing-codec';
 import { ConflictError, NotFoundError, NotLeaderError } from '../errors.js';
 import { sendOk } from '../server/envelope.js';
 import { durable, takesBody, type RouteContext } from './context.js';
 import { fastAcceptBatch } from './fast-batch.js';
 import { ingestSession } from './sessions.js';
 
+/** A batch validated whole: its events may be an array (JSON) or a cursor over listings (compact). */
+interface ValidBatch {
+  message_source: MessageSource;
+  batch_seq: number;
+  command_id?: string | null;
+  count: number;
+  events: Iterable<FileEvent>;
+}
+
 /** Hot path: the fast check accepts well-formed batches; zod handles the rest and words the error. */
-function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
+function validateBatch(ctx: RouteContext, body: unknown): ValidBatch {
+  // A compact scan batch (docs/api.md): listings checked whole, then applied through one reused
+  // event object (the events the listings stand for, without an object per file).
+  if (Buffer.isBuffer(body)) {
+    try {
+      const b = readListingBatch(body);
+      return { ...b, events: listingEventCursor(b.listings) };
+    } catch (err) {
+      ctx.metrics.countEvents('unknown', 'rejected', 0);
+      throw err;
+    }
+  }
   const fast = fastAcceptBatch(body);
-  if (fast) return fast;
+  if (fast) return { ...fast, count: fast.events.length };
   try {
-    return parseOrThrow(eventBatchSchema, body ?? {});
+    const b = parseOrThrow(eventBatchSchema, body ?? {});
+    return { ...b, count: b.events.length };
   } catch (err) {
     const b = body as { events?: unknown; message_source?: unknown } | null;
     const n = Array.isArray(b?.events) ? b.events.length : 0;
@@ -25,7 +47,8 @@ function validateBatch(ctx: RouteContext, body: unknown): EventBatch {
 export function eventRoutes(ctx: RouteContext): Router {
   const r = Router();
 
-  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest'), async (req, res) => {
+  // A compact scan batch comes as its bytes (docs/api.md, "Compact scan batches"); JSON is parsed as everywhere.
+  r.post('/pipe/sessions/:sid/events', takesBody(ctx, 'ingest', LISTINGS_CONTENT_TYPE), async (req, res) => {
     const t0 = performance.now();
     const { session } = ingestSession(ctx, req);
     const batch = validateBatch(ctx, req.body);
@@ -39,7 +62,7 @@ export function eventRoutes(ctx: RouteContext): Router {
       // Already applied; say so only once it is durable (a retry racing the first attempt's commit).
       const applied = ctx.store.view(session.rec.view);
       if (applied) await durable(applied);
-      ctx.metrics.countEvents(src, 'duplicate', batch.events.length);
+      ctx.metrics.countEvents(src, 'duplicate', batch.count);
       const dup: EventBatchResult = { accepted: 0, ignored: 0, batch_seq: batch.batch_seq, duplicate: true };
       return sendOk(res, dup);
     }

@@ -1,7 +1,7 @@
 // Session routes (role ingest): create, heartbeat, close, commands long poll.
 
 import { Router, type Request } from 'express';
-import { commandsWaitQuerySchema, createSessionSchema, heartbeatSchema, parseOrThrow } from '@fustor/protocol';
+import { commandsWaitQuerySchema, createSessionSchema, heartbeatSchema, parseOrThrow, SCAN_ENCODINGS, type ScanEncoding } from '@fustor/protocol';
 import { requireRole, requireView, mayAccessView } from '../auth/access.js';
 import type { Principal } from '../auth/key-registry.js';
 import { ForbiddenError, SessionExpiredError, ValidationError } from '../errors.js';
@@ -25,6 +25,15 @@ export function ingestSession(ctx: RouteContext, req: Request): { principal: Pri
   return { principal, session };
 }
 
+/**
+ * The first offered encoding this node takes. In a cluster only JSON is offered for now: an events body
+ * may be forwarded to the view's owner, and that path is tested with JSON bodies only.
+ */
+function scanEncoding(ctx: RouteContext, offered: readonly string[]): ScanEncoding {
+  const usable = ctx.cluster() === null ? SCAN_ENCODINGS : (['json'] as const);
+  return (offered.find((e) => (usable as readonly string[]).includes(e)) as ScanEncoding | undefined) ?? 'json';
+}
+
 export function sessionRoutes(ctx: RouteContext): Router {
   const r = Router();
   const withBody = takesBody(ctx, 'ingest');
@@ -40,10 +49,11 @@ export function sessionRoutes(ctx: RouteContext): Router {
     }
     const engine = ctx.store.view(view);
     requireView(principal, view, engine !== undefined);
-    const created = ctx.sessions.create({ ...body, view }, principal.id, clientIp(req));
+    const { scan_encodings: offered, ...rest } = body;
+    const created = ctx.sessions.create({ ...rest, view }, principal.id, clientIp(req));
     // Cluster: the session row must be in PostgreSQL before any node is asked about it (immediate on SQLite).
     await durable(engine!);
-    sendOk(res, created);
+    sendOk(res, offered === undefined ? created : { ...created, scan_encoding: scanEncoding(ctx, offered) });
   });
 
   r.post('/pipe/sessions/:sid/heartbeat', withBody, (req, res) => {

@@ -58,10 +58,10 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function isJsonType(ct: string | undefined): boolean {
-  if (!ct) return false;
+function mediaType(ct: string | undefined): string {
+  if (!ct) return '';
   const semi = ct.indexOf(';');
-  return (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase() === 'application/json';
+  return (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
 }
 
 /** Text → value, with the failures of protocol.md: bad JSON, too deep, not Unicode text (naming the field). */
@@ -101,21 +101,24 @@ export function bodyWasRead(req: Request): boolean {
  * Reads and parses the body of `req` (undefined when there is none). Call it after the key has been
  * checked: until then nothing is buffered. On 413 and 415 the rest of the upload is read and thrown
  * away after the answer, so the client sees the answer instead of a connection reset. Reading twice
- * is safe: the second call answers what the first read.
+ * is safe: the second call answers what the first read. A body of media type `rawType` (a compact scan
+ * batch on the events route) is answered as its bytes, unparsed: its route decodes and validates it.
  */
-export function readJsonBody(req: Request, limitMb: number): Promise<unknown> {
+export function readJsonBody(req: Request, limitMb: number, rawType?: string): Promise<unknown> {
   let read = readBodies.get(req);
   if (read === undefined) {
-    read = readOnce(req, limitMb);
+    read = readOnce(req, limitMb, rawType);
     readBodies.set(req, read);
   }
   return read;
 }
 
-function readOnce(req: Request, limitMb: number): Promise<unknown> {
+function readOnce(req: Request, limitMb: number, rawType: string | undefined): Promise<unknown> {
   if (!hasBody(req)) return Promise.resolve(undefined);
   const ct = req.headers['content-type'];
-  if (!isJsonType(ct)) {
+  const type = mediaType(ct);
+  const raw = rawType !== undefined && type === rawType;
+  if (type !== 'application/json' && !raw) {
     drainAfterReject(req, limitMb);
     return Promise.reject(new UnsupportedMediaTypeError(ct));
   }
@@ -152,7 +155,8 @@ function readOnce(req: Request, limitMb: number): Promise<unknown> {
       if (done) return;
       if (size === 0) return finish(null, undefined);
       try {
-        finish(null, parseBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+        const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        finish(null, raw ? buf : parseBody(buf));
       } catch (err) {
         finish(err);
       }

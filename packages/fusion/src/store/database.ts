@@ -38,6 +38,12 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     // Bounded page cache: the working set lives in the in-memory index, SQLite only writes.
     db.pragma('cache_size = -4096');
     db.pragma('temp_store = MEMORY');
+    // Checkpoint the WAL every 32 MiB instead of SQLite's 4 MiB: a snapshot writes ~200 MB of pages
+    // per million files, and each checkpoint is a copy into the main file plus two fsyncs on the
+    // request path (measured: ~0.3 s less CPU per million files ingested). The file is cut back
+    // to 64 MiB after a checkpoint, so a burst does not leave a huge WAL behind.
+    db.pragma('wal_autocheckpoint = 8192');
+    db.pragma('journal_size_limit = 67108864');
     migrate(db);
   } catch (err) {
     db.close();

@@ -132,15 +132,17 @@ export class ViewEngineImpl implements ViewEngine {
     }
   }
 
-  applyBatch(source: MessageSource, events: readonly FileEvent[], ctx: ApplyContext): ApplyResult {
+  applyBatch(source: MessageSource, events: Iterable<FileEvent>, ctx: ApplyContext): ApplyResult {
     return this.#commit(
       (st) => {
         const now = this.#clocks.physical();
         let ignored = 0;
+        let n = 0;
         const agent = ctx.agent_id ? st.tree.labels.agentIndex(ctx.agent_id) : 0;
         st.changes.src = sourceCode(source);
         st.changes.agent = agent;
         for (const ev of events) {
+          n++;
           const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
           if (r !== ACCEPTED) ignored++;
         }
@@ -150,7 +152,7 @@ export class ViewEngineImpl implements ViewEngine {
         st.changes.src = 0;
         st.changes.agent = 0;
         expireSuspects(st);
-        return { accepted: events.length - ignored, ignored };
+        return { accepted: n - ignored, ignored };
       },
       { id: ctx.session_id, seq: ctx.batch_seq },
     );

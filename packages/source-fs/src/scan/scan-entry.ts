@@ -1,11 +1,11 @@
-// One scan upsert from one lstat (or from a stat worker's numbers): the same fields whatever path produced it.
+// One scan upsert from one lstat (single entries; whole listings go through chunk-builder.ts), and the lstat of a listed child.
 
 import type { Stats } from 'node:fs';
 import type { UpsertEvent } from '@fustor/protocol';
 import type { FsLayer, LocalPath } from '../fs-layer.js';
 import type { IssueReporter } from '../issues.js';
 import { kindOfMode } from '../meta.js';
-import { ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID } from './stat-pool.js';
+import { ST_MODE, ST_STRIDE } from './stat-pool.js';
 
 /** Permission bits of st_mode (consumers.md §1). */
 const PERM = 0o7777;
@@ -43,19 +43,6 @@ export function childUpsertOf(path: string, st: Stats, observed: number, parentP
       op: 'upsert', path, is_dir: false, size: st.size, mtime_ms: st.mtimeMs, observed_at_ms: observed, parent_path: parentPath,
       parent_mtime_ms: parentMtimeMs, kind, uid: st.uid, gid: st.gid, mode: mode & PERM, ctime_ms: st.ctimeMs,
     };
-}
-
-/** Upsert of a non-directory entry from a stat worker's numbers (entry i of `st`, see stat-pool.ts). */
-export function upsertOfNumbers(
-  path: string, st: Float64Array, i: number, observed: number, parentPath: string, parentMtimeMs: number,
-): UpsertEvent {
-  const o = i * ST_STRIDE;
-  const mode = st[o + ST_MODE]!;
-  return {
-    op: 'upsert', path, is_dir: false, size: st[o + ST_SIZE]!, mtime_ms: st[o + ST_MTIME]!, observed_at_ms: observed,
-    parent_path: parentPath, parent_mtime_ms: parentMtimeMs,
-    kind: kindOfMode(mode), uid: st[o + ST_UID]!, gid: st[o + ST_GID]!, mode: mode & PERM, ctime_ms: st[o + ST_CTIME]!,
-  };
 }
 
 /** True when entry i of a stat worker's numbers is a directory (an entry its listing did not type). */

@@ -11,16 +11,16 @@
 
 import type { Dirent, Stats } from 'node:fs';
 import { setImmediate as breathe } from 'node:timers/promises';
-import type { UpsertEvent } from '@fustor/protocol';
 import type { FsLayer, LocalPath } from '../fs-layer.js';
 import { joinLocal } from '../fs-layer.js';
 import type { Filters } from '../filters.js';
 import type { IssueReporter } from '../issues.js';
 import { encodeName, encodeNameBytes, mayBeLossy, needsEncoding } from '../names.js';
-import type { ScanProgress } from '../types.js';
+import type { ScanChunk, ScanProgress } from '../types.js';
 import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
-import { childUpsertOf, isDirNumbers, statChild, upsertOf, upsertOfNumbers } from './scan-entry.js';
+import { ChunkBuilder } from './chunk-builder.js';
+import { isDirNumbers, statChild } from './scan-entry.js';
 import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
@@ -49,6 +49,8 @@ export interface WalkContext {
   recursive: boolean;
   /** Snapshot only: files the watcher sees being written are left to the watcher. */
   isHot?(view: string): boolean;
+  /** How many files the watcher sees being written now (0: isHot is false for every path, no need to ask). */
+  hotCount?(): number;
   /** Audit only. */
   auditCache?: AuditCache;
   /** Stat workers; absent = everything on the main thread. */
@@ -74,7 +76,7 @@ interface DirItem {
   failed?: boolean;
 }
 
-export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<UpsertEvent[]> {
+export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<ScanChunk> {
   const { fs, filters, issues, batchSize } = ctx;
   const audit = ctx.phase === 'audit' ? ctx.auditCache : undefined;
   const isHot = ctx.phase === 'snapshot' ? ctx.isHot : undefined;
@@ -86,7 +88,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   const issuesAtStart = issues.count;
   let lastProgress = performance.now();
   let lastBreath = lastProgress;
-  let batch: UpsertEvent[] = [];
+  const b = new ChunkBuilder();
   let batchNo = 0;
   let observed = ctx.now();
 
@@ -156,10 +158,9 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
    * comparison): hands a full batch over, gives the event loop a turn at least every BREATH_MS, and
    * answers true when the scan was aborted.
    */
-  async function* pause(): AsyncGenerator<UpsertEvent[], boolean> {
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
+  async function* pause(): AsyncGenerator<ScanChunk, boolean> {
+    if (b.count >= batchSize) {
+      yield b.take();
       batchNo++;
       observed = ctx.now();
     }
@@ -217,9 +218,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
       const dirMtime = it.st.mtimeMs;
       const dirView = it.view;
       observed = ctx.now();
-      const dirEntry = upsertOf(dirView, it.st, observed, it.parentView, it.parentMtimeMs);
-      if (audit) dirEntry.audit_skipped = it.cached !== undefined;
-      batch.push(dirEntry);
+      const self = b.dir(dirView, it.st, observed, it.parentView, it.parentMtimeMs);
+      if (audit) self[6] = it.cached !== undefined;
       const dirBatchNo = batchNo;
       progress.dirsScanned++;
       progress.entriesScanned++;
@@ -236,7 +236,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
         const r = st ?? statChild(fs, issues, local);
         if (r === 'failed') incomplete = true;
         if (typeof r === 'string') return false;
-        batch.push(childUpsertOf(view, r, observed, dirView, dirMtime));
+        b.rowFromStats(dirView, dirMtime, observed, seg, r);
         return true;
       };
       const subdirs: CachedSubdir[] = [];
@@ -253,14 +253,26 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
           // Fast path: names and lstat numbers came from a stat worker.
           listed = true;
           const { types, st } = job as Required<DirJobResult>;
-          const names = types.length === 0 ? [] : job.names!.split('\0');
+          const joined = job.names!;
+          const names = types.length === 0 ? [] : joined.split('\0');
           const local = it.local as string;
           const prefix = local === '/' ? '/' : local + '/';
+          // The common directory needs no per-name checks: no name to encode, no path near the length
+          // bound, no exclude globs, no file being written (one test each for the whole listing).
+          const plain = !needsEncoding(joined);
+          const maybeLong = !plain || dirView.length + joined.length + 1 > MAX_VIEW_BYTES / 3;
+          let hot = isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0;
+          let seenBatch = batchNo;
           for (let i = 0; i < names.length; i++) {
             const name = names[i]!;
-            const seg = segmentOf(local, name);
-            const childView = dirView === '/' ? '/' + seg : dirView + '/' + seg;
-            if (tooLong(local, name, childView)) continue;
+            const seg = plain ? name : segmentOf(local, name);
+            if (batchNo !== seenBatch) {
+              // A hand-over yielded to the event loop: the watcher may have seen new writes since.
+              seenBatch = batchNo;
+              hot = isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0;
+            }
+            const childView = maybeLong || filters.hasExclude || hot || types[i] === K_DIR ? joinView(dirView, seg) : '';
+            if (maybeLong && tooLong(local, name, childView)) continue;
             if (filters.hasExclude && filters.excluded(childView)) continue;
             const t = types[i]!;
             if (t === K_VANISHED) {
@@ -268,14 +280,14 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
               continue;
             }
             if (t === K_DIR || isDirNumbers(st, i)) {
-              if (!subdir(prefix + name, name, seg, childView)) continue;
+              if (!subdir(prefix + name, name, seg, childView || joinView(dirView, seg))) continue;
             } else {
               if (!filters.fileName(seg)) continue;
-              if (isHot !== undefined && isHot(childView)) continue;
-              batch.push(upsertOfNumbers(childView, st, i, observed, dirView, dirMtime));
+              if (hot && isHot!(childView)) continue;
+              b.rowFromNumbers(dirView, dirMtime, observed, seg, st, i);
             }
             progress.entriesScanned++;
-            if ((batch.length >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
+            if ((b.count >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
           }
         }
         if (!listed) {
@@ -290,7 +302,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
             if (wasStart) ctx.onStartFailure(listing.error);
             else issues.fromError(listing.error, it.local, 'read directory');
             // Its children were not listed: in an audit say so, so Fusion deletes nothing below it.
-            if (audit) dirEntry.audit_skipped = true;
+            if (audit) self[6] = true;
             continue;
           }
           for (const d of entries) {
@@ -314,15 +326,16 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
             } else {
               if (!filters.fileName(seg)) continue;
               if (isHot !== undefined && isHot(childView)) continue;
-              batch.push(childUpsertOf(childView, st, observed, dirView, dirMtime));
+              b.rowFromStats(dirView, dirMtime, observed, seg, st);
             }
             progress.entriesScanned++;
-            if ((batch.length >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
+            if ((b.count >= batchSize || (++n & 1023) === 0) && (yield* pause())) break;
           }
         }
         if (incomplete && audit) {
-          if (dirBatchNo === batchNo) dirEntry.audit_skipped = true;
-          else batch.push({ ...dirEntry, audit_skipped: true, observed_at_ms: ctx.now() });
+          // The entry already handed over is no longer ours to change: send it again, marked.
+          if (dirBatchNo === batchNo) self[6] = true;
+          else b.dirAgain(dirView, dirMtime, ctx.now(), [self[0], self[1], self[2], self[3], self[4], self[5], true]);
         }
         if (audit && ctx.recursive && !incomplete && !progress.aborted) {
           if (ctx.now() - dirMtime >= HOT_DIR_MS) audit.remember(dirView, dirMtime, subdirs);
@@ -330,10 +343,10 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
         }
       }
       const t = performance.now();
-      if (batch.length >= batchSize || t - lastBreath > BREATH_MS) yield* pause();
+      if (b.count >= batchSize || t - lastBreath > BREATH_MS) yield* pause();
       if (t - lastProgress > PROGRESS_EVERY_MS) emitProgress(false);
     }
-    if (batch.length > 0 && !progress.aborted) yield batch;
+    if (b.count > 0 && !progress.aborted) yield b.take();
     finished = true;
   } finally {
     // Reached on normal end, on abort, on a fatal root error and when the consumer stops iterating

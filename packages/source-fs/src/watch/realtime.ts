@@ -79,6 +79,10 @@ export class Realtime {
     return this.#reporter.isHot(view);
   }
 
+  hotCount(): number {
+    return this.#reporter.hotCount();
+  }
+
   setKnownDirs(n: number): void {
     this.#knownDirs = n;
     this.#backend?.setKnownDirs(n);

@@ -58,6 +58,11 @@ export class ChangeReporter {
     return this.#tracker.has(view);
   }
 
+  /** Files being written now (0: isHot is false everywhere). */
+  hotCount(): number {
+    return this.#tracker.size;
+  }
+
   /**
    * A non-directory entry appeared or was replaced: the start of a write. It is visible at once,
    * flagged as possibly incomplete; the settle tracker reports it again, atomic, once quiet.
