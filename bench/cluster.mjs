@@ -142,6 +142,12 @@ try {
     target: `failover <= lease_sec + 5 s (${(LEASE_SEC + 5) * 1000} ms); a 1M-file view loaded by a new owner <= 10 s`,
   };
   console.log(`P14 failover: kill -9 of the owner → served by node b after ${result.p14_failover.failover_ms} ms (lease ${LEASE_SEC} s); load of ${files} files from PostgreSQL ${loadMs} ms`);
+  // Disk per file (scale.md): the tables with the view's blobs, indexes and TOAST included; the feed holds one
+  // entry per event written (ingest runs and the load), so it is counted per file as well.
+  const sizes = Object.fromEntries(['node_chunks', 'node_log', 'feed'].map((t) => [t, Number(pg.psql(`SELECT pg_total_relation_size('${t}')`))]));
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  result.p14_disk = { bytes_per_file: round(total / files, 1), ...Object.fromEntries(Object.entries(sizes).map(([t, v]) => [`${t}_bytes_per_file`, round(v / files, 1)])) };
+  console.log(`P14 disk: ${result.p14_disk.bytes_per_file} bytes per file in PostgreSQL (${Object.entries(sizes).map(([t, v]) => `${t} ${round(v / files, 1)}`).join(', ')})`);
   await stop(b);
 } catch (err) {
   result.error = err.message;
