@@ -3,19 +3,16 @@
 // page received is checked against the OpenAPI document. Screenshots go to the world dir (and to docs/img when
 // FUSTOR_UPDATE_SCREENSHOTS=1).
 
-import { chownSync, copyFileSync, existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, skipBrowser } from '@fustor/test-helpers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OpenApiValidator } from '../../packages/fusion/test/server/openapi-validator.js';
 import { waitForOracle } from './helpers/oracle.js';
 import { REPO_ROOT } from './helpers/paths.js';
 import { AgentNode, FusionNode, World } from './helpers/world.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// A developer machine without Chromium skips this file; CI (.ci/run installs chromium) must run it, so there a
-// missing browser fails instead of passing silently.
-const skipBrowser = !existsSync(CHROMIUM) && !process.env.CI;
 const DAY = 86_400_000;
 
 /** data-path of the focused element (the listing's rows carry one); expressions run in the page. */
@@ -48,11 +45,7 @@ function labTree(root: string): void {
 describe.skipIf(skipBrowser)('Fusion web page (needs /usr/bin/chromium: apt-get install -y chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

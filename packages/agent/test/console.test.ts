@@ -1,18 +1,13 @@
 // Browser test of the console page: headless Debian chromium renders a pipe's state and follows changes.
 
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Agent } from '../src/agent.js';
 import { parseConfig } from '../src/config/load.js';
 import { ConsoleServer } from '../src/console/server.js';
 import { FakeSender, FakeSource, quietLogger, upsert } from './helpers/fakes.js';
-import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
+import { launchChromium, skipBrowser, tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
 
-const CHROMIUM = '/usr/bin/chromium';
-// A developer machine without Chromium skips this file; CI (.ci/run installs chromium) must run it,
-// so there a missing browser fails instead of passing silently.
-const skipBrowser = !existsSync(CHROMIUM) && !process.env.CI;
 
 describe.skipIf(skipBrowser)('agent console (needs /usr/bin/chromium: apt-get install -y chromium)', () => {
   let tmp: TempTree;
@@ -45,11 +40,7 @@ pipes: [{ id: demo-pipe, source_id: s1, sender_id: f1 }]
     agent.start();
     server = new ConsoleServer({ host: '127.0.0.1', port: 0, status: () => agent.status() });
     await server.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,7 @@
 // Exit codes of `fustor` (documented in docs/api.md and docs/operations.md) and the error that carries one.
 
+import { editDistance } from '@fustor/protocol';
+
 export const EXIT = {
   OK: 0,
   /** wait-stable: not stable before --timeout. */
@@ -34,22 +36,9 @@ export function suggest(word: string, candidates: readonly string[]): string | n
   let best: string | null = null;
   let bestD = 3;
   for (const c of candidates) {
-    const d = distance(word, c);
+    const d = editDistance(word, c);
     if (d < bestD) (best = c), (bestD = d);
   }
   return best;
 }
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { notYet, waitFor } from '@fustor/test-helpers';
 import { resolveConfig } from '../../fusion/src/config/validate.js';
 import type { FusionConfig } from '../../fusion/src/config/types.js';
 import { FusionServer } from '../../fusion/src/server/fusion-server.js';
@@ -157,21 +158,16 @@ export class LiveFustor {
 
   /** Waits until `check` holds (re-checked on every output chunk and at exit) or the deadline passes. */
   until(check: (f: LiveFustor) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-    if (check(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        if (!check(this)) return;
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(done);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}\nexit: ${this.exit}`));
-      }, timeoutMs);
-      this.#waiters.add(done);
-    });
+    return waitFor(() => check(this) || notYet(`stdout: ${this.stdout}\nstderr: ${this.stderr}\nexit: ${this.exit}`), {
+      what,
+      timeoutMs,
+      wake: (recheck) => {
+        this.#waiters.add(recheck);
+        return () => this.#waiters.delete(recheck);
+      },
+    }).then(() => undefined);
   }
+
 
   async stop(): Promise<number | null | undefined> {
     if (this.exit === undefined) {

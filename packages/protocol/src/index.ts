@@ -11,6 +11,7 @@ export * from './subscriptions.js';
 export * from './cluster.js';
 export * from './answers.js';
 export * from './validate.js';
+export * from './utf8.js';
 export * from './runtime/index.js';
 export * from './admin.js';
 export * from './config/index.js';

@@ -5,6 +5,8 @@
 // is kept. Decoding turns each %XX back into its byte. Distinct names therefore never merge, and
 // ordinary names (including '50%.txt') are unchanged.
 
+import { utf8SeqLen } from '@fustor/protocol';
+
 const HEX = '0123456789ABCDEF';
 /** Characters that force the slow path: '%', newlines, and U+FFFD (what Node puts for invalid bytes). */
 const SUSPICIOUS = /[%\n\r\uFFFD]/;
@@ -17,27 +19,6 @@ export interface EncodedName {
 
 function isHexByte(b: number | undefined): boolean {
   return b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
-}
-
-/** Length of the valid UTF-8 sequence starting at i, or 0 when the byte there starts none. */
-function utf8SeqLen(b: Buffer, i: number): number {
-  const c = b[i]!;
-  if (c < 0x80) return 1;
-  let n: number;
-  let min: number;
-  if (c >= 0xc2 && c <= 0xdf) (n = 2), (min = 0x80);
-  else if (c >= 0xe0 && c <= 0xef) (n = 3), (min = 0x800);
-  else if (c >= 0xf0 && c <= 0xf4) (n = 4), (min = 0x10000);
-  else return 0;
-  if (i + n > b.length) return 0;
-  let cp = c & (0xff >> (n + 1));
-  for (let k = 1; k < n; k++) {
-    const x = b[i + k]!;
-    if ((x & 0xc0) !== 0x80) return 0;
-    cp = (cp << 6) | (x & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
 }
 
 /** True when a name decoded by Node may be lossy or needs escaping (cheap test for the hot path). */

@@ -2,6 +2,7 @@
 
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { editDistance } from '@fustor/protocol';
 import type { FsLayer } from './fs-layer.js';
 import type { SourceEventHandlers } from './types.js';
 
@@ -80,19 +81,6 @@ export const fsSourceOptionsSchema = z.strictObject({
 export type ParsedOptions = z.output<typeof fsSourceOptionsSchema>;
 export const KNOWN_OPTIONS: readonly string[] = Object.freeze(Object.keys(fsSourceOptionsSchema.shape));
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
 
 /**
  * The known option an unknown key was probably meant to be: case and '_' / '-' are ignored, so the
@@ -103,7 +91,7 @@ export function nearestOption(key: string): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of KNOWN_OPTIONS) {
-    const d = distance(norm(key), norm(k));
+    const d = editDistance(norm(key), norm(k));
     if (d < bestD) {
       bestD = d;
       best = k;

@@ -4,3 +4,4 @@ export * from './wait.js';
 export * from './tree.js';
 export * from './random.js';
 export * from './pg-cluster.js';
+export * from './browser.js';

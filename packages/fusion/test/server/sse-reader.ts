@@ -1,6 +1,7 @@
 // A minimal SSE client for tests: parses frames and comments from a real HTTP stream, waits on them with deadlines.
 
 import { request, type IncomingMessage } from 'node:http';
+import { notYet, waitFor } from '@fustor/test-helpers';
 
 export interface SseFrame {
   id?: string;
@@ -73,21 +74,16 @@ export class SseReader {
 
   /** Waits until `check` holds (re-checked on every chunk) or the deadline passes. */
   until(check: (r: SseReader) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    if (check(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        if (!check(this)) return;
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(done);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; frames: ${this.frames.length}, ended: ${this.ended}`));
-      }, timeoutMs);
-      this.#waiters.add(done);
-    });
+    return waitFor(() => check(this) || notYet(`frames: ${this.frames.length}, ended: ${this.ended}`), {
+      what,
+      timeoutMs,
+      wake: (recheck) => {
+        this.#waiters.add(recheck);
+        return () => this.#waiters.delete(recheck);
+      },
+    }).then(() => undefined);
   }
+
 
   changes(): Array<{ cursor: number; op: string; path: string }> {
     return this.frames.filter((f) => f.event === 'change' || f.event === 'reset').map((f) => JSON.parse(f.data));

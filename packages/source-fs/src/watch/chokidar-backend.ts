@@ -16,11 +16,11 @@
 import type { Stats } from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import { localToView } from '../local-paths.js';
-import { issueKindOf } from '../issues.js';
 import { encodeName, needsEncoding } from '../names.js';
 import type { WatchCoverage } from '../types.js';
 import { baseName, sameDir, type BackendDeps, type WatchBackend } from './backend.js';
 import type { DirInfo } from './census.js';
+import { Coverage } from './coverage.js';
 import { KnownDirs } from './known-dirs.js';
 
 export class ChokidarBackend implements WatchBackend {
@@ -31,10 +31,7 @@ export class ChokidarBackend implements WatchBackend {
   #viewOf = new Map<string, string>();
   #localOf = new Map<string, string>();
   #rootId: Stats | undefined;
-  #knownDirs = 0;
-  #failed = false;
-  #closed = false;
-  #lastCoverage: boolean | null = null;
+  readonly #cov = new Coverage(() => this.#localOf.size, (c) => this.#d.onCoverage(c));
 
   constructor(deps: BackendDeps) {
     this.#d = deps;
@@ -47,8 +44,8 @@ export class ChokidarBackend implements WatchBackend {
     // chokidar walks the same tree the census did; directories whose names are not valid UTF-8
     // (local path kept as bytes) are beyond it — left uncounted, so coverage says so honestly.
     for (const d of dirs) if (typeof d.local === 'string') this.#track(d.view, d.local);
-    this.#knownDirs = dirs.length;
-    if (this.#closed) return;
+    this.#cov.knownDirs = dirs.length;
+    if (this.#cov.closed) return;
     const w = watch(root, {
       persistent: true,
       ignoreInitial: true,
@@ -67,22 +64,20 @@ export class ChokidarBackend implements WatchBackend {
     w.on('raw', (ev, name: string | null, details) => this.#onRaw(ev, name, (details as { watchedPath?: string } | undefined)?.watchedPath));
     w.on('error', (err: unknown) => this.#onError(err));
     await new Promise<void>((resolve) => w.once('ready', resolve));
-    this.#reportCoverage(true);
+    this.#cov.report(true);
   }
 
   setKnownDirs(n: number): void {
-    this.#knownDirs = n;
-    this.#reportCoverage(false);
+    this.#cov.knownDirs = n;
+    this.#cov.report(false);
   }
 
   coverage(): WatchCoverage {
-    const watchedDirs = this.#localOf.size;
-    const knownDirs = Math.max(this.#knownDirs, watchedDirs);
-    return { watchedDirs, knownDirs, canRealtime: !this.#failed && !this.#closed && watchedDirs >= knownDirs };
+    return this.#cov.get();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#cov.closed = true;
     const w = this.#w;
     this.#w = null;
     if (w) await w.close();
@@ -122,37 +117,37 @@ export class ChokidarBackend implements WatchBackend {
   /** `add` / `addDir`: a new entry chokidar found (by an event or by listing a new directory). */
   #onAdd(p: string): void {
     const view = localToView(this.#d.root, p);
-    if (this.#closed || view === null || view === '/') return;
+    if (this.#cov.closed || view === null || view === '/') return;
     const r = this.#d.reporter;
     const st = r.lstat(p);
     if (st === undefined) return;
     if (!st.isDirectory()) return r.appeared(view, view.slice(view.lastIndexOf('/') + 1), p, st);
     if (this.#localOf.has(view)) return;
     r.dir(view, st);
-    if (!this.#known.has(view)) this.#knownDirs++;
+    if (!this.#known.has(view)) this.#cov.knownDirs++;
     this.#track(view, p);
-    this.#reportCoverage(false);
+    this.#cov.report(false);
   }
 
   /** Normally the raw event of the parent reported it first; this catches a removal raw events missed. */
   #onUnlinkDir(p: string): void {
     const view = localToView(this.#d.root, p);
-    if (this.#closed || view === null) return;
+    if (this.#cov.closed || view === null) return;
     if (view === '/') return void this.#checkRoot();
     if (this.#localOf.has(view)) this.#removed(view, true);
   }
 
   #removed(view: string, isDir: boolean): void {
     if (isDir) {
-      this.#knownDirs = Math.max(0, this.#knownDirs - this.#untrack(view));
-      this.#reportCoverage(false);
+      this.#cov.knownDirs = Math.max(0, this.#cov.knownDirs - this.#untrack(view));
+      this.#cov.report(false);
     }
     this.#d.reporter.deleted(view, isDir);
   }
 
   #onRaw(type: string, name: string | null, watchedPath: string | undefined): void {
     const dirView = watchedPath === undefined ? undefined : this.#viewOf.get(watchedPath);
-    if (this.#closed || dirView === undefined || watchedPath === undefined) return; // a per-file watcher: its directory's watcher says the same
+    if (this.#cov.closed || dirView === undefined || watchedPath === undefined) return; // a per-file watcher: its directory's watcher says the same
     if (name === null || name === '') {
       this.#d.issues.report('watch_error', watchedPath, 'event without a file name (kernel queue overflow?); the audit covers it');
       return;
@@ -201,27 +196,8 @@ export class ChokidarBackend implements WatchBackend {
   }
 
   #onError(err: unknown): void {
-    const e = err as NodeJS.ErrnoException;
-    const kind = issueKindOf(e?.code);
-    if (kind === 'vanished' || this.#closed) return;
-    this.#failed = true;
-    const where = e?.path ?? this.#d.root;
-    if (kind === 'watch_limit') {
-      this.#d.issues.report('watch_limit', where, 'inotify watch limit reached: chokidar needs one watch per file and directory (raise fs.inotify.max_user_watches or use watcher: native)', e.code);
-    } else {
-      this.#d.issues.report(kind === 'io_error' ? 'watch_error' : kind, where, `watch (chokidar): ${e?.message ?? String(err)}`, e?.code);
-    }
-    this.#reportCoverage(false);
-  }
-
-  #reportCoverage(force: boolean): void {
-    const c = this.coverage();
-    if (!force && c.canRealtime === this.#lastCoverage) return;
-    this.#lastCoverage = c.canRealtime;
-    try {
-      this.#d.onCoverage(c);
-    } catch {
-      // hook errors are the caller's business
-    }
+    if (this.#cov.closed) return;
+    const where = (err as NodeJS.ErrnoException)?.path ?? this.#d.root;
+    this.#cov.watchError(this.#d.issues, err, where, ': chokidar needs one watch per file and directory (raise fs.inotify.max_user_watches or use watcher: native)', 'watch (chokidar)');
   }
 }

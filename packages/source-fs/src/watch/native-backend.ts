@@ -7,10 +7,10 @@
 
 import { readFileSync, type FSWatcher, type Stats } from 'node:fs';
 import { joinLocal, type LocalPath } from '../fs-layer.js';
-import { issueKindOf } from '../issues.js';
 import type { WatchCoverage } from '../types.js';
 import { baseName, sameDir, type BackendDeps, type WatchBackend } from './backend.js';
 import type { DirInfo } from './census.js';
+import { Coverage } from './coverage.js';
 import { KnownDirs } from './known-dirs.js';
 import { listDirSync, nameOf } from './list-sync.js';
 
@@ -44,10 +44,7 @@ export class NativeBackend implements WatchBackend {
   #known = new KnownDirs();
   /** Directories whose own watch saw them go before their parent's watch reported it. */
   #goneDirs = new Set<string>();
-  #knownDirs = 0;
-  #failed = false;
-  #closed = false;
-  #lastCoverage: boolean | null = null;
+  readonly #cov = new Coverage(() => this.#nodes.size, (c) => this.#d.onCoverage(c));
   #max = 0;
 
   constructor(deps: BackendDeps) {
@@ -64,29 +61,27 @@ export class NativeBackend implements WatchBackend {
     if (dirs.length > kernel && kernel < this.#d.maxWatchedDirs) {
       this.#d.issues.report('watch_limit', this.#d.root, `the tree has ${dirs.length} directories but fs.inotify.max_user_watches is ${kernel}: watching the ${kernel} most recently modified (raise the sysctl for full realtime coverage)`);
     }
-    this.#knownDirs = dirs.length;
+    this.#cov.knownDirs = dirs.length;
     for (const d of dirs) this.#known.add(d.view);
     const chosen = dirs.length <= max ? dirs : [...dirs].sort((a, b) => b.mtimeMs - a.mtimeMs).slice(0, max);
     for (const d of chosen) {
-      if (this.#closed) break;
+      if (this.#cov.closed) break;
       this.#watch(d.view, d.local);
     }
-    this.#reportCoverage(true);
+    this.#cov.report(true);
   }
 
   setKnownDirs(n: number): void {
-    this.#knownDirs = n;
-    this.#reportCoverage(false);
+    this.#cov.knownDirs = n;
+    this.#cov.report(false);
   }
 
   coverage(): WatchCoverage {
-    const watchedDirs = this.#nodes.size;
-    const knownDirs = Math.max(this.#knownDirs, watchedDirs);
-    return { watchedDirs, knownDirs, canRealtime: !this.#failed && !this.#closed && watchedDirs >= knownDirs };
+    return this.#cov.get();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#cov.closed = true;
     for (const n of this.#nodes.values()) n.handle.close();
     this.#nodes.clear();
     this.#known.clear();
@@ -96,7 +91,7 @@ export class NativeBackend implements WatchBackend {
 
   #watch(view: string, local: LocalPath): boolean {
     if (this.#nodes.has(view)) return true;
-    if (this.#nodes.size >= this.#max || this.#closed) return false;
+    if (this.#nodes.size >= this.#max || this.#cov.closed) return false;
     let handle: FSWatcher;
     let st: Stats | undefined;
     try {
@@ -127,15 +122,15 @@ export class NativeBackend implements WatchBackend {
   #dropSubtree(view: string): void {
     const removed = this.#known.removeSubtree(view, (v) => this.#unwatchOne(v));
     this.#d.reporter.forgetUnder(view);
-    this.#knownDirs = Math.max(0, this.#knownDirs - removed);
-    this.#reportCoverage(false);
+    this.#cov.knownDirs = Math.max(0, this.#cov.knownDirs - removed);
+    this.#cov.report(false);
   }
 
   // ---- events -----------------------------------------------------------------------------
 
   #onEvent(dirView: string, type: string, raw: Buffer | null): void {
     const node = this.#nodes.get(dirView);
-    if (node === undefined || this.#closed) return;
+    if (node === undefined || this.#cov.closed) return;
     if (raw === null || raw.length === 0) {
       this.#d.issues.report('watch_error', node.local, 'event without a file name (kernel queue overflow?); the audit covers it');
       return;
@@ -207,7 +202,7 @@ export class NativeBackend implements WatchBackend {
     const stack: [string, LocalPath][] = [[view, local]];
     while (stack.length > 0) {
       const [v, l] = stack.pop()!;
-      this.#knownDirs += this.#known.has(v) ? 0 : 1;
+      this.#cov.knownDirs += this.#known.has(v) ? 0 : 1;
       this.#known.add(v);
       // Watch first, then list: anything created after the listing is seen by the watch.
       if (!this.#watch(v, l)) continue;
@@ -227,30 +222,10 @@ export class NativeBackend implements WatchBackend {
       // Entries made between the directory's upsert and its watch changed its mtime unseen.
       if (entries.length > 0) r.entriesChanged(v, l);
     }
-    this.#reportCoverage(false);
+    this.#cov.report(false);
   }
 
   #onError(err: unknown, local: LocalPath): void {
-    const e = err as NodeJS.ErrnoException;
-    const kind = issueKindOf(e?.code);
-    if (kind === 'vanished') return; // removed before its watch was set: its parent reports it
-    this.#failed = true;
-    if (kind === 'watch_limit') {
-      this.#d.issues.report('watch_limit', local, 'inotify watch limit reached (raise fs.inotify.max_user_watches or lower max_watched_dirs); the audit covers unwatched directories', e.code);
-    } else {
-      this.#d.issues.report(kind === 'io_error' ? 'watch_error' : kind, local, `watch: ${e?.message ?? String(err)}`, e?.code);
-    }
-    this.#reportCoverage(false);
-  }
-
-  #reportCoverage(force: boolean): void {
-    const c = this.coverage();
-    if (!force && c.canRealtime === this.#lastCoverage) return;
-    this.#lastCoverage = c.canRealtime;
-    try {
-      this.#d.onCoverage(c);
-    } catch {
-      // hook errors are the caller's business
-    }
+    this.#cov.watchError(this.#d.issues, err, local, ' (raise fs.inotify.max_user_watches or lower max_watched_dirs); the audit covers unwatched directories', 'watch');
   }
 }

@@ -39,3 +39,23 @@ export async function checkout(pool: pg.Pool): Promise<pg.PoolClient & { done():
     },
   });
 }
+
+/**
+ * Runs `fn` in one transaction on a checked-out client (`begin`: the statement that opens it) and
+ * commits; any error rolls back, marks a lost connection, and is rethrown.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (q: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const q = await checkout(pool);
+  try {
+    await q.query(begin);
+    const out = await fn(q);
+    await q.query('COMMIT');
+    return out;
+  } catch (err) {
+    q.broken(err);
+    await q.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    q.done();
+  }
+}

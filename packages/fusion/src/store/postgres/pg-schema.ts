@@ -1,7 +1,7 @@
 // The PostgreSQL schema of a Fusion cluster: the same state as fusion.db (keyed by view), plus nodes and view leases.
 
 import type pg from 'pg';
-import { checkout } from './pg-errors.js';
+import { inTransaction } from './pg-errors.js';
 
 /** Bumped when the layout changes; a node refuses a database written by a newer one. */
 export const PG_SCHEMA_VERSION = 1;
@@ -113,9 +113,7 @@ export async function setBlobStorage(c: Querier, opts: { lz4?: boolean } = {}): 
 const DDL_LOCK = 0x66757374;
 
 export async function migratePg(pool: pg.Pool): Promise<void> {
-  const c = await checkout(pool);
-  try {
-    await c.query('BEGIN');
+  await inTransaction(pool, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
     await c.query(DDL);
     await setBlobStorage(c);
@@ -125,12 +123,5 @@ export async function migratePg(pool: pg.Pool): Promise<void> {
       throw new Error(`the PostgreSQL database has Fusion schema version ${have}, newer than this Fusion (${PG_SCHEMA_VERSION}); upgrade this node`);
     }
     await c.query(`INSERT INTO fustor_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(PG_SCHEMA_VERSION)]);
-    await c.query('COMMIT');
-  } catch (err) {
-    c.broken(err);
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.done();
-  }
+  });
 }

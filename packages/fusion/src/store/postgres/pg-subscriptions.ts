@@ -1,7 +1,7 @@
 // Subscriptions, pending subtrees and the delivery queue in PostgreSQL (the same rows as fusion.db's).
 
 import type pg from 'pg';
-import { checkout } from './pg-errors.js';
+import { inTransaction } from './pg-errors.js';
 import type { SubscriptionEvent } from '@fustor/protocol';
 import type { AttemptRow, DeliveryRow, NewDelivery, SubscriptionRow, SubscriptionStore } from '../../contract.js';
 
@@ -104,19 +104,8 @@ export class PgSubscriptionRepo implements SubscriptionStore {
     return (r.rows[0] as { n: number }).n;
   }
 
-  async #tx<T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> {
-    const q = await checkout(this.#pool);
-    try {
-      await q.query('BEGIN');
-      const out = await fn(q);
-      await q.query('COMMIT');
-      return out;
-    } catch (err) {
-      q.broken(err);
-      await q.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      q.done();
-    }
+  #tx<T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, fn);
   }
+
 }

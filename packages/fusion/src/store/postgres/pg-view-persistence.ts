@@ -1,7 +1,7 @@
 // PostgreSQL persistence of one owned view: commits queued and written in order in fenced transactions; the feed read back.
 
 import type pg from 'pg';
-import { checkout } from './pg-errors.js';
+import { inTransaction } from './pg-errors.js';
 import type { Thresholds, ViewState } from '../../arbitration/view-state.js';
 import { CommittedChanges, type ChangeRecord } from '../../changes/committed.js';
 import type { CommitTx, EngineClocks, FeedBounds, NewDelivery, SessionRecord } from '../../contract.js';
@@ -72,9 +72,8 @@ export class PgViewPersistence implements ViewPersistence {
 
   /** Reads everything the view needs (one repeatable-read snapshot), ready for load(). */
   static async fetch(pool: pg.Pool, viewId: string, lease: LeaseRef, retention: FeedRetention, mono: number, onFailure: (err: Error) => void): Promise<PgViewPersistence> {
-    const c = await checkout(pool);
-    try {
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // One repeatable-read snapshot for every row; decoding happens after it is closed.
+    const { row, chunks, logs, tombstones, blind, agents, principals, listed, seen, oldest, top } = await inTransaction(pool, async (c) => {
       const vr = await c.query(`SELECT * FROM views WHERE id = $1`, [viewId]);
       if (vr.rowCount === 0) throw new Error(`view '${viewId}' has no row in PostgreSQL`);
       const row = vr.rows[0] as Record<string, unknown> & { num: number };
@@ -91,43 +90,37 @@ export class PgViewPersistence implements ViewPersistence {
       const seen = await arr<[number]>(`SELECT id FROM audit_seen WHERE view = $1`);
       const oldest = (await arr<[number | null]>(`SELECT min(first) FROM feed WHERE view = $1`))[0]![0];
       const top = (await arr<[number | null]>(`SELECT max(first + count) FROM feed WHERE view = $1`))[0]![0];
-      await c.query('COMMIT');
-      const hwm = chunks.reduce((m, r) => Math.max(m, (r[0] << CHUNK_SHIFT) + r[1]), 0);
-      const nodes = decodeNodes(chunks, hwm, logs, mono);
-      const clock: [number, number][] = [];
-      if (row.clock_buckets && row.clock_counts) {
-        const b = f64(row.clock_buckets as Buffer);
-        const n = f64(row.clock_counts as Buffer);
-        b.forEach((x, i) => clock.push([x, n[i]!]));
-      }
-      const stored: StoredView = {
-        nodes,
-        tombstones,
-        blindDeletions: blind.map((r) => r[0]),
-        clock,
-        agents,
-        principals,
-        row: {
-          last_event_at: row.last_event_at as number | null,
-          audit_started_at: row.audit_started_at as number | null,
-          snapshot_complete: row.snapshot_complete as boolean,
-          last_snapshot_end: row.last_snapshot_end as number | null,
-          last_audit_end: row.last_audit_end as number | null,
-          audit_count: row.audit_count as number,
-          last_realtime_at: row.last_realtime_at as number | null,
-        },
-        auditListed: () => listed.map((r) => r[0]),
-        auditSeen: () => seen.map((r) => r[0]),
-      };
-      const next = Math.max(Number(row.feed_next ?? 1), top ?? 1, 1);
-      return new PgViewPersistence(pool, v, lease, retention, onFailure, stored, { next, oldest }, nodes.dirty, nodes.logRecords);
-    } catch (err) {
-      c.broken(err);
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.done();
+      return { row, chunks, logs, tombstones, blind, agents, principals, listed, seen, oldest, top };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const hwm = chunks.reduce((m, r) => Math.max(m, (r[0] << CHUNK_SHIFT) + r[1]), 0);
+    const nodes = decodeNodes(chunks, hwm, logs, mono);
+    const clock: [number, number][] = [];
+    if (row.clock_buckets && row.clock_counts) {
+      const b = f64(row.clock_buckets as Buffer);
+      const n = f64(row.clock_counts as Buffer);
+      b.forEach((x, i) => clock.push([x, n[i]!]));
     }
+    const stored: StoredView = {
+      nodes,
+      tombstones,
+      blindDeletions: blind.map((r) => r[0]),
+      clock,
+      agents,
+      principals,
+      row: {
+        last_event_at: row.last_event_at as number | null,
+        audit_started_at: row.audit_started_at as number | null,
+        snapshot_complete: row.snapshot_complete as boolean,
+        last_snapshot_end: row.last_snapshot_end as number | null,
+        last_audit_end: row.last_audit_end as number | null,
+        audit_count: row.audit_count as number,
+        last_realtime_at: row.last_realtime_at as number | null,
+      },
+      auditListed: () => listed.map((r) => r[0]),
+      auditSeen: () => seen.map((r) => r[0]),
+    };
+    const next = Math.max(Number(row.feed_next ?? 1), top ?? 1, 1);
+    return new PgViewPersistence(pool, row.num, lease, retention, onFailure, stored, { next, oldest }, nodes.dirty, nodes.logRecords);
   }
 
   get failed(): Error | null {
@@ -216,22 +209,13 @@ export class PgViewPersistence implements ViewPersistence {
       if (!ok) throw new FencedError(this.#lease.view, this.#lease.epoch);
       return;
     }
-    const q = await checkout(this.#pool);
-    try {
-      await q.query('BEGIN');
+    await inTransaction(this.#pool, async (q) => {
       const lease = await q.query(`SELECT owner, epoch FROM view_leases WHERE view = $1 FOR SHARE`, [this.#lease.view]);
       const l = lease.rows[0] as { owner: string | null; epoch: number } | undefined;
       if (!l || l.owner !== this.#lease.owner || Number(l.epoch) !== this.#lease.epoch) throw new FencedError(this.#lease.view, this.#lease.epoch);
       await writeCommit(q, this.num, c);
       if (prune) await this.#prune(q, c.feed!.at);
-      await q.query('COMMIT');
-    } catch (err) {
-      q.broken(err);
-      await q.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      q.done();
-    }
+    });
   }
 
   async #prune(q: pg.ClientBase, now: number): Promise<void> {
