@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { notYet, waitFor } from '@fustor/test-helpers';
+import { notYet, Signal, waitFor } from '@fustor/test-helpers';
 import { resolveConfig } from '../../fusion/src/config/validate.js';
 import type { FusionConfig } from '../../fusion/src/config/types.js';
 import { FusionServer } from '../../fusion/src/server/fusion-server.js';
@@ -139,18 +139,15 @@ export class LiveFustor {
   stdout = '';
   stderr = '';
   exit: number | null | undefined = undefined;
-  #waiters = new Set<() => void>();
+  readonly #changed = new Signal();
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    this.child.stdout!.on('data', (d) => ((this.stdout += d), this.#wake()));
-    this.child.stderr!.on('data', (d) => ((this.stderr += d), this.#wake()));
-    this.child.on('exit', (code) => ((this.exit = code), this.#wake()));
+    this.child.stdout!.on('data', (d) => ((this.stdout += d), this.#changed.fire()));
+    this.child.stderr!.on('data', (d) => ((this.stderr += d), this.#changed.fire()));
+    this.child.on('exit', (code) => ((this.exit = code), this.#changed.fire()));
   }
 
-  #wake(): void {
-    for (const w of [...this.#waiters]) w();
-  }
 
   lines(): string[] {
     return this.stdout.split('\n').filter(Boolean);
@@ -161,10 +158,7 @@ export class LiveFustor {
     return waitFor(() => check(this) || notYet(`stdout: ${this.stdout}\nstderr: ${this.stderr}\nexit: ${this.exit}`), {
       what,
       timeoutMs,
-      wake: (recheck) => {
-        this.#waiters.add(recheck);
-        return () => this.#waiters.delete(recheck);
-      },
+      wake: this.#changed.wake,
     }).then(() => undefined);
   }
 

@@ -104,3 +104,17 @@ export function onEvent(emitter: EventEmitter, event: string): Wake {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Something a test waits on that says when it changed: `fire()` on every change, `wake` for waitFor. */
+export class Signal {
+  readonly #waiters = new Set<() => void>();
+
+  fire(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  readonly wake: Wake = (recheck) => {
+    this.#waiters.add(recheck);
+    return () => void this.#waiters.delete(recheck);
+  };
+}

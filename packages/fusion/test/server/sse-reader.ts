@@ -1,7 +1,7 @@
 // A minimal SSE client for tests: parses frames and comments from a real HTTP stream, waits on them with deadlines.
 
 import { request, type IncomingMessage } from 'node:http';
-import { notYet, waitFor } from '@fustor/test-helpers';
+import { notYet, Signal, waitFor } from '@fustor/test-helpers';
 
 export interface SseFrame {
   id?: string;
@@ -16,7 +16,7 @@ export class SseReader {
   ended = false;
   #res: IncomingMessage | null = null;
   #buf = '';
-  #waiters = new Set<() => void>();
+  readonly #changed = new Signal();
   #destroy: () => void = () => {};
 
   /** Opens the stream; resolves once the response headers arrived. */
@@ -60,27 +60,21 @@ export class SseReader {
       }
       if (isFrame) this.frames.push(f);
     }
-    this.#wake();
+    this.#changed.fire();
   }
 
   #end(): void {
     this.ended = true;
-    this.#wake();
+    this.#changed.fire();
   }
 
-  #wake(): void {
-    for (const w of [...this.#waiters]) w();
-  }
 
   /** Waits until `check` holds (re-checked on every chunk) or the deadline passes. */
   until(check: (r: SseReader) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     return waitFor(() => check(this) || notYet(`frames: ${this.frames.length}, ended: ${this.ended}`), {
       what,
       timeoutMs,
-      wake: (recheck) => {
-        this.#waiters.add(recheck);
-        return () => this.#waiters.delete(recheck);
-      },
+      wake: this.#changed.wake,
     }).then(() => undefined);
   }
 
