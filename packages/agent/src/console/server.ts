@@ -1,8 +1,11 @@
 // The agent web console: a live HTML page and /api/status JSON, bound to 127.0.0.1 by default.
+//
+// Plain node:http, not express: three fixed routes need no router, and loading express cost ~80 ms
+// of CPU at every agent start, on the path to the first snapshot batch (P3's start-up, see
+// docs/benchmarks.md). Fusion's API, with its many routes and middleware, stays on express.
 
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { CONSOLE_PAGE } from './page.js';
 
 export interface ConsoleOptions {
@@ -10,6 +13,17 @@ export interface ConsoleOptions {
   port: number;
   status: () => unknown;
 }
+
+function send(res: ServerResponse, status: number, type: string, body: string, noStore = false): void {
+  res.statusCode = status;
+  res.setHeader('content-type', `${type}; charset=utf-8`);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (noStore) res.setHeader('cache-control', 'no-store');
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+const json = (res: ServerResponse, status: number, value: unknown, noStore = false): void =>
+  send(res, status, 'application/json', JSON.stringify(value), noStore);
 
 export class ConsoleServer {
   readonly #o: ConsoleOptions;
@@ -28,27 +42,23 @@ export class ConsoleServer {
     return `http://${h.includes(':') ? `[${h}]` : h}:${this.port}`;
   }
 
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    try {
+      if (read && path === '/') send(res, 200, 'text/html', CONSOLE_PAGE, true);
+      else if (read && path === '/api/status') json(res, 200, { code: 0, message: 'success', data: this.#o.status() }, true);
+      else if (read && path === '/healthz') json(res, 200, { code: 0, message: 'success', data: { status: 'ok' } });
+      else json(res, 404, { code: 40401, message: 'not found: the console serves / and /api/status' });
+    } catch (err) {
+      // A failing status() must not take the console (or the agent) down, nor leak a stack trace.
+      json(res, 500, { code: 50001, message: `console error: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
   async start(): Promise<void> {
-    const app = express();
-    app.disable('x-powered-by');
-    app.get('/', (_req, res) => {
-      res.type('html').set('cache-control', 'no-store').send(CONSOLE_PAGE);
-    });
-    app.get('/api/status', (_req, res) => {
-      res.set('cache-control', 'no-store').json({ code: 0, message: 'success', data: this.#o.status() });
-    });
-    app.get('/healthz', (_req, res) => {
-      res.json({ code: 0, message: 'success', data: { status: 'ok' } });
-    });
-    app.use((_req, res) => {
-      res.status(404).json({ code: 40401, message: 'not found: the console serves / and /api/status' });
-    });
-    // A failing status() must not take the console (or the agent) down, nor leak a stack trace.
-    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(500).json({ code: 50001, message: `console error: ${err instanceof Error ? err.message : String(err)}` });
-    });
+    const server = createServer((req, res) => this.#handle(req, res));
     await new Promise<void>((resolve, reject) => {
-      const server = app.listen(this.#o.port, this.#o.host);
       server.once('listening', () => {
         this.#server = server;
         resolve();
@@ -60,6 +70,7 @@ export class ConsoleServer {
             : err,
         );
       });
+      server.listen(this.#o.port, this.#o.host);
     });
   }
 

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { NodeTable } from '../tree/node-table.js';
 import { CHUNK, CHUNK_SHIFT, decodeNodes, encodeChunk, encodeLogRecord, NODE_COLUMNS, type ChunkRow, type LogRow } from './codec/node-blobs.js';
+import { foldDue, MIN_FOLD_RECORDS } from './codec/fold-policy.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
 export { CHUNK, CHUNK_SHIFT };
@@ -23,7 +24,7 @@ type Stmt = Database.Statement;
  */
 export class NodeStore {
   /** Log records that trigger a checkpoint (at least; a quarter of the live nodes when larger). Tests lower it. */
-  static minCheckpointRecords = 65_536;
+  static minCheckpointRecords = MIN_FOLD_RECORDS;
   readonly #insLog: Stmt;
   readonly #upChunk: Stmt;
   readonly #delChunk: Stmt;
@@ -82,7 +83,7 @@ export class NodeStore {
     this.#lastSeq = Number(info.lastInsertRowid);
     this.#appended = true;
     this.#logRecords += n;
-    if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t, mono);
+    if (foldDue(this.#logRecords, t.live, NodeStore.minCheckpointRecords)) this.checkpoint(t, mono);
   }
 
   get pendingLogRecords(): number {
