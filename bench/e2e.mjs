@@ -3,7 +3,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -190,6 +190,24 @@ function cpuMs(pid) {
   return t === null ? null : t.user + t.sys;
 }
 
+/** CPU ms per thread of a live process (the main thread, then name:tid for the others) (Linux /proc; empty where it cannot be read). */
+function threadCpu(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      // Worker threads share the process name: the main thread is the one whose id is the pid.
+      if (ms > 0) out[tid === String(pid) ? 'main' : `${name}:${tid}`] = ms;
+    }
+  } catch {
+    // gone, or not Linux
+  }
+  return out;
+}
+
 /** User and system CPU time of a live process in ms (Linux /proc): the system share is the kernel's walk work. */
 function cpuTimes(pid) {
   try {
@@ -234,6 +252,7 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
     const e2eMs = Date.now() - start;
     // CPU spent until every file was visible: tells which side was the bottleneck (2 cores are shared).
     const agentTimes = cpuTimes(stack.agent.child.pid);
+    const agentThreads = threadCpu(stack.agent.child.pid);
     const agentCpu = agentTimes === null ? null : agentTimes.user + agentTimes.sys;
     const fusionCpu1 = cpuMs(stack.fusion.child.pid);
     await sleep(200);
@@ -243,6 +262,7 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
       e2e_ms: e2eMs,
       cpu_agent_ms: agentCpu,
       cpu_agent_sys_ms: agentTimes?.sys ?? null,
+      cpu_agent_threads: agentThreads,
       cpu_fusion_ms: fusionCpu0 === null || fusionCpu1 === null ? null : fusionCpu1 - fusionCpu0,
       breakdown: marks,
     };
@@ -289,7 +309,7 @@ async function benchP3(work) {
       runs[name].push(r);
       console.log(
         `P3 ${name}: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms, find ${r.find_ms} ms: ${r.ratio}× find (load ${r.load_1m}); ` +
-          `CPU agent ${r.cpu_agent_ms} ms (${r.cpu_agent_sys_ms} in the kernel), Fusion ${r.cpu_fusion_ms} ms; ` +
+          `CPU agent ${r.cpu_agent_ms} ms (${r.cpu_agent_sys_ms} in the kernel; by thread ${JSON.stringify(r.cpu_agent_threads)}), Fusion ${r.cpu_fusion_ms} ms; ` +
           `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       );
     }

@@ -96,6 +96,8 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   let head = 0;
   let isStart = true;
   let finished = false;
+  /** Whether this thread took the last directory it found still in a worker (it alternates: take, wait). */
+  let tookLast = true;
 
   /** Directories the workers may take (string paths; byte paths stay on this thread). */
   const forWorker = (it: DirItem): boolean => pool !== undefined && typeof it.local === 'string';
@@ -124,6 +126,10 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
     if (inWorker) {
       it.job = pool!.run(it.local as string);
       it.job.then(() => (it.ready = true));
+    } else if (forWorker(it)) {
+      // A directory the workers could take, listed here instead of waiting: the same job, on this thread.
+      it.job = Promise.resolve(pool!.runHere(it.local as string));
+      it.ready = true;
     } else it.listing = listDir(fs, it.local, issues);
   };
 
@@ -195,8 +201,10 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
         else if (pool!.pending < cap) startItem(c, true);
       }
       if (!queue[head]!.started) startItem(queue[head]!, false);
-      else if (queue[head]!.job && !queue[head]!.ready) {
-        // The next directory is still in a worker: do one meanwhile (read ahead or not yet started).
+      else if (queue[head]!.job && !queue[head]!.ready && !(tookLast = !tookLast)) {
+        // The next directory is still in a worker: do one meanwhile (read ahead or not yet started),
+        // but at most every other time: a listing here is synchronous, and taking one each time
+        // starved the worker (this thread, which also encodes and sends, ended with 3/4 of them).
         for (let j = head + 1; j < end; j++) {
           const c = queue[j]!;
           if (!c.started) startItem(c, false);

@@ -121,14 +121,23 @@ export interface DecodedNodes {
   logRecords: number;
 }
 
-/** Chunks, then the log replayed in order, into a fresh table; suspect remaining times re-armed on `mono`. */
-export function decodeNodes(chunks: Iterable<ChunkRow>, chunkHwm: number, logs: readonly LogRow[], mono: number): DecodedNodes {
-  let hwm = chunkHwm;
-  const logIds = logs.map((r) => {
-    const ids = aligned(r[1], Int32Array);
+/** One past the highest node id in the log records whose `ids` blobs these are (the table must hold them). */
+export function logHwm(idBlobs: Iterable<Buffer>): number {
+  let hwm = 0;
+  for (const b of idBlobs) {
+    const ids = aligned(b, Int32Array);
     for (const x of ids) if (x + 1 > hwm) hwm = x + 1;
-    return ids;
-  });
+  }
+  return hwm;
+}
+
+/**
+ * Chunks, then the log replayed in order, into a fresh table; suspect remaining times re-armed on `mono`.
+ * `logs` is iterated once and no row is kept, so a store can stream them (the log may hold as many
+ * records as the view has nodes, see fold-policy.ts); `logIdHwm` is logHwm over the same rows.
+ */
+export function decodeNodes(chunks: Iterable<ChunkRow>, chunkHwm: number, logs: Iterable<LogRow>, logIdHwm: number, mono: number): DecodedNodes {
+  const hwm = Math.max(chunkHwm, logIdHwm);
   // Headroom so the first inserts after a restart do not reallocate every column at once.
   const t = new NodeTable(Math.max(16, Math.ceil(hwm * 1.25)), 64);
   const names = t.names;
@@ -156,9 +165,9 @@ export function decodeNodes(chunks: Iterable<ChunkRow>, chunkHwm: number, logs: 
   }
   const dirty = new Set<number>();
   let logRecords = 0;
-  logs.forEach((r, k) => {
+  for (const r of logs) {
     const n = r[0];
-    const ids = logIds[k]!;
+    const ids = aligned(r[1], Int32Array);
     const parent = aligned(r[2], Int32Array);
     const flags = r[3];
     const size = aligned(r[4], Float64Array);
@@ -195,7 +204,7 @@ export function decodeNodes(chunks: Iterable<ChunkRow>, chunkHwm: number, logs: 
       dirty.add(x >> CHUNK_SHIFT);
     }
     logRecords += n;
-  });
+  }
   // sExpiry held remaining times so far: re-arm them on this process's monotonic clock.
   for (let x = 0; x < hwm; x++) {
     if (names[x] === undefined) names[x] = '';

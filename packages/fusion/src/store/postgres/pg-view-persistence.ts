@@ -7,7 +7,7 @@ import { CommittedChanges, type ChangeRecord } from '../../changes/committed.js'
 import type { CommitTx, EngineClocks, FeedBounds, NewDelivery, SessionRecord } from '../../contract.js';
 import { assembleState, type StoredView } from '../codec/assemble.js';
 import { collectFromRows, type FeedRow } from '../codec/feed-blobs.js';
-import { CHUNK_SHIFT, decodeNodes, type ChunkRow, type LogRow } from '../codec/node-blobs.js';
+import { CHUNK_SHIFT, decodeNodes, logHwm, type ChunkRow, type LogRow } from '../codec/node-blobs.js';
 import { foldDue, MIN_FOLD_RECORDS } from '../codec/fold-policy.js';
 import type { FeedRetention } from '../feed-repo.js';
 import type { CommitHooks, ViewPersistence, WarnFn } from '../persistence.js';
@@ -94,7 +94,7 @@ export class PgViewPersistence implements ViewPersistence {
       return { row, chunks, logs, tombstones, blind, agents, principals, listed, seen, oldest, top };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const hwm = chunks.reduce((m, r) => Math.max(m, (r[0] << CHUNK_SHIFT) + r[1]), 0);
-    const nodes = decodeNodes(chunks, hwm, logs, mono);
+    const nodes = decodeNodes(chunks, hwm, logs, logHwm(logs.map((r) => r[1])), mono);
     const clock: [number, number][] = [];
     if (row.clock_buckets && row.clock_counts) {
       const b = f64(row.clock_buckets as Buffer);

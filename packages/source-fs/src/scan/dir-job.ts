@@ -1,0 +1,122 @@
+// One directory listed and its non-directory entries lstat()ed, as numbers: the body of a stat worker's job,
+// run verbatim in the worker (its source is this file's functions, see stat-pool.ts) and on the main
+// thread when it takes a directory itself, so both produce identical results.
+//
+// Fast lstat: fs.lstatSync builds a Stats object with four Date objects per file, about a third of a
+// scan's user time and most of its garbage (docs/benchmarks.md, P3). Node's own binding fills one
+// shared Float64Array instead, in the layout lstatSync itself reads (mode 1, uid 3, gid 4, size 8,
+// mtime 12/13, ctime 14/15 as seconds and nanoseconds). It is internal, so it is used only where it
+// is present and, on a probe path, answers exactly what fs.lstatSync answers; anything else (a Node
+// without it, --throw-deprecation, another layout) keeps fs.lstatSync.
+
+import type * as NodeFs from 'node:fs';
+
+/** Entry states in DirJobResult.types: a directory (not stat()ed here), an lstat()ed entry, or gone. */
+export const K_DIR = 0;
+export const K_STAT = 1;
+export const K_VANISHED = 9;
+
+/** Numbers per entry in DirJobResult.st, and their offsets. */
+export const ST_STRIDE = 6;
+export const ST_SIZE = 0;
+export const ST_MTIME = 1;
+export const ST_CTIME = 2;
+export const ST_UID = 3;
+export const ST_GID = 4;
+/** The full st_mode: its S_IFMT bits are the kind (meta.ts kindOfMode), the low bits the permissions. */
+export const ST_MODE = 5;
+
+export interface DirJobResult {
+  /** Entry names joined by NUL (a byte no name can hold): one string clones far cheaper than many. */
+  names?: string;
+  types?: Uint8Array;
+  /**
+   * ST_STRIDE numbers per K_STAT entry (size, mtimeMs, ctimeMs, uid, gid, mode): one transferred
+   * array instead of an object per file, so the metadata costs copies of numbers, not allocations.
+   */
+  st?: Float64Array;
+  /** Redo on the main thread: listing failed, a stat failed with something else than ENOENT, or a name is lossy. */
+  redo?: boolean;
+}
+
+/** lstat as numbers in the binding's layout; undefined when the entry does not exist. */
+export type LstatNumbers = (path: string) => Float64Array | undefined;
+
+// The two functions below are serialized into the worker's source: they may use only their
+// parameters, globals and the constants above (redeclared there with the same values).
+
+/** Node's lstat binding where it exists and agrees with fs.lstatSync on `probe`; null otherwise. */
+export function fastLstat(fs: typeof NodeFs, probe: string): LstatNumbers | null {
+  try {
+    const b = (process as unknown as { binding(name: string): { lstat?: (...a: unknown[]) => unknown } }).binding('fs');
+    const lstat = b.lstat;
+    if (typeof lstat !== 'function') return null;
+    const v = lstat(probe, false, undefined, true);
+    const s = fs.lstatSync(probe);
+    if (!(v instanceof Float64Array) || v.length < 16) return null;
+    const ms = (i: number): number => v[i]! * 1e3 + v[i + 1]! / 1e6;
+    if (v[1] !== s.mode || v[3] !== s.uid || v[4] !== s.gid || v[8] !== s.size || ms(12) !== s.mtimeMs || ms(14) !== s.ctimeMs) return null;
+    return (p: string) => lstat(p, false, undefined, false) as Float64Array | undefined;
+  } catch {
+    return null;
+  }
+}
+
+/** Lists `dir` and lstats every entry its listing does not type as a directory; `redo` on anything unusual. */
+export function listDirJob(fs: typeof NodeFs, fast: LstatNumbers | null, dir: string): DirJobResult {
+  let ents: NodeFs.Dirent[];
+  try {
+    ents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return { redo: true };
+  }
+  const n = ents.length;
+  const names: string[] = new Array(n);
+  const types = new Uint8Array(n);
+  const st = new Float64Array(n * ST_STRIDE);
+  const prefix = dir === '/' ? '/' : dir + '/';
+  for (let i = 0; i < n; i++) {
+    const d = ents[i]!;
+    const name = d.name;
+    names[i] = name;
+    // Node replaced undecodable bytes by U+FFFD: the main thread re-reads the directory as bytes.
+    if (name.includes('\uFFFD')) return { redo: true };
+    if (d.isDirectory()) {
+      types[i] = K_DIR;
+      continue;
+    }
+    const o = i * ST_STRIDE;
+    try {
+      if (fast !== null) {
+        const v = fast(prefix + name);
+        if (v === undefined) {
+          types[i] = K_VANISHED;
+          continue;
+        }
+        st[o + ST_SIZE] = v[8]!;
+        st[o + ST_MTIME] = v[12]! * 1e3 + v[13]! / 1e6;
+        st[o + ST_CTIME] = v[14]! * 1e3 + v[15]! / 1e6;
+        st[o + ST_UID] = v[3]!;
+        st[o + ST_GID] = v[4]!;
+        st[o + ST_MODE] = v[1]!;
+      } else {
+        const s = fs.lstatSync(prefix + name, { throwIfNoEntry: false });
+        if (s === undefined) {
+          types[i] = K_VANISHED;
+          continue;
+        }
+        st[o + ST_SIZE] = s.size;
+        st[o + ST_MTIME] = s.mtimeMs;
+        st[o + ST_CTIME] = s.ctimeMs;
+        st[o + ST_UID] = s.uid;
+        st[o + ST_GID] = s.gid;
+        st[o + ST_MODE] = s.mode;
+      }
+    } catch {
+      // Any stat error but ENOENT: the main thread's ordinary path reports it (and retries EMFILE).
+      return { redo: true };
+    }
+    types[i] = K_STAT;
+  }
+  return { names: names.join('\0'), types, st };
+}
