@@ -3,7 +3,6 @@
 import type Database from 'better-sqlite3';
 import type { NodeTable } from '../tree/node-table.js';
 import { CHUNK, CHUNK_SHIFT, decodeNodes, encodeChunk, encodeLogRecord, logHwm, NODE_COLUMNS, type ChunkRow, type LogRow } from './codec/node-blobs.js';
-import { foldDue, MIN_FOLD_RECORDS } from './codec/fold-policy.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
 export { CHUNK, CHUNK_SHIFT };
@@ -24,7 +23,7 @@ type Stmt = Database.Statement;
  */
 export class NodeStore {
   /** Log records that trigger a checkpoint (at least; a quarter of the live nodes when larger). Tests lower it. */
-  static minCheckpointRecords = MIN_FOLD_RECORDS;
+  static minCheckpointRecords = 65_536;
   readonly #insLog: Stmt;
   readonly #upChunk: Stmt;
   readonly #delChunk: Stmt;
@@ -83,7 +82,7 @@ export class NodeStore {
     this.#lastSeq = Number(info.lastInsertRowid);
     this.#appended = true;
     this.#logRecords += n;
-    if (foldDue(this.#logRecords, t.live, NodeStore.minCheckpointRecords)) this.checkpoint(t, mono);
+    if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t, mono);
   }
 
   get pendingLogRecords(): number {
@@ -145,8 +144,8 @@ export class NodeStore {
     this.#lastSeq = Number(this.#maxSeq.get());
     this.#appended = false;
     const meta = db.prepare(`SELECT max(chunk * ${CHUNK} + count) AS hwm FROM ${chunkTable(this.#num)}`).get() as { hwm: number | null };
-    // Streamed, never all rows at once: the log may hold a view's worth of records (fold-policy.ts),
-    // and holding its blobs while decoding raised the restarted process's RSS by ~65 MB at 1M files.
+    // Streamed, never all rows at once: the log may hold a quarter of the view's records, whose blobs,
+    // held while decoding, stay in the restarted process's RSS.
     // One statement runs at a time on a connection: each iterator is opened when the last is done.
     const idHwm = logHwm(db.prepare(`SELECT ids FROM ${logTable(this.#num)}`).pluck().iterate() as IterableIterator<Buffer>);
     const chunks = db.prepare(`SELECT chunk, count, ${COLS} FROM ${chunkTable(this.#num)} ORDER BY chunk`).raw(true).iterate() as IterableIterator<ChunkRow>;

@@ -76,8 +76,7 @@ describe('a second opener of fusion.db while the daemon ingests', () => {
     const daemon = store();
     ingest(daemon, '/a1', '/a2');
     store().close(); // knew everything: folds (the daemon's dirty chunks are now on disk)
-    // The same three files over and over: the view stays small, so the fold threshold (max(4, live)) stays low.
-    for (let i = 0; i < 20; i++) ingest(daemon, '/b', '/c', '/d');
+    for (let i = 0; i < 20; i++) ingest(daemon, `/b${i}`, `/c${i}`, `/d${i}`);
     const expected = dumpView(daemon.view('v')!);
     // still folding (a full rewrite from memory): the log does not grow until the next restart
     const raw = new Database(join(dir, 'fusion.db'), { readonly: true });

@@ -133,8 +133,8 @@ export function logHwm(idBlobs: Iterable<Buffer>): number {
 
 /**
  * Chunks, then the log replayed in order, into a fresh table; suspect remaining times re-armed on `mono`.
- * `logs` is iterated once and no row is kept, so a store can stream them (the log may hold as many
- * records as the view has nodes, see fold-policy.ts); `logIdHwm` is logHwm over the same rows.
+ * `logs` is iterated once and no row is kept, so a store can stream them; `logIdHwm` is logHwm over
+ * the same rows.
  */
 export function decodeNodes(chunks: Iterable<ChunkRow>, chunkHwm: number, logs: Iterable<LogRow>, logIdHwm: number, mono: number): DecodedNodes {
   const hwm = Math.max(chunkHwm, logIdHwm);

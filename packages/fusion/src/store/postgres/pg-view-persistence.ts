@@ -8,7 +8,6 @@ import type { CommitTx, EngineClocks, FeedBounds, NewDelivery, SessionRecord } f
 import { assembleState, type StoredView } from '../codec/assemble.js';
 import { collectFromRows, type FeedRow } from '../codec/feed-blobs.js';
 import { CHUNK_SHIFT, decodeNodes, logHwm, type ChunkRow, type LogRow } from '../codec/node-blobs.js';
-import { foldDue, MIN_FOLD_RECORDS } from '../codec/fold-policy.js';
 import type { FeedRetention } from '../feed-repo.js';
 import type { CommitHooks, ViewPersistence, WarnFn } from '../persistence.js';
 import { collectCommit, emptyCommit, FEED_COLS, NODE_COLS, pgFeedCols, pgNodeCols, writeCommit, type PgCommit } from './pg-commit.js';
@@ -29,8 +28,8 @@ export class FencedError extends Error {
   }
 }
 
-/** Log records that make the next commit fold the log into chunks (at least; the live node count when larger, see fold-policy.ts). */
-export const FOLD = { minRecords: MIN_FOLD_RECORDS };
+/** Log records that make the next commit fold the log into chunks (at least; a quarter of the live nodes when larger). */
+export const FOLD = { minRecords: 65_536 };
 const PRUNE_EVERY_COMMITS = 256;
 
 /**
@@ -140,7 +139,7 @@ export class PgViewPersistence implements ViewPersistence {
     if (this.#failed) throw this.#failed;
     for (const id of st.tree.touched) this.#dirty.add(id >> CHUNK_SHIFT);
     this.#logRecords += st.tree.touched.size;
-    const fold = foldDue(this.#logRecords, st.t.live, FOLD.minRecords) ? this.#dirty : null;
+    const fold = this.#logRecords >= Math.max(FOLD.minRecords, st.t.live >> 2) ? this.#dirty : null;
     const c = collectCommit(st, fold, this.#next);
     if (fold !== null) {
       this.#dirty = new Set();
