@@ -17,6 +17,8 @@ export const F_LATEST_DIRTY = 128;
 export const PERSISTED_FLAGS = F_DIR | F_KNOWN | F_AUDIT_SKIPPED | F_SUSPECT | F_BLIND | F_LIVE;
 
 export const ROOT = 0;
+/** Capacity up to which the node arrays double (see NodeTable.#grow). */
+const GROW_DOUBLING_MAX = 1 << 21;
 export const NO_NODE = -1;
 
 /** Hash of (parent id, name) for the child index. */
@@ -89,10 +91,14 @@ export class NodeTable {
     this.#growDirs(Math.max(16, initialDirCap));
   }
 
-  /** Node arrays grow by 1.5x (less slack than doubling at 10M nodes); hash buckets stay a power of two. */
+  /**
+   * Node arrays double up to GROW_DOUBLING_MAX nodes, then grow by 1.5x (less slack at 10M nodes); hash
+   * buckets stay a power of two. Doubling while small halves the copying a snapshot of an empty view
+   * pays as it grows the table from nothing (docs/benchmarks.md, P3).
+   */
   #grow(min: number): void {
     let cap = Math.max(this.cap, 16);
-    while (cap < min) cap = Math.ceil(cap * 1.5);
+    while (cap < min) cap = cap < GROW_DOUBLING_MAX ? cap * 2 : Math.ceil(cap * 1.5);
     if (cap === this.cap) return;
     const n = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(old: T, C: new (n: number) => T): T => {
       const a = new C(cap);
