@@ -22,6 +22,7 @@ describe('openDatabase page size', () => {
     expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
     expect(PAGE_SIZE).toBe(16_384);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(2048); // 32 MiB of 16 KiB pages
     closeDatabase(db);
   });
 
@@ -36,6 +37,7 @@ describe('openDatabase page size', () => {
     first.close();
     const db = openDatabase(path, 'normal');
     expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(8192); // still 32 MiB
     closeDatabase(db);
     const again = openViewStore({ path, views: VIEWS });
     expect(again.view('v')!.stats('/a')).toMatchObject({ file_count: 1, total_size: 7 });
