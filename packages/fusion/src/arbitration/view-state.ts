@@ -99,6 +99,14 @@ export class ViewState {
     return this.clocks.physical() - this.clock.skewMs();
   }
 
+  /** Set while a scan batch is applied: the watermark its files are judged hot against (one clock read per batch, not per file). */
+  #pinned: number | null = null;
+
+  /** Pins the watermark for the batch being applied (a batch is applied at one moment), or unpins it. */
+  pinWatermark(on: boolean): void {
+    this.#pinned = on ? this.watermark() : null;
+  }
+
   // ---- suspects (flag + columns on the node, heap on expiry) -----------------------------------
 
   suspectCount(): number {
@@ -128,7 +136,7 @@ export class ViewState {
   markIfHot(id: number, mtime: number, path?: string): void {
     const hot = this.th.hotMs;
     if (hot <= 0) return;
-    const age = this.watermark() - mtime;
+    const age = (this.#pinned ?? this.watermark()) - mtime;
     if (!(age < hot)) return;
     // A future mtime (negative age) would otherwise stay suspect until that date: cap at one threshold.
     const wait = Math.min(hot, Math.max(1000, hot - age));

@@ -61,8 +61,12 @@ export class NodeTable {
   agent = new Uint16Array(0);
   /** Directory slot of a directory node, -1 for files. */
   dslot = new Int32Array(0);
-  hash = new Uint32Array(0);
-  hnext = new Int32Array(0);
+  /**
+   * The child index's chains, two int32 per node: its (parent, name) hash at 2·id and the next node of
+   * its bucket at 2·id+1. Side by side, a lookup's step along a chain is one cache line, not two
+   * (a snapshot's millions of lookups miss the cache at every step).
+   */
+  chain = new Int32Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
   names: string[] = [];
@@ -125,8 +129,9 @@ export class NodeTable {
     this.agent = n(this.agent, Uint16Array);
     this.dslot = n(this.dslot, Int32Array);
     this.dslot.fill(-1, oldCap);
-    this.hash = n(this.hash, Uint32Array);
-    this.hnext = n(this.hnext, Int32Array);
+    const chain = new Int32Array(cap * 2);
+    chain.set(this.chain);
+    this.chain = chain;
     this.next = n(this.next, Int32Array);
     this.prev = n(this.prev, Int32Array);
     this.cap = cap;
@@ -164,8 +169,8 @@ export class NodeTable {
     const f = this.flags;
     for (let id = 1; id < this.hwm; id++) {
       if ((f[id]! & F_LIVE) === 0 || this.parent[id] === NO_NODE) continue;
-      const b = this.hash[id]! & this.#mask;
-      this.hnext[id] = this.#buckets[b]!;
+      const b = this.chain[2 * id]! & this.#mask;
+      this.chain[2 * id + 1] = this.#buckets[b]!;
       this.#buckets[b] = id;
     }
   }
@@ -241,9 +246,9 @@ export class NodeTable {
   link(id: number): void {
     const p = this.parent[id]!;
     const h = childHash(p, this.names[id]!);
-    this.hash[id] = h;
+    this.chain[2 * id] = h;
     const b = h & this.#mask;
-    this.hnext[id] = this.#buckets[b]!;
+    this.chain[2 * id + 1] = this.#buckets[b]!;
     this.#buckets[b] = id;
     const s = this.dslot[p]!;
     const first = this.dFirst[s]!;
@@ -256,12 +261,13 @@ export class NodeTable {
 
   /** Removes `id` from the child index and its parent's sibling list. */
   unlink(id: number): void {
-    const b = this.hash[id]! & this.#mask;
+    const ch = this.chain;
+    const b = ch[2 * id]! & this.#mask;
     let c = this.#buckets[b]!;
-    if (c === id) this.#buckets[b] = this.hnext[id]!;
+    if (c === id) this.#buckets[b] = ch[2 * id + 1]!;
     else {
-      while (c !== NO_NODE && this.hnext[c] !== id) c = this.hnext[c]!;
-      if (c !== NO_NODE) this.hnext[c] = this.hnext[id]!;
+      while (c !== NO_NODE && ch[2 * c + 1] !== id) c = ch[2 * c + 1]!;
+      if (c !== NO_NODE) ch[2 * c + 1] = ch[2 * id + 1]!;
     }
     const s = this.dslot[this.parent[id]!]!;
     const nx = this.next[id]!;
@@ -357,8 +363,10 @@ export class NodeTable {
     if (this.dslot[dirId]! < 0) return NO_NODE;
     const h = childHashAt(dirId, s, start, end);
     const len = end - start;
-    for (let c = this.#buckets[h & this.#mask]!; c !== NO_NODE; c = this.hnext[c]!) {
-      if (this.hash[c] === h && this.parent[c] === dirId) {
+    const ch = this.chain;
+    const hi = h | 0; // stored as int32
+    for (let c = this.#buckets[h & this.#mask]!; c !== NO_NODE; c = ch[2 * c + 1]!) {
+      if (ch[2 * c] === hi && this.parent[c] === dirId) {
         const name = this.names[c]!;
         if (name.length === len && s.startsWith(name, start)) return c;
       }

@@ -141,10 +141,16 @@ export class ViewEngineImpl implements ViewEngine {
         const agent = ctx.agent_id ? st.tree.labels.agentIndex(ctx.agent_id) : 0;
         st.changes.src = sourceCode(source);
         st.changes.agent = agent;
-        for (const ev of events) {
-          n++;
-          const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
-          if (r !== ACCEPTED) ignored++;
+        // Scan batches sample no clock, so their watermark holds for the whole batch.
+        st.pinWatermark(source !== 'realtime');
+        try {
+          for (const ev of events) {
+            n++;
+            const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
+            if (r !== ACCEPTED) ignored++;
+          }
+        } finally {
+          st.pinWatermark(false);
         }
         st.lastEventAt = now;
         if (source === 'realtime') st.fresh.lastRealtimeAt = now;
