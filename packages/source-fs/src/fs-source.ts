@@ -111,7 +111,9 @@ class FsSourceImpl implements FsSource {
         },
       });
       this.#watcher = w;
-      await w.start(c.dirs);
+      // In the background: the snapshot does not wait for every watch, it has each directory's watch
+      // added right before it lists it (walker beforeList), so nothing it lists goes unwatched.
+      await w.start(c.dirs, true);
     } else {
       o.events?.coverage?.(this.coverage());
     }
@@ -235,6 +237,7 @@ class FsSourceImpl implements FsSource {
       fs: o.fs, filters: this.#filters, issues: this.#issues, now: () => this.now(), batchSize: o.batchSize,
       concurrency: o.scanConcurrency, phase, recursive, signal,
       isHot: (v) => this.#watcher?.isHot(v) ?? false,
+      beforeList: (v) => this.#watcher?.ensureWatched(v),
       hotCount: () => this.#watcher?.hotCount() ?? 0,
       auditCache: phase === 'audit' ? this.#auditCache : undefined,
       pool: phase === 'on_demand' ? undefined : this.#statPool(),

@@ -47,6 +47,8 @@ export interface WalkContext {
   phase: ScanProgress['phase'];
   /** false = list only the start directory; its subdirectories are reported from their lstat. */
   recursive: boolean;
+  /** Called with a directory's view path before it is listed: its realtime watch must be in place first. */
+  beforeList?(view: string): void;
   /** Snapshot only: files the watcher sees being written are left to the watcher. */
   isHot?(view: string): boolean;
   /** How many files the watcher sees being written now (0: isHot is false for every path, no need to ask). */
@@ -103,6 +105,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   const forWorker = (it: DirItem): boolean => pool !== undefined && typeof it.local === 'string';
   const startItem = (it: DirItem, inWorker: boolean): void => {
     it.started = true;
+    ctx.beforeList?.(it.view);
     let st: Stats | undefined;
     try {
       st = fs.lstatSync(it.local);

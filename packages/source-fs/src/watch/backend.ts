@@ -23,8 +23,14 @@ export interface BackendDeps {
 }
 
 export interface WatchBackend {
-  /** Starts watching (`dirs`: the start-up census, root first); resolves once watches are active. */
-  start(dirs: DirInfo[]): Promise<void>;
+  /**
+   * Starts watching (`dirs`: the start-up census, root first); resolves once watches are active, or
+   * with `background` (where the backend supports it) once they are planned: each is then added
+   * before ensureWatched returns for it, or soon after.
+   */
+  start(dirs: DirInfo[], background?: boolean): Promise<void>;
+  /** Adds a planned watch now (a scan is about to list that directory); absent: watches are never deferred. */
+  ensureWatched?(view: string): void;
   /** After a complete scan: the true number of directories (excluded ones not counted). */
   setKnownDirs(n: number): void;
   coverage(): WatchCoverage;

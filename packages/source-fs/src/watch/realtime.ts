@@ -56,8 +56,8 @@ export class Realtime {
     });
   }
 
-  /** Starts the backend on the census; resolves once its watches are active. */
-  async start(dirs: DirInfo[]): Promise<void> {
+  /** Starts the backend on the census; resolves once its watches are active (or planned, with `background`: see WatchBackend). */
+  async start(dirs: DirInfo[], background = false): Promise<void> {
     this.#knownDirs = dirs.length;
     const gen = this.#generation;
     const backend = await createBackend(this.#d.kind, {
@@ -72,7 +72,12 @@ export class Realtime {
     });
     if (this.#closed || gen !== this.#generation) return void (await backend.close());
     this.#backend = backend;
-    await backend.start(dirs);
+    await backend.start(dirs, background);
+  }
+
+  /** The watch of directory `view` is in place when this returns (if it is one of the watched). */
+  ensureWatched(view: string): void {
+    this.#backend?.ensureWatched?.(view);
   }
 
   isHot(view: string): boolean {
