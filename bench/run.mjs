@@ -12,8 +12,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
 // Order: the cheap, self-contained scripts first; end-to-end last (it needs every package built). P13 (reports) runs inside fusion-index.mjs, on its 1M view.
 const PREFERRED = ['ingest.mjs', 'fusion-index.mjs', 'scan.mjs', 'watch.mjs', 'feed.mjs', 'e2e.mjs'];
-// Run only when named (`npm run bench -- growth`): the growth curve takes most of an hour (5M files).
-const ON_REQUEST = ['growth.mjs'];
+// Run only when named (`npm run bench -- growth`): the growth curve takes most of an hour (5M files);
+// snapshot-apply is an A/B tool for Fusion's share of P3 (FUSTOR_BENCH_BASELINE), not a target.
+const ON_REQUEST = ['growth.mjs', 'snapshot-apply.mjs'];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
