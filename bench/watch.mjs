@@ -68,6 +68,8 @@ async function measure(root, backend) {
   });
   const t0 = performance.now();
   await src.start();
+  // The native backend adds most watches after start() resolves: "watching" is when they all are.
+  await src.watchesSettled?.();
   const startMs = performance.now() - t0;
   const rssReady = rssMb();
   const cov = src.coverage();

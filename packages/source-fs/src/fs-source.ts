@@ -119,6 +119,10 @@ class FsSourceImpl implements FsSource {
     }
   }
 
+  async watchesSettled(): Promise<void> {
+    await this.#watcher?.settled();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const w = this.#watcher;

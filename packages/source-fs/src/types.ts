@@ -151,6 +151,8 @@ export interface FsSource {
   onRealtime(listener: RealtimeListener): () => void;
   /** Current realtime coverage; canRealtime is false in scan-only mode. */
   coverage(): WatchCoverage;
+  /** Resolves once every planned watch is active (the native backend finishes them in the background after start()). */
+  watchesSettled?(): Promise<void>;
   /** Full scan: every directory as its own upsert followed by its listed children. */
   snapshot(opts?: ScanOptions): AsyncIterable<UpsertEvent[]>;
   /** Audit with the directory-mtime cache (audit_skipped entries for unchanged directories). */

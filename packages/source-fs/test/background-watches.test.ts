@@ -61,6 +61,8 @@ describe('background watches at start (native backend)', () => {
       if (w !== undefined) expect(w, `${dir} watched before it was listed`).toBeLessThan(at);
     }
     // And once the background is done every chosen directory is watched: realtime covers the tree.
+    await src.watchesSettled?.();
+    expect(watchedAt.size).toBe(DIRS - 10);
     expect(src.coverage()).toMatchObject({ watchedDirs: DIRS - 10 });
   });
 });

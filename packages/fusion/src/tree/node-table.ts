@@ -102,7 +102,11 @@ export class NodeTable {
    */
   #grow(min: number): void {
     let cap = Math.max(this.cap, 16);
-    while (cap < min) cap = cap < GROW_DOUBLING_MAX ? cap * 2 : Math.ceil(cap * 1.5);
+    if (cap < min) {
+      // One step for the next id; a larger request (reserve, a load's headroom) gets exactly what it asks.
+      const step = cap < GROW_DOUBLING_MAX ? cap * 2 : Math.ceil(cap * 1.5);
+      cap = Math.max(step, min);
+    }
     if (cap === this.cap) return;
     const n = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(old: T, C: new (n: number) => T): T => {
       const a = new C(cap);

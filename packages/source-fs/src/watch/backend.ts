@@ -31,6 +31,8 @@ export interface WatchBackend {
   start(dirs: DirInfo[], background?: boolean): Promise<void>;
   /** Adds a planned watch now (a scan is about to list that directory); absent: watches are never deferred. */
   ensureWatched?(view: string): void;
+  /** Resolves once no planned watch is pending. */
+  settled?(): Promise<void>;
   /** After a complete scan: the true number of directories (excluded ones not counted). */
   setKnownDirs(n: number): void;
   coverage(): WatchCoverage;

@@ -55,6 +55,7 @@ export class NativeBackend implements WatchBackend {
    * event-loop turn.
    */
   #pending = new Map<string, LocalPath>();
+  #draining: Promise<void> = Promise.resolve();
   readonly #cov = new Coverage(() => this.#nodes.size + this.#pending.size, (c) => this.#d.onCoverage(c));
   #max = 0;
 
@@ -82,7 +83,7 @@ export class NativeBackend implements WatchBackend {
     if (background) {
       for (const d of chosen) this.#pending.set(d.view, d.local);
       this.#cov.report(true);
-      void this.#drain();
+      this.#draining = this.#drain();
       return;
     }
     for (const d of chosen) {
@@ -98,6 +99,10 @@ export class NativeBackend implements WatchBackend {
     if (local === undefined) return;
     this.#pending.delete(view);
     this.#watch(view, local);
+  }
+
+  settled(): Promise<void> {
+    return this.#draining;
   }
 
   async #drain(): Promise<void> {

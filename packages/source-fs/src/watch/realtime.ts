@@ -75,6 +75,11 @@ export class Realtime {
     await backend.start(dirs, background);
   }
 
+  /** Resolves once the backend has no planned watch left to add. */
+  async settled(): Promise<void> {
+    await this.#backend?.settled?.();
+  }
+
   /** The watch of directory `view` is in place when this returns (if it is one of the watched). */
   ensureWatched(view: string): void {
     this.#backend?.ensureWatched?.(view);
