@@ -60,8 +60,8 @@ async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise
     pidWritten = true;
     if (stale !== null) log.warn('replaced a stale pid file', { stale_pid: stale });
     agent = new Agent(config, { log });
-    // The pipes start first: nothing of the console (express, loaded here) has to precede the first
-    // batch, so the source's start and the session opening go on while it loads (P3's start-up).
+    // The pipes start first: nothing of the console (its module is loaded here) has to precede the
+    // first batch, so the source's start and the session opening go on meanwhile (P3's start-up).
     agent.start();
     if (config.console.enabled) {
       const a = agent;
