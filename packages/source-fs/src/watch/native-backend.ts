@@ -82,8 +82,10 @@ export class NativeBackend implements WatchBackend {
     const chosen = dirs.length <= max ? dirs : [...dirs].sort((a, b) => b.mtimeMs - a.mtimeMs).slice(0, max);
     if (background) {
       for (const d of chosen) this.#pending.set(d.view, d.local);
-      this.#cov.report(true);
+      // The first turn's watches are added before this returns (a small tree: all of them), then
+      // the coverage is reported, as in a start without background.
       this.#draining = this.#drain();
+      this.#cov.report(true);
       return;
     }
     for (const d of chosen) {
