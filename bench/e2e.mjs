@@ -3,13 +3,14 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
+import { cpuMs, cpuTimes, threadCpu } from './_proc.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The CLIs of a checkout (built). */
@@ -184,40 +185,6 @@ function timeFind(dir, runs = FIND_RUNS) {
   return median(times);
 }
 
-/** user+system CPU time of a live process in ms (Linux /proc), or null where it cannot be read. */
-function cpuMs(pid) {
-  const t = cpuTimes(pid);
-  return t === null ? null : t.user + t.sys;
-}
-
-/** CPU ms per thread of a live process (the main thread, then name:tid for the others) (Linux /proc; empty where it cannot be read). */
-function threadCpu(pid) {
-  const out = {};
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
-      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-      const ms = (Number(f[11]) + Number(f[12])) * 10;
-      // Worker threads share the process name: the main thread is the one whose id is the pid.
-      if (ms > 0) out[tid === String(pid) ? 'main' : `${name}:${tid}`] = ms;
-    }
-  } catch {
-    // gone, or not Linux
-  }
-  return out;
-}
-
-/** User and system CPU time of a live process in ms (Linux /proc): the system share is the kernel's walk work. */
-function cpuTimes(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 }; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
 /** One P3 run on a fresh Fusion + agent: spawn → stats shows every file, with a breakdown and CPU use. */
 async function p3Run(work, dir, files, n, bins = CURRENT) {
   const stack = await startStack(work, dir, `p3-${n}`, bins);
@@ -253,14 +220,13 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
     // CPU spent until every file was visible: tells which side was the bottleneck (2 cores are shared).
     const agentTimes = cpuTimes(stack.agent.child.pid);
     const agentThreads = threadCpu(stack.agent.child.pid);
-    const agentCpu = agentTimes === null ? null : agentTimes.user + agentTimes.sys;
     const fusionCpu1 = cpuMs(stack.fusion.child.pid);
     await sleep(200);
     watching = false;
     await watcher;
     return {
       e2e_ms: e2eMs,
-      cpu_agent_ms: agentCpu,
+      cpu_agent_ms: agentTimes === null ? null : agentTimes.user + agentTimes.sys,
       cpu_agent_sys_ms: agentTimes?.sys ?? null,
       cpu_agent_threads: agentThreads,
       cpu_fusion_ms: fusionCpu0 === null || fusionCpu1 === null ? null : fusionCpu1 - fusionCpu0,

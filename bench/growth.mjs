@@ -26,6 +26,7 @@ import { Pool } from 'undici';
 import { LISTINGS_CONTENT_TYPE } from '../packages/protocol/dist/index.js';
 import { encodeListings, listingBatchBody } from '../packages/protocol/dist/listing-codec.js';
 import { seededRandom } from '../packages/test-helpers/dist/index.js';
+import { cpuMs } from './_proc.mjs';
 import { pct, round, startStack } from './_stack.mjs';
 import { growthSvg } from './_growth-chart.mjs';
 
@@ -42,14 +43,6 @@ const BATCH = 5000;
 const PER_DIR = 100;
 const OWNERS = 40;
 
-const cpuMs = (pid) => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return null;
-  }
-};
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 const median = (xs) => pct(xs, 50);
 

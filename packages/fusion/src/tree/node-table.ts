@@ -17,9 +17,9 @@ export const F_LATEST_DIRTY = 128;
 export const PERSISTED_FLAGS = F_DIR | F_KNOWN | F_AUDIT_SKIPPED | F_SUSPECT | F_BLIND | F_LIVE;
 
 export const ROOT = 0;
+export const NO_NODE = -1;
 /** Capacity up to which the node arrays double (see NodeTable.#grow). */
 const GROW_DOUBLING_MAX = 1 << 21;
-export const NO_NODE = -1;
 
 /** Hash of (parent id, name) for the child index. */
 export function childHash(parent: number, name: string): number {

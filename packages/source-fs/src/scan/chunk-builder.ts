@@ -9,7 +9,7 @@ import type { Stats } from 'node:fs';
 import { KIND_CODES, type Listing, type ListingSelf } from '@fustor/protocol';
 import { kindOfMode } from '../meta.js';
 import type { ScanChunk } from '../types.js';
-import { ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID } from './stat-pool.js';
+import { ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID } from './dir-job.js';
 
 /** Permission bits of st_mode (consumers.md §1). */
 const PERM = 0o7777;

@@ -5,7 +5,7 @@ import type { UpsertEvent } from '@fustor/protocol';
 import type { FsLayer, LocalPath } from '../fs-layer.js';
 import type { IssueReporter } from '../issues.js';
 import { kindOfMode } from '../meta.js';
-import { ST_MODE, ST_STRIDE } from './stat-pool.js';
+import { ST_MODE, ST_STRIDE } from './dir-job.js';
 
 /** Permission bits of st_mode (consumers.md §1). */
 const PERM = 0o7777;

@@ -15,8 +15,6 @@ import {
   type DirJobResult, type LstatNumbers,
 } from './dir-job.js';
 
-export { K_DIR, K_STAT, K_VANISHED, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID, type DirJobResult } from './dir-job.js';
-
 // The worker's source: the constants and the two functions of dir-job.ts, serialized (CommonJS
 // because eval workers run as scripts; dependency-free so it loads in a few ms).
 const WORKER_SOURCE = `

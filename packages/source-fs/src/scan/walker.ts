@@ -21,7 +21,8 @@ import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
 import { ChunkBuilder } from './chunk-builder.js';
 import { isDirNumbers, statChild } from './scan-entry.js';
-import { K_DIR, K_VANISHED, type DirJobResult, type StatPool } from './stat-pool.js';
+import { K_DIR, K_VANISHED, type DirJobResult } from './dir-job.js';
+import type { StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
 const PROGRESS_EVERY_MS = 250;

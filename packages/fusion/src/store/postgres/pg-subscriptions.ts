@@ -107,5 +107,4 @@ export class PgSubscriptionRepo implements SubscriptionStore {
   #tx<T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.#pool, fn);
   }
-
 }
