@@ -116,63 +116,91 @@ const und = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
  * the same values listingEvents gives, without an object per file. For a consumer that uses each
  * event before asking for the next and keeps none of them (the ingest path).
  */
-export function listingEventCursor(listings: readonly Listing[]): Iterable<UpsertEvent> {
-  return {
-    [Symbol.iterator](): Iterator<UpsertEvent> {
-      const e = scratchEvent();
-      const step: IteratorResult<UpsertEvent> = { value: e, done: false };
-      let li = 0;
-      let i = -1; // -1: the listing's own entry is next
-      return {
-        next(): IteratorResult<UpsertEvent> {
-          for (;;) {
-            const l = listings[li];
-            if (l === undefined) return { value: undefined, done: true };
-            if (i < 0) {
-              i = LISTING_HEAD;
-              const self = l[3];
-              if (self === null) continue;
-              e.path = l[0];
-              e.is_dir = true;
-              e.size = undefined;
-              e.mtime_ms = l[1];
-              e.observed_at_ms = l[2];
-              e.parent_path = und(self[0]);
-              e.parent_mtime_ms = und(self[1]);
-              e.audit_skipped = und(self[6]);
-              e.kind = 'dir';
-              e.uid = und(self[2]);
-              e.gid = und(self[3]);
-              e.mode = und(self[4]);
-              e.ctime_ms = und(self[5]);
-              return step;
-            }
-            if (i >= l.length) {
-              li++;
-              i = -1;
-              continue;
-            }
-            const kind = NODE_KINDS[l[i + R_KIND] as number]!;
-            e.path = childPath(l[0], l[i] as string);
-            e.is_dir = kind === 'dir';
-            e.size = und(l[i + R_SIZE] as number | null);
-            e.mtime_ms = l[i + R_MTIME] as number;
+export function listingEventCursor(listings: readonly Listing[]): ListingEventCursor {
+  return new ListingEventCursor(listings);
+}
+
+/**
+ * listingEventCursor's iterable. While iterating, `listing` and `row` say where the event just yielded
+ * comes from (row -1: the listing's own entry), so a consumer can treat a listing's rows as a whole
+ * (Fusion skips the per-row child lookup when a listing fills an empty directory). One iteration at a
+ * time: a new one starts from the first listing again.
+ */
+export class ListingEventCursor implements Iterable<UpsertEvent> {
+  readonly listings: readonly Listing[];
+  /** The listing of the last event yielded (undefined before the first and after the last). */
+  listing: Listing | undefined = undefined;
+  /** Its row index in that listing, or -1 for the listing's own entry. */
+  row = -1;
+
+  constructor(listings: readonly Listing[]) {
+    this.listings = listings;
+  }
+
+  [Symbol.iterator](): Iterator<UpsertEvent> {
+    const listings = this.listings;
+    const e = scratchEvent();
+    const step: IteratorResult<UpsertEvent> = { value: e, done: false };
+    let li = 0;
+    let i = -1; // -1: the listing's own entry is next
+    this.listing = undefined;
+    this.row = -1;
+    return {
+      next: (): IteratorResult<UpsertEvent> => {
+        for (;;) {
+          const l = listings[li];
+          if (l === undefined) {
+            this.listing = undefined;
+            return { value: undefined, done: true };
+          }
+          if (i < 0) {
+            i = LISTING_HEAD;
+            const self = l[3];
+            if (self === null) continue;
+            this.listing = l;
+            this.row = -1;
+            e.path = l[0];
+            e.is_dir = true;
+            e.size = undefined;
+            e.mtime_ms = l[1];
             e.observed_at_ms = l[2];
-            e.parent_path = l[0];
-            e.parent_mtime_ms = l[1];
-            e.audit_skipped = undefined;
-            e.kind = kind;
-            e.uid = und(l[i + R_UID] as number | null);
-            e.gid = und(l[i + R_GID] as number | null);
-            e.mode = und(l[i + R_MODE] as number | null);
-            e.ctime_ms = und(l[i + R_CTIME] as number | null);
-            i += ROW_WIDTH;
+            e.parent_path = und(self[0]);
+            e.parent_mtime_ms = und(self[1]);
+            e.audit_skipped = und(self[6]);
+            e.kind = 'dir';
+            e.uid = und(self[2]);
+            e.gid = und(self[3]);
+            e.mode = und(self[4]);
+            e.ctime_ms = und(self[5]);
             return step;
           }
-        },
-      };
-    },
-  };
+          if (i >= l.length) {
+            li++;
+            i = -1;
+            continue;
+          }
+          this.listing = l;
+          this.row = (i - LISTING_HEAD) / ROW_WIDTH;
+          const kind = NODE_KINDS[l[i + R_KIND] as number]!;
+          e.path = childPath(l[0], l[i] as string);
+          e.is_dir = kind === 'dir';
+          e.size = und(l[i + R_SIZE] as number | null);
+          e.mtime_ms = l[i + R_MTIME] as number;
+          e.observed_at_ms = l[2];
+          e.parent_path = l[0];
+          e.parent_mtime_ms = l[1];
+          e.audit_skipped = undefined;
+          e.kind = kind;
+          e.uid = und(l[i + R_UID] as number | null);
+          e.gid = und(l[i + R_GID] as number | null);
+          e.mode = und(l[i + R_MODE] as number | null);
+          e.ctime_ms = und(l[i + R_CTIME] as number | null);
+          i += ROW_WIDTH;
+          return step;
+        }
+      },
+    };
+  }
 }
 
 const opt = (v: number | undefined): number | null => (v === undefined ? null : v);

@@ -83,7 +83,11 @@ export class ViewState {
   /** Feed entries of the commit in progress (written with it, then handed to readers). */
   readonly changes = new ChangeBuffer();
   /** The parent directory of the last path resolved (see resolve() in apply-events.ts). */
-  readonly dirHint = { path: '', id: NO_NODE, gen: -1 };
+  /**
+   * The directory of the last path resolved (apply-events.ts resolve); `fresh`: the current listing's
+   * rows are all new children of it (beginListingRows), so they need no child lookup.
+   */
+  readonly dirHint = { path: '', id: NO_NODE, gen: -1, fresh: false };
 
   constructor(clocks: EngineClocks, th: Thresholds, table?: NodeTable) {
     this.clocks = clocks;

@@ -14,9 +14,9 @@ import type {
   UsageItem,
   UsageQuery,
 } from '@fustor/protocol';
-import { pageOf } from '@fustor/protocol';
+import { ListingEventCursor, pageOf } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { ACCEPTED, applyDelete, applyUpsert } from '../arbitration/apply-events.js';
+import { ACCEPTED, applyDelete, applyUpsert, beginListingRows } from '../arbitration/apply-events.js';
 import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
 import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
@@ -143,14 +143,18 @@ export class ViewEngineImpl implements ViewEngine {
         st.changes.agent = agent;
         // Scan batches sample no clock, so their watermark holds for the whole batch.
         st.pinWatermark(source !== 'realtime');
+        // A compact batch says where each listing's rows begin: the listing fast path (beginListingRows).
+        const lc = events instanceof ListingEventCursor ? events : null;
         try {
           for (const ev of events) {
             n++;
+            if (lc !== null && lc.row <= 0) beginListingRows(st, lc.row === 0 ? lc.listing! : null);
             const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
             if (r !== ACCEPTED) ignored++;
           }
         } finally {
           st.pinWatermark(false);
+          beginListingRows(st, null);
         }
         st.lastEventAt = now;
         if (source === 'realtime') st.fresh.lastRealtimeAt = now;

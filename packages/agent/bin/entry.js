@@ -1,0 +1,38 @@
+// Which build the `fustor-agent` launcher loads: the bundle (dist/bundle, scripts/bundle.mjs) when it is up
+// to date, else the TypeScript build (dist/cli/main.js). Plain JavaScript, so it works before any build.
+//
+// "Up to date": the bundle's completion stamp is at least as new as every input it was made from that
+// a later build or install rewrites: the TypeScript build info of the agent and of the two workspace
+// packages it bundles (tsc -b rewrites them whenever it emits), and npm's record of node_modules. So a
+// `tsc -b` after a source edit, or an `npm install`, falls back to the unbundled build until the next
+// `npm run build` instead of running stale code. FUSTOR_AGENT_BUNDLE=0 forces the unbundled build.
+
+import { statSync } from 'node:fs';
+
+const INPUTS = [
+  'dist/.tsbuildinfo',
+  '../source-fs/dist/.tsbuildinfo',
+  '../protocol/dist/.tsbuildinfo',
+  '../../node_modules/.package-lock.json',
+];
+
+function mtimeMs(url) {
+  try {
+    return statSync(url).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** { url, bundled, reason }: the module to import, and why (for `--debug-entry` style diagnostics and tests). */
+export function agentEntry(pkgUrl = new URL('../', import.meta.url), env = process.env) {
+  const unbundled = (reason) => ({ url: new URL('dist/cli/main.js', pkgUrl).href, bundled: false, reason });
+  if (env.FUSTOR_AGENT_BUNDLE === '0') return unbundled('FUSTOR_AGENT_BUNDLE=0');
+  const stamp = mtimeMs(new URL('dist/bundle/complete', pkgUrl));
+  if (stamp === null) return unbundled('no bundle (run `npm run build`)');
+  for (const input of INPUTS) {
+    const m = mtimeMs(new URL(input, pkgUrl));
+    if (m !== null && m > stamp) return unbundled(`bundle older than ${input} (run \`npm run build\`)`);
+  }
+  return { url: new URL('dist/bundle/cli.js', pkgUrl).href, bundled: true, reason: 'bundle up to date' };
+}
