@@ -82,7 +82,6 @@ export class ViewState {
   readonly j = new Journal();
   /** Feed entries of the commit in progress (written with it, then handed to readers). */
   readonly changes = new ChangeBuffer();
-  /** The parent directory of the last path resolved (see resolve() in apply-events.ts). */
   /**
    * The directory of the last path resolved (apply-events.ts resolve); `fresh`: the current listing's
    * rows are all new children of it (beginListingRows), so they need no child lookup.
