@@ -1,9 +1,12 @@
-// The stat job shared by the stat worker and the main thread: Node's lstat binding must give what fs.lstatSync gives, or not be used.
+// The stat job shared by the stat worker and the main thread: Node's lstat binding and the native job must give what fs.lstatSync gives, or not be used.
 
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, ST_STRIDE } from '../src/scan/dir-job.js';
+import { fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, runDirJob, ST_STRIDE, type NativeScan, type NativeState } from '../src/scan/dir-job.js';
+import { nativeScanPath } from '../src/scan/native-scan.js';
 import { StatPool } from '../src/scan/stat-pool.js';
 import { makeTree, tempDir } from './helpers.js';
 
@@ -72,6 +75,82 @@ describe('dir-job', () => {
       const here = pool.runHere(root);
       expect(inWorker.names).toBe(here.names);
       expect([...inWorker.types!]).toEqual([...here.types!]);
+      expect([...inWorker.st!]).toEqual([...here.st!]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('native directory job', () => {
+  const path = nativeScanPath();
+  const load = createRequire(import.meta.url);
+
+  it('CI builds it (npm run build compiles native/list-dir.c), so the suites below run on it', () => {
+    if (!process.env.CI) return; // a machine without a C compiler keeps the JavaScript job
+    expect(path, 'packages/source-fs/native/build/Release/fustor_scan.node is missing: run `npm run build`').not.toBeNull();
+  });
+
+  it('FUSTOR_NATIVE_SCAN=0 turns it off', () => {
+    expect(nativeScanPath({ FUSTOR_NATIVE_SCAN: '0' })).toBeNull();
+  });
+
+  // Without the addon (no compiler here) there is nothing native to compare; CI always has it (test above).
+  it.skipIf(path === null)('gives exactly the JavaScript job: names (in the same order), types, numbers; redo where it cannot list', () => {
+    const root = sampleDir();
+    for (let i = 0; i < 40; i++) fs.writeFileSync(join(root, `f${(i * 7919) % 101}`), 'x'.repeat(i));
+    execFileSync('mkfifo', [join(root, 'fifo')]);
+    const native = (load(path!) as NativeScan).listDir(root)!;
+    const js = listDirJob(fs, fastLstat(fs, root), root);
+    expect(native.names).toBe(js.names);
+    expect([...native.types]).toEqual([...js.types!]);
+    expect([...native.st]).toEqual([...js.st!]);
+    expect((load(path!) as NativeScan).listDir(join(root, 'missing'))).toBeNull();
+    expect((load(path!) as NativeScan).listDir(join(root, 'a.dat'))).toBeNull(); // not a directory
+  });
+
+  it.skipIf(path === null)('a name that is not UTF-8 makes the directory a redo (the main thread reads it as bytes)', () => {
+    const root = tempDir();
+    fs.writeFileSync(Buffer.concat([Buffer.from(root + '/bad-'), Buffer.from([0xff, 0xfe])]), 'x');
+    const st: NativeState = { scan: null, probesLeft: 3 };
+    expect(runDirJob(load, fs, fastLstat(fs, root), path, st, root)).toEqual({ redo: true }); // the JavaScript job says so
+    st.scan = load(path!) as NativeScan;
+    expect(runDirJob(load, fs, fastLstat(fs, root), path, st, root)).toEqual({ redo: true }); // and so does the native one
+  });
+
+  it('switches to the native job only after it agreed with the JavaScript job, probing at most three directories', () => {
+    const root = sampleDir();
+    const fast = fastLstat(fs, root);
+    const js = listDirJob(fs, fast, root);
+    const agreeing: NativeScan = { listDir: () => ({ names: js.names!, types: js.types!, st: js.st! }) };
+    const disagreeing: NativeScan = { listDir: () => ({ names: js.names!, types: js.types!, st: js.st!.map((v, i) => (i === 1 ? v + 1 : v)) }) };
+    let st: NativeState = { scan: null, probesLeft: 3 };
+    for (let i = 0; i < 5; i++) expect(runDirJob(() => disagreeing, fs, fast, '/x.node', st, root).native).toBeUndefined();
+    expect(st).toEqual({ scan: null, probesLeft: 0 });
+    st = { scan: null, probesLeft: 3 };
+    expect(runDirJob(() => agreeing, fs, fast, '/x.node', st, root).native).toBeUndefined(); // the probe answers with the JavaScript result
+    expect(st.scan).toBe(agreeing);
+    expect(runDirJob(() => agreeing, fs, fast, '/x.node', st, root).native).toBe(true);
+    st = { scan: null, probesLeft: 3 };
+    runDirJob(() => { throw new Error('cannot load'); }, fs, fast, '/x.node', st, root);
+    expect(st).toEqual({ scan: null, probesLeft: 0 });
+    st = { scan: null, probesLeft: 3 };
+    expect(runDirJob(() => agreeing, fs, fast, null, st, root)).toEqual(js); // not built: JavaScript only
+    expect(st.probesLeft).toBe(3);
+  });
+
+  it.skipIf(path === null)('the stat worker and the main thread both move to it and still answer alike', async () => {
+    const root = sampleDir();
+    const pool = new StatPool(1, path);
+    try {
+      await pool.run(root); // the probe
+      pool.runHere(root);
+      const inWorker = await pool.run(root);
+      const here = pool.runHere(root);
+      expect(inWorker.native).toBe(true);
+      expect(here.native).toBe(true);
+      expect(pool.nativeHere).toBe(true);
+      expect(inWorker.names).toBe(here.names);
       expect([...inWorker.st!]).toEqual([...here.st!]);
     } finally {
       await pool.close();

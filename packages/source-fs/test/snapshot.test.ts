@@ -2,12 +2,26 @@
 
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventBatchSchema } from '@fustor/protocol';
 import { SourceRootError, SourceOptionsError, createFsSource, decodeSegment, type UpsertEvent } from '@fustor/source-fs';
 import { byPath, collect, harness, makeTree, tempDir } from './helpers.js';
 
-describe('snapshot', () => {
+// The whole suite runs twice: with the native directory job (where it is built) and with the JavaScript one.
+describe.each([
+  ['native directory job', undefined],
+  ['JavaScript directory job', '0'],
+])('snapshot (%s)', (_name, nativeScan) => {
+  const before = process.env.FUSTOR_NATIVE_SCAN;
+  beforeAll(() => {
+    if (nativeScan === undefined) delete process.env.FUSTOR_NATIVE_SCAN;
+    else process.env.FUSTOR_NATIVE_SCAN = nativeScan;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.FUSTOR_NATIVE_SCAN;
+    else process.env.FUSTOR_NATIVE_SCAN = before;
+  });
+
   it('reports the root, each directory before its children, with parent_path and parent_mtime_ms', async () => {
     const root = tempDir();
     makeTree(root, { 'a/f1.dat': 'hello', 'a/b/f2.dat': 'xy', 'c/': '', 'top.txt': '1' });

@@ -37,13 +37,29 @@ export interface DirJobResult {
   st?: Float64Array;
   /** Redo on the main thread: listing failed, a stat failed with something else than ENOENT, or a name is lossy. */
   redo?: boolean;
+  /** Set when the native job (native/list-dir.c) produced the result. */
+  native?: boolean;
 }
 
 /** lstat as numbers in the binding's layout; undefined when the entry does not exist. */
 export type LstatNumbers = (path: string) => Float64Array | undefined;
 
-// The two functions below are serialized into the worker's source: they may use only their
-// parameters, globals and the constants above (redeclared there with the same values).
+/**
+ * The native directory job (native/list-dir.c): readdir + fstatat relative to the directory, no
+ * JavaScript per entry; the same DirJobResult layout (without the U+FFFD check), or null for a redo.
+ */
+export interface NativeScan {
+  listDir(dir: string): { names: string; types: Uint8Array; st: Float64Array } | null;
+}
+
+/** A prober's state: the native job once it agreed with the JavaScript job, or how many probes are left. */
+export interface NativeState {
+  scan: NativeScan | null;
+  probesLeft: number;
+}
+
+// The functions below are serialized into the worker's source: they may use only their parameters,
+// globals and the constants above (redeclared there with the same values).
 
 /** Node's lstat binding where it exists and agrees with fs.lstatSync on `probe`; null otherwise. */
 export function fastLstat(fs: typeof NodeFs, probe: string): LstatNumbers | null {
@@ -60,6 +76,41 @@ export function fastLstat(fs: typeof NodeFs, probe: string): LstatNumbers | null
   } catch {
     return null;
   }
+}
+
+/**
+ * The job for `dir`: the native one once it has been seen to agree with the JavaScript job, else the
+ * JavaScript one. While `st.probesLeft` > 0 and the addon at `path` loads, both run on the directory
+ * and must give the same names, types and numbers (a file changing between the two runs fails a
+ * probe, so up to three are made); the first agreement switches to the native job for good.
+ */
+export function runDirJob(load: (p: string) => unknown, fs: typeof NodeFs, fast: LstatNumbers | null, path: string | null, st: NativeState, dir: string): DirJobResult {
+  if (st.scan !== null) {
+    const r: DirJobResult | null = st.scan.listDir(dir);
+    if (r === null || r.names!.includes('\uFFFD')) return { redo: true };
+    r.native = true;
+    return r;
+  }
+  const js = listDirJob(fs, fast, dir);
+  if (path === null || st.probesLeft <= 0 || js.redo) return js;
+  st.probesLeft--;
+  let n: ReturnType<NativeScan['listDir']>;
+  try {
+    n = (load(path) as NativeScan).listDir(dir);
+  } catch {
+    st.probesLeft = 0;
+    return js;
+  }
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+  if (n !== null && n.names === js.names && same(n.types, js.types!) && same(n.st, js.st!)) {
+    st.scan = load(path) as NativeScan;
+    st.probesLeft = 0;
+  }
+  return js;
 }
 
 /** Lists `dir` and lstats every entry its listing does not type as a directory; `redo` on anything unusual. */

@@ -9,21 +9,29 @@
 // on the main thread by the ordinary path, which reports issues and retries EMFILE.
 
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import {
-  fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID,
-  type DirJobResult, type LstatNumbers,
+  fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, runDirJob, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID,
+  type DirJobResult, type LstatNumbers, type NativeState,
 } from './dir-job.js';
+import { nativeScanPath } from './native-scan.js';
+
+/** Directories probed with both jobs before giving up on the native one (a file changing mid-probe fails one). */
+const NATIVE_PROBES = 3;
+const requireHere = createRequire(import.meta.url);
 
 // The worker's source: the constants and the two functions of dir-job.ts, serialized (CommonJS
 // because eval workers run as scripts; dependency-free so it loads in a few ms).
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const K_DIR = ${K_DIR}, K_STAT = ${K_STAT}, K_VANISHED = ${K_VANISHED};
 const ST_STRIDE = ${ST_STRIDE}, ST_SIZE = ${ST_SIZE}, ST_MTIME = ${ST_MTIME}, ST_CTIME = ${ST_CTIME}, ST_UID = ${ST_UID}, ST_GID = ${ST_GID}, ST_MODE = ${ST_MODE};
 ${fastLstat.toString()}
 ${listDirJob.toString()}
+${runDirJob.toString()}
+const native = { scan: null, probesLeft: ${NATIVE_PROBES} };
 let fast = null;
 let probed = false;
 parentPort.on('message', ({ id, dir }) => {
@@ -31,7 +39,7 @@ parentPort.on('message', ({ id, dir }) => {
     probed = true;
     fast = fastLstat(fs, dir);
   }
-  const r = listDirJob(fs, fast, dir);
+  const r = runDirJob(require, fs, fast, workerData.nativePath, native, dir);
   r.id = id;
   parentPort.postMessage(r, r.st ? [r.types.buffer, r.st.buffer] : []);
 });
@@ -45,12 +53,16 @@ export class StatPool {
   #broken = false;
   /** This thread's fast lstat (undefined: not probed yet). */
   #fast: LstatNumbers | null | undefined;
+  /** The native directory job (native-scan.ts), null where it is not built or is turned off. */
+  readonly #nativePath: string | null;
+  #native: NativeState = { scan: null, probesLeft: NATIVE_PROBES };
 
-  constructor(size: number) {
+  constructor(size: number, nativePath: string | null = nativeScanPath()) {
+    this.#nativePath = nativePath;
     for (let i = 0; i < size; i++) {
       let w: Worker;
       try {
-        w = new Worker(WORKER_SOURCE, { eval: true });
+        w = new Worker(WORKER_SOURCE, { eval: true, workerData: { nativePath } });
       } catch {
         this.#broken = true;
         break;
@@ -88,7 +100,12 @@ export class StatPool {
    */
   runHere(dir: string): DirJobResult {
     if (this.#fast === undefined) this.#fast = fastLstat(fs, dir);
-    return listDirJob(fs, this.#fast, dir);
+    return runDirJob(requireHere, fs, this.#fast, this.#nativePath, this.#native, dir);
+  }
+
+  /** Whether this thread runs the native job (it has agreed with the JavaScript job on a directory). */
+  get nativeHere(): boolean {
+    return this.#native.scan !== null;
   }
 
   /** Lists and stats one directory in a worker; never rejects (redo on any trouble). */

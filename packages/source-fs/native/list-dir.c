@@ -1,0 +1,175 @@
+// listDir(dir): one directory read with readdir(3) and its non-directory entries lstat()ed with fstatat()
+// relative to the directory, in the layout of dir-job.ts (DirJobResult): names joined by NUL, a type
+// byte per entry, ST_STRIDE numbers per stat()ed entry. Returns null when anything is unusual (the
+// caller redoes the directory on the ordinary path, which reports the problem).
+//
+// Why native: a directory job in JavaScript pays a Dirent object per entry, a full path string per
+// lstat, and the kernel's lookup of every component of that path; fstatat looks up one name.
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <node_api.h>
+
+// Keep in step with dir-job.ts.
+enum { K_DIR = 0, K_STAT = 1, K_VANISHED = 9 };
+enum { ST_STRIDE = 6, ST_SIZE = 0, ST_MTIME = 1, ST_CTIME = 2, ST_UID = 3, ST_GID = 4, ST_MODE = 5 };
+
+typedef struct {
+  char *names;
+  size_t names_len, names_cap;
+  unsigned char *types;
+  double *st;
+  size_t n, cap;
+} listing_t;
+
+typedef struct {
+  size_t off;
+  unsigned char d_type;
+} raw_entry_t;
+
+// Node's readdir (libuv's scandir) sorts names with strcmp: the same order, so the two jobs agree.
+// qsort_r, not a static base pointer: the stat worker and the main thread list directories at once.
+static int by_name(const void *a, const void *b, void *base) {
+  return strcmp((const char *)base + ((const raw_entry_t *)a)->off, (const char *)base + ((const raw_entry_t *)b)->off);
+}
+
+static void listing_free(listing_t *l) {
+  free(l->names);
+  free(l->types);
+  free(l->st);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t unit, size_t first) {
+  if (need <= *cap) return 0;
+  size_t c = *cap ? *cap : first;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, c * unit);
+  if (!q) return -1;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+// 0: listed; -1: redo on the ordinary path.
+static int list_dir(const char *path, listing_t *l) {
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  int dfd = dirfd(d);
+  // First the names (NUL-terminated, one buffer) and their d_type, then sorted, then stat()ed.
+  char *raw = NULL;
+  size_t raw_len = 0, raw_cap = 0;
+  raw_entry_t *ents = NULL;
+  size_t n = 0, ents_cap = 0;
+  int rc = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (!e) {
+      if (errno) rc = -1;
+      break;
+    }
+    const char *name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    size_t len = strlen(name);
+    if (grow((void **)&raw, &raw_cap, raw_len + len + 1, 1, 4096) || grow((void **)&ents, &ents_cap, n + 1, sizeof(raw_entry_t), 64)) {
+      rc = -1;
+      break;
+    }
+    memcpy(raw + raw_len, name, len + 1);
+    ents[n].off = raw_len;
+    ents[n].d_type = e->d_type;
+    raw_len += len + 1;
+    n++;
+  }
+  if (rc == 0 && n > 0) {
+    qsort_r(ents, n, sizeof(raw_entry_t), by_name, raw);
+    l->names = malloc(raw_len);
+    l->types = malloc(n);
+    l->st = calloc(n * ST_STRIDE, sizeof(double));
+    if (!l->names || !l->types || !l->st) rc = -1;
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    const char *name = raw + ents[i].off;
+    size_t len = strlen(name);
+    if (i > 0) l->names[l->names_len++] = '\0';
+    memcpy(l->names + l->names_len, name, len);
+    l->names_len += len;
+    l->n = i + 1;
+    if (ents[i].d_type == DT_DIR) {
+      l->types[i] = K_DIR;
+      continue;
+    }
+    struct stat s;
+    if (fstatat(dfd, name, &s, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) {
+        l->types[i] = K_VANISHED;
+        continue;
+      }
+      rc = -1;
+      break;
+    }
+    double *o = l->st + i * ST_STRIDE;
+    o[ST_SIZE] = (double)s.st_size;
+    // The same double arithmetic as dir-job.ts: seconds * 1e3 + nanoseconds / 1e6.
+    o[ST_MTIME] = (double)s.st_mtim.tv_sec * 1e3 + (double)s.st_mtim.tv_nsec / 1e6;
+    o[ST_CTIME] = (double)s.st_ctim.tv_sec * 1e3 + (double)s.st_ctim.tv_nsec / 1e6;
+    o[ST_UID] = (double)s.st_uid;
+    o[ST_GID] = (double)s.st_gid;
+    o[ST_MODE] = (double)s.st_mode;
+    l->types[i] = K_STAT;
+  }
+  free(raw);
+  free(ents);
+  closedir(d);
+  return rc;
+}
+
+static napi_value list_dir_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_value result = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "listDir: the directory must be a string");
+    return NULL;
+  }
+  char *path = malloc(len + 1);
+  if (!path) return NULL;
+  napi_get_value_string_utf8(env, argv[0], path, len + 1, &len);
+  listing_t l = {0};
+  int rc = strlen(path) == len ? list_dir(path, &l) : -1; // a NUL inside the string: not a path
+  free(path);
+  if (rc != 0) {
+    listing_free(&l);
+    napi_get_null(env, &result);
+    return result;
+  }
+  napi_value names, types_ab, types, st_ab, st;
+  void *tdata, *sdata;
+  napi_create_string_utf8(env, l.names ? l.names : "", l.names_len, &names);
+  napi_create_arraybuffer(env, l.n, &tdata, &types_ab);
+  if (l.n) memcpy(tdata, l.types, l.n);
+  napi_create_typedarray(env, napi_uint8_array, l.n, types_ab, 0, &types);
+  napi_create_arraybuffer(env, l.n * ST_STRIDE * sizeof(double), &sdata, &st_ab);
+  if (l.n) memcpy(sdata, l.st, l.n * ST_STRIDE * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, l.n * ST_STRIDE, st_ab, 0, &st);
+  listing_free(&l);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "names", names);
+  napi_set_named_property(env, result, "types", types);
+  napi_set_named_property(env, result, "st", st);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "listDir", NAPI_AUTO_LENGTH, list_dir_js, NULL, &fn);
+  napi_set_named_property(env, exports, "listDir", fn);
+  return exports;
+}
