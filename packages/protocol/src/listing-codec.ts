@@ -101,24 +101,31 @@ function checkSelf(self: unknown, source: MessageSource, f: string): void {
 /** Set when a string of the batch holds U+FFFD: what the decoder puts for bytes that are not UTF-8. */
 let replaced = false;
 
-function checkRow(l: unknown[], i: number, dir: string, f: string): void {
+/** The field of row `r` of listing `li`, built only for an error message (a row is checked a million times a snapshot). */
+const rowField = (li: number, r: number, key: string): string => `listings[${li}].rows[${r}].${key}`;
+
+function checkRow(l: unknown[], i: number, dir: string, li: number, r: number): void {
   const name = l[i];
   const np = nameProblem(name);
-  if (np !== null) fail(`${f}.name`, np);
+  if (np !== null) fail(rowField(li, r, 'name'), np);
   if ((name as string).includes('\uFFFD')) replaced = true;
   const len = dir.length + 1 + (name as string).length;
-  if (len > MAX_PATH_BYTES / 3 && Buffer.byteLength(childPath(dir, name as string), 'utf8') > MAX_PATH_BYTES) fail(`${f}.name`, `makes a path over ${MAX_PATH_BYTES} bytes`);
+  if (len > MAX_PATH_BYTES / 3 && Buffer.byteLength(childPath(dir, name as string), 'utf8') > MAX_PATH_BYTES) fail(rowField(li, r, 'name'), `makes a path over ${MAX_PATH_BYTES} bytes`);
   const k = l[i + 1];
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= NODE_KINDS.length) fail(`${f}.kind`, `must be a kind code from 0 to ${NODE_KINDS.length - 1} (${NODE_KINDS.join(', ')})`);
-  if (!isWireTime(l[i + 3])) fail(`${f}.mtime_ms`, P_TIME);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= NODE_KINDS.length) fail(rowField(li, r, 'kind'), `must be a kind code from 0 to ${NODE_KINDS.length - 1} (${NODE_KINDS.join(', ')})`);
+  if (!isWireTime(l[i + 3])) fail(rowField(li, r, 'mtime_ms'), P_TIME);
   const size = l[i + 2];
   if (size === null) {
-    if (k !== 1) fail(`${f}.size`, 'is required unless the entry is a directory');
-  } else if (!isWireSize(size)) fail(`${f}.size`, P_SIZE);
-  optional(l[i + 4], `${f}.uid`, isId, P_ID);
-  optional(l[i + 5], `${f}.gid`, isId, P_ID);
-  optional(l[i + 6], `${f}.mode`, isMode, P_MODE);
-  optional(l[i + 7], `${f}.ctime_ms`, isWireTime, P_TIME);
+    if (k !== 1) fail(rowField(li, r, 'size'), 'is required unless the entry is a directory');
+  } else if (!isWireSize(size)) fail(rowField(li, r, 'size'), P_SIZE);
+  const uid = l[i + 4];
+  if (uid !== null && !isId(uid)) fail(rowField(li, r, 'uid'), P_ID);
+  const gid = l[i + 5];
+  if (gid !== null && !isId(gid)) fail(rowField(li, r, 'gid'), P_ID);
+  const mode = l[i + 6];
+  if (mode !== null && !isMode(mode)) fail(rowField(li, r, 'mode'), P_MODE);
+  const ctime = l[i + 7];
+  if (ctime !== null && !isWireTime(ctime)) fail(rowField(li, r, 'ctime_ms'), P_TIME);
 }
 
 /** Lengths of the fixed-size MessagePack types after their type byte (0: not one of them). */
@@ -239,7 +246,7 @@ export function readListingBatch(body: Uint8Array): ListingBatch {
     count += rows + (l[3] === null ? 0 : 1);
     if (count > MAX_EVENTS_PER_BATCH) fail('listings', `must hold at most ${MAX_EVENTS_PER_BATCH} events`);
     if (l[3] !== null) checkSelf(l[3], src, `${f}.self`);
-    for (let r = 0; r < rows; r++) checkRow(l, LISTING_HEAD + r * ROW_WIDTH, dir as string, `${f}.rows[${r}]`);
+    for (let r = 0; r < rows; r++) checkRow(l, LISTING_HEAD + r * ROW_WIDTH, dir as string, li - 4, r);
   }
   // MessagePack strings must be UTF-8, as a JSON body must: the decoder replaced bytes that are not, so
   // only a batch showing a replacement character has its string bytes checked (rare: U+FFFD in a name).
