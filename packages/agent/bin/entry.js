@@ -1,9 +1,10 @@
 // Which build the `fustor-agent` launcher loads: the bundle (dist/bundle, scripts/bundle.mjs) when it is up
 // to date, else the TypeScript build (dist/cli/main.js). Plain JavaScript, so it works before any build.
 //
-// "Up to date": the bundle's completion stamp is at least as new as every input it was made from that
-// a later build or install rewrites: the TypeScript build info of the agent and of the two workspace
-// packages it bundles (tsc -b rewrites them whenever it emits), and npm's record of node_modules. So a
+// "Up to date": the bundle's completion stamp (dated by the bundler with the newest input it saw) is at
+// least as new as every input it was made from that a later build or install rewrites: the TypeScript
+// build info of the agent and of the two workspace packages it bundles (tsc -b rewrites them whenever
+// it emits), and npm's record of node_modules. So a
 // `tsc -b` after a source edit, or an `npm install`, falls back to the unbundled build until the next
 // `npm run build` instead of running stale code. FUSTOR_AGENT_BUNDLE=0 forces the unbundled build.
 
@@ -32,6 +33,8 @@ export function agentEntry(pkgUrl = new URL('../', import.meta.url), env = proce
   if (stamp === null) return unbundled('no bundle (run `npm run build`)');
   for (const input of INPUTS) {
     const m = mtimeMs(new URL(input, pkgUrl));
+    // The agent's own build info missing means its build was cleaned: the bundle would be a leftover.
+    if (m === null && input === INPUTS[0]) return unbundled('no TypeScript build (run `npm run build`)');
     if (m !== null && m > stamp) return unbundled(`bundle older than ${input} (run \`npm run build\`)`);
   }
   return { url: new URL('dist/bundle/cli.js', pkgUrl).href, bundled: true, reason: 'bundle up to date' };

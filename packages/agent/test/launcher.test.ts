@@ -1,7 +1,7 @@
 // The `fustor-agent` launcher: the bundle when it is up to date, the TypeScript build otherwise, and both behave alike.
 
 import { spawnSync } from 'node:child_process';
-import { utimesSync } from 'node:fs';
+import { rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tempTree, type TempTree } from '@fustor/test-helpers';
@@ -58,6 +58,12 @@ describe('launcher entry choice', () => {
     expect(e.reason).toContain(named);
   });
 
+  it("regression: a bundle left after the agent's build was cleaned is not run", () => {
+    const w = workspace(true);
+    rmSync(new URL('dist/.tsbuildinfo', w.pkg));
+    expect(entryOf(w.pkg, {})).toMatchObject({ bundled: false, reason: 'no TypeScript build (run `npm run build`)' });
+  });
+
   it('FUSTOR_AGENT_BUNDLE=0 forces the unbundled build', () => {
     expect(entryOf(workspace(true).pkg, { FUSTOR_AGENT_BUNDLE: '0' })).toMatchObject({ bundled: false, reason: 'FUSTOR_AGENT_BUNDLE=0' });
   });
@@ -65,7 +71,7 @@ describe('launcher entry choice', () => {
 
 describe('launcher in this checkout (after npm run build)', () => {
   const run = (args: string[], bundle: boolean) =>
-    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, FUSTOR_AGENT_BUNDLE: bundle ? '1' : '0' } });
+    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, FUSTOR_AGENT_BUNDLE: bundle ? undefined : '0' } });
 
   it('uses the bundle, so the e2e tests run what users run', () => {
     const e = entryOf();

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <node_api.h>
 
 // Keep in step with dir-job.ts.
@@ -129,42 +130,60 @@ static int list_dir(const char *path, listing_t *l) {
   return rc;
 }
 
+static napi_value js_null(napi_env env) {
+  napi_value v = NULL;
+  napi_get_null(env, &v);
+  return v;
+}
+
+// Every N-API call is checked: a listing too large for one JavaScript string (V8's limit is ~2^29
+// characters) or an allocation that fails answers null (a redo on the ordinary path), never a crash.
 static napi_value list_dir_js(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  napi_value result = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return js_null(env);
   size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "listDir: the directory must be a string");
     return NULL;
   }
   char *path = malloc(len + 1);
-  if (!path) return NULL;
-  napi_get_value_string_utf8(env, argv[0], path, len + 1, &len);
+  if (!path) return js_null(env);
+  if (napi_get_value_string_utf8(env, argv[0], path, len + 1, &len) != napi_ok) {
+    free(path);
+    return js_null(env);
+  }
   listing_t l = {0};
   int rc = strlen(path) == len ? list_dir(path, &l) : -1; // a NUL inside the string: not a path
   free(path);
-  if (rc != 0) {
-    listing_free(&l);
-    napi_get_null(env, &result);
-    return result;
+  napi_value result = NULL, names = NULL, types_ab = NULL, types = NULL, st_ab = NULL, st = NULL;
+  void *tdata = NULL, *sdata = NULL;
+  if (rc == 0 && l.names_len > (size_t)0x1fffffe8) rc = -1;
+  if (rc == 0) {
+    size_t st_bytes = l.n * ST_STRIDE * sizeof(double);
+    int ok = napi_create_string_utf8(env, l.names ? l.names : "", l.names_len, &names) == napi_ok &&
+             napi_create_arraybuffer(env, l.n, &tdata, &types_ab) == napi_ok &&
+             napi_create_typedarray(env, napi_uint8_array, l.n, types_ab, 0, &types) == napi_ok &&
+             napi_create_arraybuffer(env, st_bytes, &sdata, &st_ab) == napi_ok &&
+             napi_create_typedarray(env, napi_float64_array, l.n * ST_STRIDE, st_ab, 0, &st) == napi_ok &&
+             napi_create_object(env, &result) == napi_ok &&
+             napi_set_named_property(env, result, "names", names) == napi_ok &&
+             napi_set_named_property(env, result, "types", types) == napi_ok &&
+             napi_set_named_property(env, result, "st", st) == napi_ok;
+    if (ok && l.n) {
+      memcpy(tdata, l.types, l.n);
+      memcpy(sdata, l.st, st_bytes);
+    }
+    if (!ok) {
+      // A failed call may have left an exception pending: clear it, the caller redoes the directory.
+      bool pending = false;
+      napi_value ignored;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &ignored);
+      rc = -1;
+    }
   }
-  napi_value names, types_ab, types, st_ab, st;
-  void *tdata, *sdata;
-  napi_create_string_utf8(env, l.names ? l.names : "", l.names_len, &names);
-  napi_create_arraybuffer(env, l.n, &tdata, &types_ab);
-  if (l.n) memcpy(tdata, l.types, l.n);
-  napi_create_typedarray(env, napi_uint8_array, l.n, types_ab, 0, &types);
-  napi_create_arraybuffer(env, l.n * ST_STRIDE * sizeof(double), &sdata, &st_ab);
-  if (l.n) memcpy(sdata, l.st, l.n * ST_STRIDE * sizeof(double));
-  napi_create_typedarray(env, napi_float64_array, l.n * ST_STRIDE, st_ab, 0, &st);
   listing_free(&l);
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "names", names);
-  napi_set_named_property(env, result, "types", types);
-  napi_set_named_property(env, result, "st", st);
-  return result;
+  return rc == 0 ? result : js_null(env);
 }
 
 NAPI_MODULE_INIT() {

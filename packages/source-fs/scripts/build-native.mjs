@@ -12,6 +12,11 @@ const native = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const addon = join(native, 'build', 'Release', 'fustor_scan.node');
 const sources = ['list-dir.c', 'binding.gyp'].map((f) => join(native, f));
 
+// Linux only: it uses glibc's qsort_r and st_mtim (elsewhere scans keep the JavaScript job).
+if (process.platform !== 'linux') {
+  console.warn(`source-fs: native directory job not built (${process.platform}: Linux only); scans use the JavaScript job`);
+  process.exit(0);
+}
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : -1);
 if (mtime(addon) >= Math.max(...sources.map(mtime))) process.exit(0);
 
@@ -22,9 +27,11 @@ const args = [gyp, 'rebuild', '--directory', native];
 // Node's headers where this Node is installed (Debian's nodejs), so node-gyp need not download them.
 if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 const t0 = Date.now();
-const r = existsSync(gyp) ? spawnSync(process.execPath, args, { encoding: 'utf8' }) : null;
+// A time limit: without local headers node-gyp downloads them, and offline that could hang the build.
+const r = existsSync(gyp) ? spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000 }) : null;
 if (r === null || r.status !== 0) {
-  const why = r === null ? `node-gyp not found at ${gyp}` : (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
+  const why =
+    r === null ? `node-gyp not found at ${gyp}` : r.error ? String(r.error.message) : (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
   console.warn(`source-fs: native directory job not built (${why}); scans use the JavaScript job`);
   process.exit(0);
 }

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, runDirJob, ST_STRIDE, type NativeScan, type NativeState } from '../src/scan/dir-job.js';
-import { nativeScanPath } from '../src/scan/native-scan.js';
+import { fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, nativeState, runDirJob, ST_STRIDE, type NativeScan, type NativeState } from '../src/scan/dir-job.js';
+import { nativeScanPath, nativeScanTrusted } from '../src/scan/native-scan.js';
 import { StatPool } from '../src/scan/stat-pool.js';
 import { makeTree, tempDir } from './helpers.js';
 
@@ -139,9 +139,28 @@ describe('native directory job', () => {
     expect(st.probesLeft).toBe(3);
   });
 
+  it('regression: a directory with nothing to lstat (empty, or subdirectories only) neither switches nor uses up a probe', () => {
+    const root = tempDir();
+    makeTree(root, { 'a/': '', 'b/': '' });
+    const js = listDirJob(fs, fastLstat(fs, root), root);
+    const agreeing: NativeScan = { listDir: () => ({ names: js.names!, types: js.types!, st: js.st! }) };
+    const st: NativeState = { scan: null, probesLeft: 3 };
+    for (let i = 0; i < 5; i++) runDirJob(() => agreeing, fs, fastLstat(fs, root), '/x.node', st, root);
+    expect(st).toEqual({ scan: null, probesLeft: 3 });
+  });
+
+  it('FUSTOR_TEST_NATIVE_SCAN_TRUST=1 starts on the native job without probing (tests only)', () => {
+    const fake: NativeScan = { listDir: () => null };
+    expect(nativeState(() => fake, '/x.node', true)).toEqual({ scan: fake, probesLeft: 0 });
+    expect(nativeState(() => fake, '/x.node', false)).toEqual({ scan: null, probesLeft: 3 });
+    expect(nativeState(() => fake, null, true)).toEqual({ scan: null, probesLeft: 3 });
+    expect(nativeScanTrusted({ FUSTOR_TEST_NATIVE_SCAN_TRUST: '1' })).toBe(true);
+    expect(nativeScanTrusted({})).toBe(false);
+  });
+
   it.skipIf(path === null)('the stat worker and the main thread both move to it and still answer alike', async () => {
     const root = sampleDir();
-    const pool = new StatPool(1, path);
+    const pool = new StatPool(1, path, false);
     try {
       await pool.run(root); // the probe
       pool.runHere(root);

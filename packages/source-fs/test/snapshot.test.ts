@@ -7,20 +7,21 @@ import { eventBatchSchema } from '@fustor/protocol';
 import { SourceRootError, SourceOptionsError, createFsSource, decodeSegment, type UpsertEvent } from '@fustor/source-fs';
 import { byPath, collect, harness, makeTree, tempDir } from './helpers.js';
 
-// The whole suite runs twice: with the native directory job (where it is built) and with the JavaScript one.
+// The whole suite runs twice: on the native directory job (where it is built; trusted at once, so a test's
+// few directories are not all spent on probes) and on the JavaScript one.
 describe.each([
-  ['native directory job', undefined],
-  ['JavaScript directory job', '0'],
-])('snapshot (%s)', (_name, nativeScan) => {
-  const before = process.env.FUSTOR_NATIVE_SCAN;
-  beforeAll(() => {
-    if (nativeScan === undefined) delete process.env.FUSTOR_NATIVE_SCAN;
-    else process.env.FUSTOR_NATIVE_SCAN = nativeScan;
-  });
-  afterAll(() => {
-    if (before === undefined) delete process.env.FUSTOR_NATIVE_SCAN;
-    else process.env.FUSTOR_NATIVE_SCAN = before;
-  });
+  ['native directory job', { FUSTOR_NATIVE_SCAN: undefined, FUSTOR_TEST_NATIVE_SCAN_TRUST: '1' }],
+  ['JavaScript directory job', { FUSTOR_NATIVE_SCAN: '0', FUSTOR_TEST_NATIVE_SCAN_TRUST: undefined }],
+])('snapshot (%s)', (_name, env) => {
+  const before = { FUSTOR_NATIVE_SCAN: process.env.FUSTOR_NATIVE_SCAN, FUSTOR_TEST_NATIVE_SCAN_TRUST: process.env.FUSTOR_TEST_NATIVE_SCAN_TRUST };
+  const setEnv = (vars: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  beforeAll(() => setEnv(env));
+  afterAll(() => setEnv(before));
 
   it('reports the root, each directory before its children, with parent_path and parent_mtime_ms', async () => {
     const root = tempDir();

@@ -1,9 +1,10 @@
 // The listing fast path (apply-events.ts beginListingRows) changes nothing: compact batches applied through the
 // listing cursor leave the same view, feed and aggregates as the same events applied one by one.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { listingEventCursor, listingEvents, type Listing, type ListingSelf, type UpsertEvent } from '@fustor/protocol';
+import { NodeTable } from '../../src/tree/node-table.js';
 import { T0, Harness } from './harness.js';
 import { checkAggregates, dumpView } from './dump.js';
 import { apply, opArb, type Op } from './random-view.js';
@@ -69,6 +70,27 @@ describe('listing fast path', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('takes the fast path: a snapshot listing filling an empty directory looks up no child per row', () => {
+    const h = new Harness();
+    const lookups = vi.spyOn(NodeTable.prototype, 'childAt');
+    try {
+      const old = T0 - 86_400_000;
+      const l: Listing = ['/d', old, T0, ['/', old, 0, 0, 0o755, old, null]];
+      for (let i = 0; i < 50; i++) l.push(`f${i}`, 0, i, old, 0, 0, 0o644, old);
+      h.v.applyBatch('snapshot', listingEventCursor([l]), { session_id: 's1', batch_seq: h.seq++, command_id: null });
+      expect(h.v.stats('/d')).toMatchObject({ file_count: 50 });
+      // The directory's own entry and the listing's start look up a few names; the 50 rows none.
+      expect(lookups.mock.calls.length).toBeLessThan(5);
+      lookups.mockClear();
+      // The same rows again (the directory has children now): the ordinary path, one lookup per row.
+      h.v.applyBatch('snapshot', listingEventCursor([l]), { session_id: 's1', batch_seq: h.seq++, command_id: null });
+      expect(lookups.mock.calls.length).toBeGreaterThanOrEqual(50);
+    } finally {
+      lookups.mockRestore();
+      h.close();
+    }
   });
 
   it('regression: a listing naming a child twice in an empty directory creates it once', () => {

@@ -58,6 +58,21 @@ export interface NativeState {
   probesLeft: number;
 }
 
+/**
+ * A thread's starting state: probing, or (FUSTOR_TEST_NATIVE_SCAN_TRUST=1, tests only: operations.md)
+ * the native job at once, so a test's few directories run on it and not on probes.
+ */
+export function nativeState(load: (p: string) => unknown, path: string | null, trust: boolean): NativeState {
+  if (path !== null && trust) {
+    try {
+      return { scan: load(path) as NativeScan, probesLeft: 0 };
+    } catch {
+      return { scan: null, probesLeft: 0 };
+    }
+  }
+  return { scan: null, probesLeft: 3 }; // three tries: a file changing mid-probe fails one
+}
+
 // The functions below are serialized into the worker's source: they may use only their parameters,
 // globals and the constants above (redeclared there with the same values).
 
@@ -106,6 +121,14 @@ export function runDirJob(load: (p: string) => unknown, fs: typeof NodeFs, fast:
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   };
+  // Only a directory with at least one lstat()ed entry says anything about the numbers: an empty one,
+  // or one of subdirectories only, neither counts nor uses up a probe.
+  let stated = false;
+  for (let i = 0; i < js.types!.length && !stated; i++) stated = js.types![i] === K_STAT;
+  if (!stated) {
+    st.probesLeft++;
+    return js;
+  }
   if (n !== null && n.names === js.names && same(n.types, js.types!) && same(n.st, js.st!)) {
     st.scan = load(path) as NativeScan;
     st.probesLeft = 0;

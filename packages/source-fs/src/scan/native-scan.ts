@@ -28,3 +28,8 @@ export function nativeScanPath(env: NodeJS.ProcessEnv = process.env): string | n
   }
   return null;
 }
+
+/** Tests only (operations.md, "Test-only settings"): use the native job without probing first. */
+export function nativeScanTrusted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FUSTOR_TEST_NATIVE_SCAN_TRUST === '1';
+}

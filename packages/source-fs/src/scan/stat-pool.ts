@@ -12,13 +12,11 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import {
-  fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, runDirJob, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID,
+  fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, nativeState, runDirJob, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID,
   type DirJobResult, type LstatNumbers, type NativeState,
 } from './dir-job.js';
-import { nativeScanPath } from './native-scan.js';
+import { nativeScanPath, nativeScanTrusted } from './native-scan.js';
 
-/** Directories probed with both jobs before giving up on the native one (a file changing mid-probe fails one). */
-const NATIVE_PROBES = 3;
 const requireHere = createRequire(import.meta.url);
 
 // The worker's source: the constants and the two functions of dir-job.ts, serialized (CommonJS
@@ -31,7 +29,8 @@ const ST_STRIDE = ${ST_STRIDE}, ST_SIZE = ${ST_SIZE}, ST_MTIME = ${ST_MTIME}, ST
 ${fastLstat.toString()}
 ${listDirJob.toString()}
 ${runDirJob.toString()}
-const native = { scan: null, probesLeft: ${NATIVE_PROBES} };
+${nativeState.toString()}
+const native = nativeState(require, workerData.nativePath, workerData.trust);
 let fast = null;
 let probed = false;
 parentPort.on('message', ({ id, dir }) => {
@@ -55,14 +54,15 @@ export class StatPool {
   #fast: LstatNumbers | null | undefined;
   /** The native directory job (native-scan.ts), null where it is not built or is turned off. */
   readonly #nativePath: string | null;
-  #native: NativeState = { scan: null, probesLeft: NATIVE_PROBES };
+  readonly #native: NativeState;
 
-  constructor(size: number, nativePath: string | null = nativeScanPath()) {
+  constructor(size: number, nativePath: string | null = nativeScanPath(), trust = nativeScanTrusted()) {
     this.#nativePath = nativePath;
+    this.#native = nativeState(requireHere, nativePath, trust);
     for (let i = 0; i < size; i++) {
       let w: Worker;
       try {
-        w = new Worker(WORKER_SOURCE, { eval: true, workerData: { nativePath } });
+        w = new Worker(WORKER_SOURCE, { eval: true, workerData: { nativePath, trust } });
       } catch {
         this.#broken = true;
         break;
