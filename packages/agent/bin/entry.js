@@ -35,7 +35,9 @@ export function agentEntry(pkgUrl = new URL('../', import.meta.url), env = proce
     const m = mtimeMs(new URL(input, pkgUrl));
     // The agent's own build info missing means its build was cleaned: the bundle would be a leftover.
     if (m === null && input === INPUTS[0]) return unbundled('no TypeScript build (run `npm run build`)');
-    if (m !== null && m > stamp) return unbundled(`bundle older than ${input} (run \`npm run build\`)`);
+    // One millisecond of slack: the bundler dates the stamp through a JavaScript Date (whole ms), the
+    // file system keeps nanoseconds, so an input it saw can read a fraction of a millisecond newer.
+    if (m !== null && m > stamp + 1) return unbundled(`bundle older than ${input} (run \`npm run build\`)`);
   }
   return { url: new URL('dist/bundle/cli.js', pkgUrl).href, bundled: true, reason: 'bundle up to date' };
 }

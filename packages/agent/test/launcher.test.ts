@@ -64,6 +64,12 @@ describe('launcher entry choice', () => {
     expect(entryOf(w.pkg, {})).toMatchObject({ bundled: false, reason: 'no TypeScript build (run `npm run build`)' });
   });
 
+  it('regression: an input a fraction of a millisecond newer than the stamp (the stamp is dated in whole ms) is not stale', () => {
+    const w = workspace(true);
+    w.touch('node_modules/.package-lock.json', 1_000_000.0004);
+    expect(entryOf(w.pkg, {})).toMatchObject({ bundled: true });
+  });
+
   it('FUSTOR_AGENT_BUNDLE=0 forces the unbundled build', () => {
     expect(entryOf(workspace(true).pkg, { FUSTOR_AGENT_BUNDLE: '0' })).toMatchObject({ bundled: false, reason: 'FUSTOR_AGENT_BUNDLE=0' });
   });
