@@ -53,6 +53,7 @@ let putChanged = false;
 /** Provenance stamped on every node the current event creates or changes (source code, agent index; see node-meta.ts). */
 let provSource = 0;
 let provAgent = 0;
+const SNAPSHOT_SOURCE = sourceCode('snapshot');
 /** Set by resolve(): how much of the path its returned node covers (path.length: all of it). */
 let resolvedAt = 0;
 
@@ -164,6 +165,31 @@ function put(st: ViewState, path: string, isDir: boolean, size: number, mtime: n
   putCreated = true;
   putChanged = true;
   return tree.createChild(id, path.slice(from), isDir, isDir ? 0 : size, mtime, createFlags, confirmed);
+}
+
+/**
+ * A snapshot row of a listing that fills an empty directory (beginListingRows set the hint fresh, and
+ * the view has no tombstone): exactly what applyUpsert does for it — the row cannot exist, so it is
+ * created below the listing's directory — without building, scanning and slicing its full path.
+ * `name` is the row's name as the listing holds it (validated: one path segment).
+ */
+export function applyFreshSnapshotRow(st: ViewState, ev: UpsertEvent, name: string, agent: number): Outcome {
+  provSource = SNAPSHOT_SOURCE;
+  provAgent = agent;
+  const isDir = ev.is_dir;
+  const id = st.tree.createChild(st.dirHint.id, name, isDir, isDir ? 0 : (ev.size ?? 0), ev.mtime_ms, F_KNOWN, 0);
+  putCreated = true;
+  putChanged = true;
+  applyMeta(st, id, ev, true, true);
+  st.tree.setFlag(id, F_KNOWN, true);
+  if (!isDir) st.markIfHot(id, ev.mtime_ms, ev.path);
+  return ACCEPTED;
+}
+
+/** Whether the next listing row may go through applyFreshSnapshotRow. */
+export function freshRowsAhead(st: ViewState): boolean {
+  const hint = st.dirHint;
+  return hint.fresh && hint.gen === st.tree.generation && st.tombstones.size === 0;
 }
 
 /** Applies the event's size, mtime and metadata to its node; stamps provenance when anything changed. */

@@ -14,9 +14,9 @@ import type {
   UsageItem,
   UsageQuery,
 } from '@fustor/protocol';
-import { ListingEventCursor, pageOf } from '@fustor/protocol';
+import { LISTING_HEAD, ListingEventCursor, pageOf, ROW_WIDTH, type UpsertEvent } from '@fustor/protocol';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { ACCEPTED, applyDelete, applyUpsert, beginListingRows } from '../arbitration/apply-events.js';
+import { ACCEPTED, applyDelete, applyFreshSnapshotRow, applyUpsert, beginListingRows, freshRowsAhead } from '../arbitration/apply-events.js';
 import { applySentinel, clearBlindSpots, endAudit, expireSuspects, startAudit } from '../arbitration/phases.js';
 import { freshState, ViewState, type Thresholds } from '../arbitration/view-state.js';
 import { F_BLIND, F_SUSPECT, NO_NODE, ROOT } from '../tree/node-table.js';
@@ -145,11 +145,17 @@ export class ViewEngineImpl implements ViewEngine {
         st.pinWatermark(source !== 'realtime');
         // A compact batch says where each listing's rows begin: the listing fast path (beginListingRows).
         const lc = events instanceof ListingEventCursor ? events : null;
+        const snapshot = source === 'snapshot';
         try {
           for (const ev of events) {
             n++;
             if (lc !== null && lc.row <= 0) beginListingRows(st, lc.row === 0 ? lc.listing! : null);
-            const r = ev.op === 'upsert' ? applyUpsert(st, source, ev, now, ctx.session_id, agent) : applyDelete(st, source, ev, now, ctx.session_id);
+            const r =
+              lc !== null && lc.row >= 0 && snapshot && freshRowsAhead(st)
+                ? applyFreshSnapshotRow(st, ev as UpsertEvent, lc.listing![LISTING_HEAD + lc.row * ROW_WIDTH] as string, agent)
+                : ev.op === 'upsert'
+                  ? applyUpsert(st, source, ev, now, ctx.session_id, agent)
+                  : applyDelete(st, source, ev, now, ctx.session_id);
             if (r !== ACCEPTED) ignored++;
           }
         } finally {
