@@ -10,7 +10,8 @@
 
 import { statSync } from 'node:fs';
 
-const INPUTS = [
+/** The inputs a bundle is made from, relative to the package (scripts/bundle.mjs dates its stamp by them). */
+export const INPUTS = [
   'dist/.tsbuildinfo',
   '../source-fs/dist/.tsbuildinfo',
   '../protocol/dist/.tsbuildinfo',

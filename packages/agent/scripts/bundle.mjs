@@ -12,12 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { INPUTS } from '../bin/entry.js';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(pkg, 'dist', 'bundle');
 const tmp = join(pkg, 'dist', `bundle.tmp-${process.pid}`);
-// The inputs bin/entry.js compares with (keep in step with its INPUTS).
-const INPUTS = ['dist/.tsbuildinfo', '../source-fs/dist/.tsbuildinfo', '../protocol/dist/.tsbuildinfo', '../../node_modules/.package-lock.json'];
 // Taken before bundling: a TypeScript emit during the build (tsc --watch) then counts as newer than the bundle.
 const newestInput = Math.max(0, ...INPUTS.map((p) => join(pkg, p)).filter((p) => existsSync(p)).map((p) => statSync(p).mtimeMs));
 

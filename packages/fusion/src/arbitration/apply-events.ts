@@ -100,10 +100,11 @@ function rememberDir(st: ViewState, dirPath: string, id: number): void {
 /**
  * Called at every listing boundary of a compact batch (`listing`: the listing whose first row comes
  * next; null: its own entry, or the batch's end). When the listing's directory exists, has no child
- * yet and the listing names each child once, none of its rows can find an existing node, so resolve()
- * answers "not there" for them without a child lookup (a snapshot fills empty directories: that lookup
- * was an eighth of Fusion's apply time, docs/benchmarks.md). Anything else keeps the ordinary path;
- * the result is the same either way (listing-fast-path.test.ts).
+ * yet and the listing names each child once, none of its rows can find an existing node: a snapshot
+ * creates them directly (applyFreshSnapshotRow), other scans' resolve() answers "not there" without
+ * a child lookup (a snapshot fills empty directories: lookup and path handling were about a fifth of
+ * Fusion's apply time, docs/benchmarks.md). Anything else keeps the ordinary path; the result is the
+ * same either way (listing-fast-path.test.ts).
  */
 export function beginListingRows(st: ViewState, listing: Listing | null): void {
   const hint = st.dirHint;
@@ -178,8 +179,6 @@ export function applyFreshSnapshotRow(st: ViewState, ev: UpsertEvent, name: stri
   provAgent = agent;
   const isDir = ev.is_dir;
   const id = st.tree.createChild(st.dirHint.id, name, isDir, isDir ? 0 : (ev.size ?? 0), ev.mtime_ms, F_KNOWN, 0);
-  putCreated = true;
-  putChanged = true;
   applyMeta(st, id, ev, true, true);
   st.tree.setFlag(id, F_KNOWN, true);
   if (!isDir) st.markIfHot(id, ev.mtime_ms, ev.path);

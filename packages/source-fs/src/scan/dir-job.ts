@@ -108,10 +108,15 @@ export function runDirJob(load: (p: string) => unknown, fs: typeof NodeFs, fast:
   }
   const js = listDirJob(fs, fast, dir);
   if (path === null || st.probesLeft <= 0 || js.redo) return js;
+  // Only a directory with at least one lstat()ed entry says anything about the numbers: an empty one,
+  // or one of subdirectories only, is no probe.
+  if (!js.types!.includes(K_STAT)) return js;
   st.probesLeft--;
   let n: ReturnType<NativeScan['listDir']>;
+  let scan: NativeScan;
   try {
-    n = (load(path) as NativeScan).listDir(dir);
+    scan = load(path) as NativeScan;
+    n = scan.listDir(dir);
   } catch {
     st.probesLeft = 0;
     return js;
@@ -121,16 +126,8 @@ export function runDirJob(load: (p: string) => unknown, fs: typeof NodeFs, fast:
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   };
-  // Only a directory with at least one lstat()ed entry says anything about the numbers: an empty one,
-  // or one of subdirectories only, neither counts nor uses up a probe.
-  let stated = false;
-  for (let i = 0; i < js.types!.length && !stated; i++) stated = js.types![i] === K_STAT;
-  if (!stated) {
-    st.probesLeft++;
-    return js;
-  }
   if (n !== null && n.names === js.names && same(n.types, js.types!) && same(n.st, js.st!)) {
-    st.scan = load(path) as NativeScan;
+    st.scan = scan;
     st.probesLeft = 0;
   }
   return js;

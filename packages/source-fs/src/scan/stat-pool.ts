@@ -19,8 +19,8 @@ import { nativeScanPath, nativeScanTrusted } from './native-scan.js';
 
 const requireHere = createRequire(import.meta.url);
 
-// The worker's source: the constants and the two functions of dir-job.ts, serialized (CommonJS
-// because eval workers run as scripts; dependency-free so it loads in a few ms).
+// The worker's source: dir-job.ts's constants and job functions, serialized (CommonJS because eval
+// workers run as scripts; dependency-free so it loads in a few ms).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
