@@ -31,7 +31,7 @@ await build({
 // The stat worker's source is made of dir-job.ts's functions as text (stat-pool.ts): they name its
 // constants, which the worker declares under their own names. A bundler that renamed one on a clash
 // (K_DIR → K_DIR$1) would leave the worker failing on every job, and scans silently on one thread.
-const CONSTANTS = ['K_DIR', 'K_STAT', 'K_VANISHED', 'ST_STRIDE', 'ST_SIZE', 'ST_MTIME', 'ST_CTIME', 'ST_UID', 'ST_GID', 'ST_MODE'];
+const CONSTANTS = ['K_DIR', 'K_STAT', 'K_VANISHED', 'ST_STRIDE', 'ST_SIZE', 'ST_MTIME', 'ST_CTIME', 'ST_UID', 'ST_GID', 'ST_MODE', 'WIRE_MIN_MS', 'WIRE_MAX_MS'];
 for (const f of readdirSync(tmp)) {
   const text = readFileSync(join(tmp, f), 'utf8');
   const renamed = CONSTANTS.find((c) => new RegExp(`\\b${c}\\$\\d`).test(text));

@@ -16,15 +16,50 @@ import {
   isWireSize, isWireTime, MAX_EVENTS_PER_BATCH, MAX_MODE, MAX_PRINCIPAL_ID, MAX_TIME_MS, MESSAGE_SOURCES, MIN_TIME_MS, NODE_KINDS,
   type EventBatch, type MessageSource, type UpsertEvent,
 } from './schemas.js';
-import { childPath, listingEvents, LISTING_HEAD, LISTINGS_VERSION, ROW_WIDTH, type Listing } from './listings.js';
+import { childPath, listingEvents, LISTING_HEAD, LISTINGS_VERSION, ROW_WIDTH, type Listing, type PackedRows } from './listings.js';
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
-/** The listings of one scan chunk as MessagePack values back to back (chunks of a batch are concatenated). */
-export function encodeListings(listings: readonly Listing[]): Buffer {
-  if (listings.length === 1) return Buffer.from(packr.pack(listings[0]));
-  return Buffer.concat(listings.map((l) => packr.pack(l)));
+/**
+ * The listings of one scan chunk as MessagePack values back to back (chunks of a batch are concatenated).
+ * A listing in `packed` is followed by those rows: its array header counts them, its values are the
+ * listing's own, then the rows' bytes as they are.
+ */
+export function encodeListings(listings: readonly Listing[], packed?: ReadonlyMap<Listing, PackedRows>): Buffer {
+  if (packed === undefined || packed.size === 0) {
+    if (listings.length === 1) return Buffer.from(packr.pack(listings[0]));
+    return Buffer.concat(listings.map((l) => packr.pack(l)));
+  }
+  const parts: Uint8Array[] = [];
+  for (const l of listings) {
+    const bytes = packr.pack(l);
+    const p = packed.get(l);
+    if (p === undefined) {
+      parts.push(bytes);
+      continue;
+    }
+    parts.push(arrayHeader(l.length + p.count * ROW_WIDTH), bytes.subarray(arrayHeaderLength(bytes[0]!)), p.bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+/** A MessagePack array header for n elements. */
+function arrayHeader(n: number): Buffer {
+  return n < 16 ? Buffer.from([0x90 | n]) : n < 0x10000 ? Buffer.from([0xdc, n >> 8, n & 0xff]) : Buffer.from([0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+}
+
+/** Length of the array header that starts with byte `b` (fixarray, array 16, array 32). */
+function arrayHeaderLength(b: number): number {
+  if ((b & 0xf0) === 0x90) return 1;
+  if (b === 0xdc) return 3;
+  if (b === 0xdd) return 5;
+  throw new Error(`not a MessagePack array header: 0x${b.toString(16)}`);
+}
+
+/** Packed rows back to their values (ROW_WIDTH per row), for the paths that need events or JSON. */
+export function decodeRows(p: PackedRows): Array<string | number | null> {
+  return p.count === 0 ? [] : (unpackr.unpackMultiple(p.bytes) as Array<string | number | null>);
 }
 
 /** encodeListings back to listings (the agent's own bytes, so not validated: use decodeListingBatch for a body). */
@@ -40,9 +75,8 @@ export interface ListingBatchHead {
 
 /** A compact batch body: the head and `count` listings already encoded in `chunks` (encodeListings outputs). */
 export function listingBatchBody(head: ListingBatchHead, chunks: readonly Buffer[], count: number): Buffer {
-  const n = 4 + count;
-  // MessagePack array header for n elements, then the four head values (their 4-array's header dropped).
-  const header = n < 16 ? Buffer.from([0x90 | n]) : n < 0x10000 ? Buffer.from([0xdc, n >> 8, n & 0xff]) : Buffer.from([0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  // MessagePack array header for 4 + count elements, then the four head values (their 4-array's header dropped).
+  const header = arrayHeader(4 + count);
   const values = packr.pack([LISTINGS_VERSION, head.message_source, head.batch_seq, head.command_id ?? null]).subarray(1);
   return Buffer.concat([header, values, ...chunks]);
 }

@@ -48,6 +48,18 @@ export type Listing = [dir: string, mtimeMs: number, observedAtMs: number, self:
 
 export const LISTING_HEAD = 4;
 
+/**
+ * Rows of one listing already MessagePack-encoded (the agent's native directory job packs them): `count`
+ * rows of ROW_WIDTH values back to back, as they follow the listing's head on the wire, so the agent
+ * sends them without building them as values. `owners` holds their distinct uid, gid pairs.
+ * listing-codec.ts encodes a listing with them (encodeListings) and decodes them (decodeRows).
+ */
+export interface PackedRows {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  readonly owners: Uint32Array;
+}
+
 /** Code of a node kind in rows (its index in NODE_KINDS). */
 export const KIND_CODES: Readonly<Record<NodeKind, number>> = Object.freeze(
   Object.fromEntries(NODE_KINDS.map((k, i) => [k, i])) as Record<NodeKind, number>,

@@ -8,6 +8,8 @@ export interface Filters {
   /** True when the view path (file or directory) is excluded; an excluded directory skips its subtree. */
   excluded(viewPath: string): boolean;
   readonly hasExclude: boolean;
+  /** True when file_pattern takes every name (fileName is true for all). */
+  readonly allFiles: boolean;
 }
 
 export function createFilters(filePattern: string, exclude: readonly string[]): Filters {
@@ -21,5 +23,6 @@ export function createFilters(filePattern: string, exclude: readonly string[]): 
     // View paths start with '/'; globs like '**/x/**' are written relative, so match without it.
     excluded: hasExclude ? (p) => p !== '/' && ex(p.slice(1)) : () => false,
     hasExclude,
+    allFiles: all,
   };
 }

@@ -197,7 +197,7 @@ class FsSourceImpl implements FsSource {
     const root = this.#requireRoot(phase);
     if (phase === 'audit') this.#auditCache.beginPass();
     let last: ScanProgress | null = null;
-    yield* this.#walk(phase, { local: root, view: '/' }, true, opts?.signal, true, (p) => (last = p));
+    yield* this.#walk(phase, { local: root, view: '/' }, true, opts?.signal, true, (p) => (last = p), opts?.packedRows === true);
     const fin = last as ScanProgress | null;
     const complete = fin !== null && !fin.aborted;
     if (phase === 'audit') this.#auditCache.endPass(complete && fin.issues === 0);
@@ -234,7 +234,7 @@ class FsSourceImpl implements FsSource {
 
   #walk(
     phase: ScanProgress['phase'], start: WalkStart, recursive: boolean, signal: AbortSignal | undefined,
-    fatalStart: boolean, onEnd: (p: ScanProgress) => void,
+    fatalStart: boolean, onEnd: (p: ScanProgress) => void, packedRows = false,
   ): AsyncGenerator<ScanChunk> {
     const o = this.#o;
     const gen = walk({
@@ -245,6 +245,7 @@ class FsSourceImpl implements FsSource {
       hotCount: () => this.#watcher?.hotCount() ?? 0,
       auditCache: phase === 'audit' ? this.#auditCache : undefined,
       pool: phase === 'on_demand' ? undefined : this.#statPool(),
+      packedRows,
       onProgress: (p) => {
         this.#progress = p;
         if (p.done) onEnd(p);

@@ -2,7 +2,7 @@
 
 export * from './types.js';
 export { createFsSource } from './fs-source.js';
-export { chunkEvents, eventsChunk } from './chunks.js';
+export { chunkEvents, eventsChunk, plainListings } from './chunks.js';
 export { SourceRootError, OutsideRootError, SourceOptionsError, SourceNotStartedError, SOURCE_ERROR_CODES } from './errors.js';
 export { encodeNameBytes, decodeSegment } from './names.js';
 export { estimateDrift } from './clock/drift.js';

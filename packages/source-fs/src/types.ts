@@ -1,6 +1,6 @@
 // Public contract of the fs source driver; the agent codes against these types only.
 
-import type { DeleteEvent, FileEvent, Listing, SentinelResult, UpsertEvent } from '@fustor/protocol';
+import type { DeleteEvent, FileEvent, Listing, PackedRows, SentinelResult, UpsertEvent } from '@fustor/protocol';
 import type { FsLayer } from './fs-layer.js';
 
 export type { DeleteEvent, FileEvent, SentinelResult, UpsertEvent };
@@ -110,6 +110,11 @@ export interface SourceEventHandlers {
 
 export interface ScanOptions {
   signal?: AbortSignal;
+  /**
+   * Snapshot and audit: rows may come packed by the native directory job (ScanChunk.packed), for a
+   * caller that sends listings as MessagePack and so need not build them as values.
+   */
+  packedRows?: boolean;
 }
 
 export interface OnDemandOptions extends ScanOptions {
@@ -128,6 +133,12 @@ export interface ScanChunk {
   readonly listings: Listing[] | null;
   readonly events?: UpsertEvent[];
   readonly count: number;
+  /**
+   * Listings whose rows came packed (only when the scan was asked for them, ScanOptions.packedRows):
+   * such a listing holds its head alone and its rows are these bytes. chunkEvents and encodeListings
+   * take them into account; anything else reading `listings` must too.
+   */
+  readonly packed?: ReadonlyMap<Listing, PackedRows>;
 }
 
 

@@ -100,7 +100,8 @@ export class LeaderDuties {
       await c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
       started = true;
       const stream = c.outbox.stream(kind as ScanSource);
-      const iter = c.source.scanListings({ kind }, { signal: c.signal });
+      // Packed rows only when they go out as MessagePack listings (else they would be decoded again).
+      const iter = c.source.scanListings({ kind }, { signal: c.signal, packedRows: c.outbox.jobEncoding === 'listings' });
       for await (const batch of iter) {
         await stream.write(batch);
       }

@@ -5,7 +5,7 @@
 // the full known map once, then only newly learned names. A failed post is logged and retried
 // with the next batch: names are a convenience, never a reason to slow or stop the pipe.
 
-import { LISTING_HEAD, MAX_PRINCIPALS, R_GID, R_UID, ROW_WIDTH, type FileEvent, type Listing, type Logger, type PrincipalsRequest } from '@fustor/protocol';
+import { LISTING_HEAD, MAX_PRINCIPALS, R_GID, R_UID, ROW_WIDTH, type FileEvent, type Listing, type Logger, type PackedRows, type PrincipalsRequest } from '@fustor/protocol';
 import { FusionError, SessionExpiredError } from '../errors.js';
 import { PrincipalResolver, type PrincipalDb } from './resolver.js';
 
@@ -58,7 +58,7 @@ export class PrincipalsReporter {
   }
 
   /** observe() for a scan chunk sent as listings (the directories' own entries and their rows). */
-  observeListings(listings: readonly Listing[]): void {
+  observeListings(listings: readonly Listing[], packed?: ReadonlyMap<Listing, PackedRows>): void {
     let fresh = false;
     for (const l of listings) {
       const self = l[3];
@@ -66,6 +66,9 @@ export class PrincipalsReporter {
       for (let i = LISTING_HEAD; i < l.length; i += ROW_WIDTH) {
         if (this.#owner((l[i + R_UID] as number | null) ?? undefined, (l[i + R_GID] as number | null) ?? undefined)) fresh = true;
       }
+      // Packed rows (ScanChunk.packed) come with their distinct owners.
+      const owners = packed?.get(l)?.owners;
+      if (owners !== undefined) for (let i = 0; i < owners.length; i += 2) if (this.#owner(owners[i], owners[i + 1])) fresh = true;
     }
     if (fresh) this.#schedule();
   }

@@ -8,7 +8,7 @@
 // events. The scanner runs ahead of the wire by up to lookAheadBytes of listings (lookAheadEvents
 // of JSON), so the walk goes on while a batch is on the wire.
 
-import type { EventBatchResult, FileEvent, Listing, MessageSource, ScanEncoding } from '@fustor/protocol';
+import type { EventBatchResult, FileEvent, Listing, MessageSource, PackedRows, ScanEncoding } from '@fustor/protocol';
 import type { ScanChunk } from '@fustor/source-fs';
 import { FusionError, isRetryable, SessionExpiredError } from '../errors.js';
 import { abortableSleep, Backoff, isAbort, type BackoffOptions } from '../common/backoff.js';
@@ -29,7 +29,7 @@ export interface OutboxHooks {
   /** Sees every batch of events before it goes out (cheap: it runs on the send path). */
   observe?(events: readonly FileEvent[]): void;
   /** Sees every scan chunk sent as listings (instead of observe). */
-  observeListings?(listings: readonly Listing[]): void;
+  observeListings?(listings: readonly Listing[], packed?: ReadonlyMap<Listing, PackedRows>): void;
 }
 
 export interface OutboxOptions {
@@ -112,7 +112,7 @@ export class SessionOutbox implements StreamHost {
   /** Shows an outgoing scan chunk to the observe hooks. */
   observe(chunk: ScanChunk): void {
     const h = this.#o.hooks;
-    if (chunk.listings !== null && h.observeListings) h.observeListings(chunk.listings);
+    if (chunk.listings !== null && h.observeListings) h.observeListings(chunk.listings, chunk.packed);
     else if (chunk.events !== undefined) h.observe?.(chunk.events);
     else if (h.observe) h.observe(jobEvents({ chunk } as ScanJob));
   }

@@ -40,7 +40,7 @@ export function makeJob(
   const base = { source: stream.source, commandId: stream.commandId, stream, count: chunk.count };
   if (want === 'listings' && chunk.listings !== null) {
     clampListingTimes(chunk.listings);
-    const bytes = encodeListings(chunk.listings);
+    const bytes = encodeListings(chunk.listings, chunk.packed);
     return { ...base, encoding: 'listings', bytes, listings: chunk.listings.length, chunk: null, size: bytes.length };
   }
   if (want !== 'objects') {

@@ -6,7 +6,7 @@
 // slots, not an event object and a full path.
 
 import type { Stats } from 'node:fs';
-import { KIND_CODES, type Listing, type ListingSelf } from '@fustor/protocol';
+import { KIND_CODES, LISTING_HEAD, type Listing, type ListingSelf, type PackedRows } from '@fustor/protocol';
 import { kindOfMode } from '../meta.js';
 import type { ScanChunk } from '../types.js';
 import { ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID } from './dir-job.js';
@@ -23,6 +23,7 @@ export function kindCodeOfMode(mode: number): number {
 export class ChunkBuilder {
   #listings: Listing[] = [];
   #count = 0;
+  #packed: Map<Listing, PackedRows> | null = null;
   /** The listing rows go to, and the directory it belongs to. */
   #cur: Listing | null = null;
   #dir = '';
@@ -86,12 +87,31 @@ export class ChunkBuilder {
     this.#count++;
   }
 
+  /**
+   * Every non-directory child of `dir` at once, packed by the native job: they go to a listing of
+   * their own (the open one when it has no rows yet), which then takes no more rows.
+   */
+  packedRows(dir: string, dirMtime: number, observed: number, rows: PackedRows): void {
+    if (rows.count === 0) return;
+    let l = this.#rows(dir, dirMtime, observed);
+    if (l.length > LISTING_HEAD || this.#packed?.has(l)) {
+      l = [dir, dirMtime, observed, null];
+      this.#listings.push(l);
+    }
+    (this.#packed ??= new Map()).set(l, rows);
+    this.#cur = null;
+    this.#count += rows.count;
+  }
+
   /** Hands the collected listings over and starts an empty chunk. */
   take(): ScanChunk {
-    const chunk: ScanChunk = { listings: this.#listings, count: this.#count };
+    const chunk: ScanChunk = this.#packed === null
+      ? { listings: this.#listings, count: this.#count }
+      : { listings: this.#listings, count: this.#count, packed: this.#packed };
     this.#listings = [];
     this.#count = 0;
     this.#cur = null;
+    this.#packed = null;
     return chunk;
   }
 }

@@ -10,6 +10,7 @@
 // without it, --throw-deprecation, another layout) keeps fs.lstatSync.
 
 import type * as NodeFs from 'node:fs';
+import { MAX_TIME_MS, MIN_TIME_MS } from '@fustor/protocol';
 
 /** Entry states in DirJobResult.types: a directory (not stat()ed here), an lstat()ed entry, or gone. */
 export const K_DIR = 0;
@@ -26,6 +27,10 @@ export const ST_GID = 4;
 /** The full st_mode: its S_IFMT bits are the kind (meta.ts kindOfMode), the low bits the permissions. */
 export const ST_MODE = 5;
 
+/** The wire's time window (protocol schemas.ts): the native job packs rows only when every time lies in it. */
+export const WIRE_MIN_MS = MIN_TIME_MS;
+export const WIRE_MAX_MS = MAX_TIME_MS;
+
 export interface DirJobResult {
   /** Entry names joined by NUL (a byte no name can hold): one string clones far cheaper than many. */
   names?: string;
@@ -39,6 +44,14 @@ export interface DirJobResult {
   redo?: boolean;
   /** Set when the native job (native/list-dir.c) produced the result. */
   native?: boolean;
+  /**
+   * The native job's packed rows (walker.ts "packed path"): MessagePack rows (protocol listings.ts) of
+   * every lstat()ed entry that is not a directory, in listing order; absent when it did not pack them.
+   */
+  rows?: Uint8Array;
+  rowCount?: number;
+  /** Distinct uid, gid pairs of those rows. */
+  owners?: Uint32Array;
 }
 
 /** lstat as numbers in the binding's layout; undefined when the entry does not exist. */
@@ -49,7 +62,9 @@ export type LstatNumbers = (path: string) => Float64Array | undefined;
  * JavaScript per entry; the same DirJobResult layout (without the U+FFFD check), or null for a redo.
  */
 export interface NativeScan {
-  listDir(dir: string): { names: string; types: Uint8Array; st: Float64Array } | null;
+  listDir(dir: string, minTimeMs?: number, maxTimeMs?: number): {
+    names: string; types: Uint8Array; st: Float64Array; rows?: Uint8Array; rowCount?: number; owners?: Uint32Array;
+  } | null;
 }
 
 /** A prober's state: the native job once it agreed with the JavaScript job, or how many probes are left. */
@@ -101,7 +116,7 @@ export function fastLstat(fs: typeof NodeFs, probe: string): LstatNumbers | null
  */
 export function runDirJob(load: (p: string) => unknown, fs: typeof NodeFs, fast: LstatNumbers | null, path: string | null, st: NativeState, dir: string): DirJobResult {
   if (st.scan !== null) {
-    const r: DirJobResult | null = st.scan.listDir(dir);
+    const r: DirJobResult | null = st.scan.listDir(dir, WIRE_MIN_MS, WIRE_MAX_MS);
     if (r === null || r.names!.includes('\uFFFD')) return { redo: true };
     r.native = true;
     return r;

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import {
   fastLstat, K_DIR, K_STAT, K_VANISHED, listDirJob, nativeState, runDirJob, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID,
+  WIRE_MAX_MS, WIRE_MIN_MS,
   type DirJobResult, type LstatNumbers, type NativeState,
 } from './dir-job.js';
 import { nativeScanPath, nativeScanTrusted } from './native-scan.js';
@@ -26,6 +27,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const K_DIR = ${K_DIR}, K_STAT = ${K_STAT}, K_VANISHED = ${K_VANISHED};
 const ST_STRIDE = ${ST_STRIDE}, ST_SIZE = ${ST_SIZE}, ST_MTIME = ${ST_MTIME}, ST_CTIME = ${ST_CTIME}, ST_UID = ${ST_UID}, ST_GID = ${ST_GID}, ST_MODE = ${ST_MODE};
+const WIRE_MIN_MS = ${WIRE_MIN_MS}, WIRE_MAX_MS = ${WIRE_MAX_MS};
 ${fastLstat.toString()}
 ${listDirJob.toString()}
 ${runDirJob.toString()}
@@ -40,7 +42,9 @@ parentPort.on('message', ({ id, dir }) => {
   }
   const r = runDirJob(require, fs, fast, workerData.nativePath, native, dir);
   r.id = id;
-  parentPort.postMessage(r, r.st ? [r.types.buffer, r.st.buffer] : []);
+  const moved = r.st ? [r.types.buffer, r.st.buffer] : [];
+  if (r.rows) moved.push(r.rows.buffer, r.owners.buffer);
+  parentPort.postMessage(r, moved);
 });
 `;
 

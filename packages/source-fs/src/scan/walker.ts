@@ -21,7 +21,8 @@ import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
 import { ChunkBuilder } from './chunk-builder.js';
 import { isDirNumbers, statChild } from './scan-entry.js';
-import { K_DIR, K_VANISHED, type DirJobResult } from './dir-job.js';
+import { K_DIR, K_STAT, K_VANISHED, type DirJobResult } from './dir-job.js';
+import { packedRowsOf } from './packed-rows.js';
 import type { StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
@@ -58,6 +59,8 @@ export interface WalkContext {
   auditCache?: AuditCache;
   /** Stat workers; absent = everything on the main thread. */
   pool?: StatPool;
+  /** Take rows the native job packed (ScanOptions.packedRows). */
+  packedRows?: boolean;
   signal?: AbortSignal;
   onProgress(p: ScanProgress): void;
   /** Called when the start directory cannot be read at all (the root: fatal). */
@@ -84,6 +87,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
   const audit = ctx.phase === 'audit' ? ctx.auditCache : undefined;
   const isHot = ctx.phase === 'snapshot' ? ctx.isHot : undefined;
   const pool = ctx.pool?.usable ? ctx.pool : undefined;
+  const packRows = ctx.packedRows === true && pool !== undefined;
   const progress: ScanProgress = {
     phase: ctx.phase, entriesScanned: 0, dirsScanned: 0, dirsPending: 1, startedAtMs: ctx.now(), done: false, issues: 0,
   };
@@ -266,13 +270,37 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
           listed = true;
           const { types, st } = job as Required<DirJobResult>;
           const joined = job.names!;
-          const names = types.length === 0 ? [] : joined.split('\0');
           const local = it.local as string;
           const prefix = local === '/' ? '/' : local + '/';
           // The common directory needs no per-name checks: no name to encode, no path near the length
           // bound, no exclude globs, no file being written (one test each for the whole listing).
           const plain = !needsEncoding(joined);
           const maybeLong = !plain || dirView.length + joined.length + 1 > MAX_VIEW_BYTES / 3;
+          // Packed path: such a directory's rows, packed by the native job, are taken as they are
+          // (every row would pass each check below). They fill a batch whole or start the next.
+          let packed = false;
+          const rows = packRows && !maybeLong && !filters.hasExclude && filters.allFiles && ctx.recursive ? packedRowsOf(job, st) : undefined;
+          if (rows !== undefined && rows.count <= batchSize) {
+            if (b.count > 0 && b.count + rows.count > batchSize) {
+              yield b.take();
+              batchNo++;
+              observed = ctx.now();
+            }
+            if (!(isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0)) {
+              let names: string[] | null = null;
+              for (let i = 0; i < types.length; i++) {
+                const t = types[i]!;
+                if (t !== K_DIR && !(t === K_STAT && isDirNumbers(st, i))) continue;
+                names ??= joined.split('\0');
+                const name = names[i]!;
+                subdir(prefix + name, name, name, joinView(dirView, name));
+              }
+              b.packedRows(dirView, dirMtime, observed, rows);
+              progress.entriesScanned += rows.count;
+              packed = true;
+            }
+          }
+          const names = packed || types.length === 0 ? [] : joined.split('\0');
           let hot = isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0;
           let seenBatch = batchNo;
           for (let i = 0; i < names.length; i++) {

@@ -1,0 +1,57 @@
+// Rows the native directory job packed (list-dir.c pack_rows), checked against the ordinary rows before they are trusted.
+//
+// The walker sends a packed listing's bytes without looking at them, so the first few are decoded and
+// compared value for value with the rows the per-entry path would build from the same numbers; one
+// difference and this process never takes packed rows again (the per-entry path is always right).
+
+import { ROW_WIDTH, type PackedRows } from '@fustor/protocol';
+import { decodeRows } from '@fustor/protocol/listing-codec';
+import { kindCodeOfMode } from './chunk-builder.js';
+import { K_STAT, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID, type DirJobResult } from './dir-job.js';
+import { isDirNumbers } from './scan-entry.js';
+
+/** Permission bits of st_mode (consumers.md §1). */
+const PERM = 0o7777;
+
+/** Non-empty packed listings still to compare before packed rows are taken unchecked; off after a difference. */
+export const packCheck = { left: 3, off: false };
+
+/** The packed rows of a native job's result, or undefined (none, or packing found untrustworthy). */
+export function packedRowsOf(job: DirJobResult, st: Float64Array): PackedRows | undefined {
+  if (job.rows === undefined || packCheck.off) return undefined;
+  const rows: PackedRows = { bytes: job.rows, count: job.rowCount!, owners: job.owners! };
+  if (packCheck.left > 0 && rows.count > 0) {
+    if (!sameRows(ordinaryRows(job, st), rows)) {
+      packCheck.off = true;
+      return undefined;
+    }
+    packCheck.left--;
+  }
+  return rows;
+}
+
+/** The rows ChunkBuilder.rowFromNumbers makes of a job's numbers (every lstat()ed entry but directories). */
+export function ordinaryRows(job: DirJobResult, st: Float64Array): Array<string | number> {
+  const names = job.names!.split('\0');
+  const types = job.types!;
+  const out: Array<string | number> = [];
+  for (let i = 0; i < types.length; i++) {
+    if (types[i] !== K_STAT || isDirNumbers(st, i)) continue;
+    const o = i * ST_STRIDE;
+    const mode = st[o + ST_MODE]!;
+    out.push(names[i]!, kindCodeOfMode(mode), st[o + ST_SIZE]!, st[o + ST_MTIME]!, st[o + ST_UID]!, st[o + ST_GID]!, mode & PERM, st[o + ST_CTIME]!);
+  }
+  return out;
+}
+
+function sameRows(want: Array<string | number>, rows: PackedRows): boolean {
+  let got: unknown[];
+  try {
+    got = decodeRows(rows);
+  } catch {
+    return false;
+  }
+  if (got.length !== want.length || got.length !== rows.count * ROW_WIDTH) return false;
+  for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) return false;
+  return true;
+}
