@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError, SessionExpiredError } from '../src/errors.js';
 import { Pipe } from '../src/pipes/pipe.js';
+import type { Listing, PackedRows, PrincipalsRequest } from '@fustor/protocol';
+import { PrincipalsReporter } from '../src/principals/reporter.js';
 import { PrincipalResolver, parseDb, type CommandRunner } from '../src/principals/resolver.js';
 import { FusionSender } from '../src/senders/fusion-sender.js';
 import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
@@ -256,5 +258,23 @@ describe('FusionSender.postPrincipals', () => {
     } finally {
       await sender.close();
     }
+  });
+});
+
+describe('PrincipalsReporter.observeListings', () => {
+  it('learns the owners of packed rows (ScanChunk.packed) from their owner pairs, with those of plain rows and directories', async () => {
+    const g = fakeGetent();
+    const sent: PrincipalsRequest[] = [];
+    const rep = new PrincipalsReporter({
+      resolver: new PrincipalResolver({ run: g.run }), send: async (_sid, body) => void sent.push(body), error: () => undefined, log: quietLogger, intervalMs: 1,
+    });
+    const dir: Listing = ['/d', 1, 2, ['/', 1, 0, 0, 0o755, 1, null]];
+    const plain: Listing = ['/e', 1, 2, null, 'f', 0, 1, 1, 1001, 100, 0o644, 1];
+    const packed: PackedRows = { bytes: new Uint8Array(0), count: 2, owners: Uint32Array.of(1002, 100, 1001, 2000) };
+    rep.sessionOpened('s1', new AbortController().signal);
+    rep.observeListings([dir, plain], new Map([[dir, packed]]));
+    await waitFor(() => sent.length > 0, 'principals post');
+    expect(sent[0]).toEqual({ users: { 0: 'root', 1001: 'alice', 1002: 'bob' }, groups: { 0: 'root', 100: 'users', 2000: 'lab' } });
+    rep.close();
   });
 });
