@@ -38,3 +38,18 @@ export function threadCpu(pid) {
   }
   return out;
 }
+
+/**
+ * Time a process's main thread spent waiting, in ms: in the run queue for a CPU (schedstat) and on
+ * block I/O (delay accounting: needs `sysctl kernel.task_delayacct=1`, else 0). Tells a CPU-bound run
+ * from one that waits on the disk (Fusion's commits on a busy disk).
+ */
+export function waits(pid) {
+  try {
+    const f = fieldsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const runq = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+    return { runq_ms: Math.round(runq), blkio_ms: Number(f[39]) * TICK_MS };
+  } catch {
+    return null;
+  }
+}

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { seededRandom, waitFor } from '../packages/test-helpers/dist/index.js';
-import { cpuMs, cpuTimes, threadCpu } from './_proc.mjs';
+import { cpuMs, cpuTimes, threadCpu, waits } from './_proc.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The CLIs of a checkout (built). */
@@ -190,6 +190,7 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
   const stack = await startStack(work, dir, `p3-${n}`, bins);
   try {
     const fusionCpu0 = cpuMs(stack.fusion.child.pid);
+    const fusionWaits0 = waits(stack.fusion.child.pid);
     const start = Date.now();
     await startAgent(stack);
     // Where the time goes: console up, session open (leader), snapshot phase seen, snapshot end reported.
@@ -221,6 +222,8 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
     const agentTimes = cpuTimes(stack.agent.child.pid);
     const agentThreads = threadCpu(stack.agent.child.pid);
     const fusionCpu1 = cpuMs(stack.fusion.child.pid);
+    const fusionWaits1 = waits(stack.fusion.child.pid);
+    const agentWaits = waits(stack.agent.child.pid);
     await sleep(200);
     watching = false;
     await watcher;
@@ -230,6 +233,11 @@ async function p3Run(work, dir, files, n, bins = CURRENT) {
       cpu_agent_sys_ms: agentTimes?.sys ?? null,
       cpu_agent_threads: agentThreads,
       cpu_fusion_ms: fusionCpu0 === null || fusionCpu1 === null ? null : fusionCpu1 - fusionCpu0,
+      // Main threads' waits for a CPU and for block I/O (blkio is 0 without kernel.task_delayacct=1).
+      waits: fusionWaits0 === null || fusionWaits1 === null || agentWaits === null ? null : {
+        fusion_runq_ms: fusionWaits1.runq_ms - fusionWaits0.runq_ms, fusion_blkio_ms: fusionWaits1.blkio_ms - fusionWaits0.blkio_ms,
+        agent_runq_ms: agentWaits.runq_ms, agent_blkio_ms: agentWaits.blkio_ms,
+      },
       breakdown: marks,
     };
   } catch (err) {
@@ -276,6 +284,7 @@ async function benchP3(work) {
       console.log(
         `P3 ${name}: run ${i + 1}/${P3_RUNS}: agent start → stats shows every file: ${r.e2e_ms} ms, find ${r.find_ms} ms: ${r.ratio}× find (load ${r.load_1m}); ` +
           `CPU agent ${r.cpu_agent_ms} ms (${r.cpu_agent_sys_ms} in the kernel; by thread ${JSON.stringify(r.cpu_agent_threads)}), Fusion ${r.cpu_fusion_ms} ms; ` +
+          `main threads waited (ms): ${r.waits === null ? 'n/a' : Object.entries(r.waits).map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
           `breakdown (ms after spawn): ${Object.entries(r.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       );
     }

@@ -8,6 +8,7 @@ import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError, SessionExpiredError } from '../src/errors.js';
 import { Pipe } from '../src/pipes/pipe.js';
 import type { Listing, PackedRows, PrincipalsRequest } from '@fustor/protocol';
+import { encodeListings } from '@fustor/protocol/listing-codec';
 import { PrincipalsReporter } from '../src/principals/reporter.js';
 import { PrincipalResolver, parseDb, type CommandRunner } from '../src/principals/resolver.js';
 import { FusionSender } from '../src/senders/fusion-sender.js';
@@ -163,6 +164,21 @@ describe('Pipe → principals', () => {
     expect(sender.principals.find((p) => p.session === 's2')).toEqual({
       session: 's2', users: { 0: 'root', 1001: 'alice', 1002: 'bob' }, groups: { 0: 'root', 100: 'users', 2000: 'lab' },
     });
+  });
+
+  it('learns the owners of packed rows through the pipe (regression: the pipe dropped ScanChunk.packed on the way to the reporter)', async () => {
+    const { pipe, sender, source } = build();
+    // One directory whose two files come as packed rows owned by bob/lab: nowhere else in the scan.
+    const dir: Listing = ['/p', 1, 2, ['/', 1, 0, 0, 0o755, 1, null]];
+    const rows = ['a', 0, 1, 1, 1002, 2000, 0o644, 1, 'b', 0, 1, 1, 1002, 2000, 0o644, 1];
+    const bytes = encodeListings([['/', 0, 0, null, ...rows] as Listing]).subarray(3 + 5); // past the array header and the 4-value head
+    const packed: PackedRows = { bytes, count: 2, owners: Uint32Array.of(1002, 2000) };
+    source.chunksImpl = async function* (scan) {
+      if (scan.kind === 'snapshot') yield { listings: [dir], count: 3, packed: new Map([[dir, packed]]) };
+    };
+    pipe.start();
+    await waitFor(() => sender.principals.length >= 1, 'principals post');
+    expect(sender.principals[0]).toEqual({ session: 's1', users: { 0: 'root', 1002: 'bob' }, groups: { 0: 'root', 2000: 'lab' } });
   });
 
   it('a failing principals post never stops the pipe: it is logged and its names go with the next batch', async () => {

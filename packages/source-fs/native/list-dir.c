@@ -224,7 +224,7 @@ static void pack_rows(const listing_t *l, double min_ms, double max_ms, rows_t *
       continue;
     }
     double m = o[ST_MTIME], c = o[ST_CTIME];
-    if (!(m >= min_ms && m <= max_ms) || !(c >= min_ms && c <= max_ms)) {
+    if (!(m >= min_ms && m <= max_ms) || !(c >= min_ms && c <= max_ms) || !(o[ST_SIZE] >= 0)) {
       r->ok = false;
       break;
     }

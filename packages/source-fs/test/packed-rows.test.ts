@@ -169,6 +169,7 @@ describe.skipIf(native === null)('scans with packed rows', () => {
       const packed = await scan(root, true, batchSize);
       const plain = await scan(root, false, batchSize);
       expect(packed.some((c) => (c.packed?.size ?? 0) > 0)).toBe(true);
+      expect(packCheck.off).toBe(false); // every checked listing agreed (else packing stops part-way)
       expect(plain.some((c) => c.packed !== undefined)).toBe(false);
       const events = (cs: ScanChunk[]) => withoutObserved(cs.flatMap((c) => chunkEvents(c)));
       expect(events(packed)).toEqual(events(plain));

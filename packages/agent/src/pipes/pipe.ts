@@ -295,7 +295,7 @@ export class Pipe {
       rejected: (source, n, err) => this.#report.rejected(source, n, err),
       error: (err, context) => this.#error(err, context),
       observe: (events) => this.#principals.observe(events),
-      observeListings: (listings) => this.#principals.observeListings(listings),
+      observeListings: (listings, packed) => this.#principals.observeListings(listings, packed),
     };
   }
 

@@ -124,8 +124,11 @@ export class FakeSource implements FsSource {
       }
     })();
   }
+  /** Scripted chunks for scanListings (packed rows, say) instead of the scripted scans' events. */
+  chunksImpl: ((scan: ScanRequest, opts?: ScanOptions) => AsyncIterable<ScanChunk>) | null = null;
   /** The scripted scans, each batch as a chunk (listings too when its events have a listing form). */
   scanListings(scan: ScanRequest, opts?: ScanOptions): AsyncIterable<ScanChunk> {
+    if (this.chunksImpl !== null) return this.chunksImpl(scan, opts);
     const inner = scan.kind === 'snapshot' ? this.snapshot(opts) : scan.kind === 'audit' ? this.audit(opts) : this.scanPath(scan.path, { ...opts, recursive: scan.recursive });
     return (async function* () {
       for await (const events of inner) yield eventsChunk(events);

@@ -285,6 +285,11 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
               yield b.take();
               batchNo++;
               observed = ctx.now();
+              // As after pause()'s hand-over: an abort stops here, before anything more is queued.
+              if (ctx.signal?.aborted) {
+                progress.aborted = true;
+                break;
+              }
             }
             if (!(isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0)) {
               let names: string[] | null = null;
