@@ -285,6 +285,8 @@ export interface OpenViewStoreOptions {
   feedRetention?: { entries: number; hours: number };
   /** Structured log hook; the engine never writes to stdout/stderr itself. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** WAL checkpoints in a worker thread (store/wal-checkpointer.ts); default true for a file. */
+  backgroundCheckpoints?: boolean;
 }
 
 // Implemented in ./open-view-store.ts:

@@ -6,7 +6,9 @@ import { dirname } from 'node:path';
 import { StoreError } from '../errors.js';
 import { migrate } from './schema.js';
 
-const WAL_CHECKPOINT_BYTES = 32 * 1024 * 1024;
+export const WAL_CHECKPOINT_BYTES = 32 * 1024 * 1024;
+/** The main connection's own checkpoint threshold while a WalCheckpointer works beside it (a backstop). */
+export const WAL_BACKSTOP_BYTES = 128 * 1024 * 1024;
 
 /** Page size of a database file created by this version (existing files keep theirs). */
 export const PAGE_SIZE = 16_384;
@@ -54,7 +56,7 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     // request path (measured: ~0.3 s less CPU per million files ingested). The file is cut back
     // to 64 MiB after a checkpoint, so a burst does not leave a huge WAL behind.
     // The pragma counts pages: 32 MiB whatever this file's page size (an older file has 4 KiB pages).
-    db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
+    setAutoCheckpoint(db, WAL_CHECKPOINT_BYTES);
     db.pragma('journal_size_limit = 67108864');
     migrate(db);
   } catch (err) {
@@ -62,6 +64,15 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     throw describeOpenError(path, err);
   }
   return db;
+}
+
+/**
+ * The WAL size at which the committing connection checkpoints by itself: 32 MiB (openDatabase), or
+ * WAL_BACKSTOP_BYTES while a WalCheckpointer does it from a worker. The pragma counts pages, so the
+ * bytes are divided by this file's page size (an older file has 4 KiB pages).
+ */
+export function setAutoCheckpoint(db: Database.Database, bytes: number): void {
+  db.pragma(`wal_autocheckpoint = ${Math.round(bytes / (db.pragma('page_size', { simple: true }) as number))}`);
 }
 
 /** What the operator reads for a damaged file, wherever SQLite notices it (opening, loading a view, serving). */

@@ -1,7 +1,8 @@
 // openViewStore: opens fusion.db, loads every configured view into memory and persists sessions and settings.
 
 import type Database from 'better-sqlite3';
-import { closeDatabase, openDatabase } from '../store/database.js';
+import { closeDatabase, openDatabase, setAutoCheckpoint, WAL_BACKSTOP_BYTES, WAL_CHECKPOINT_BYTES } from '../store/database.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { SessionRepo } from '../store/session-repo.js';
 import { SubscriptionRepo } from '../store/subscription-repo.js';
 import { ViewRepo } from '../store/view-repo.js';
@@ -24,6 +25,8 @@ class ViewStoreImpl implements ViewStore {
   readonly #listeners = new Set<CommitListener>();
   readonly #retention: FeedRetention;
   readonly #timer: NodeJS.Timeout;
+  /** Checkpoints in a worker thread (a file database only). */
+  readonly checkpointer: WalCheckpointer | null = null;
 
   constructor(opts: OpenViewStoreOptions) {
     this.#clocks = opts.clocks ?? DEFAULT_CLOCKS;
@@ -41,6 +44,21 @@ class ViewStoreImpl implements ViewStore {
     }
     this.#timer = setInterval(() => this.#tickAll(), TICK_MS);
     this.#timer.unref();
+    if (opts.path !== ':memory:' && opts.backgroundCheckpoints !== false) {
+      const db = this.#db;
+      const cp = new WalCheckpointer(opts.path, {
+        startBytes: WalCheckpointer.defaultStartBytes,
+        intervalMs: 200,
+        onFailure: (reason) => {
+          // Back to SQLite's own checkpoints in the committing connection, as without the worker.
+          if (db.open) setAutoCheckpoint(db, WAL_CHECKPOINT_BYTES);
+          this.#log('warn', 'background WAL checkpoints stopped; commits checkpoint again', { reason });
+        },
+      });
+      setAutoCheckpoint(db, WAL_BACKSTOP_BYTES);
+      this.checkpointer = cp;
+      this.#listeners.add({ committed: () => cp.nudge() });
+    }
   }
 
   #tickAll(): void {
@@ -115,6 +133,7 @@ class ViewStoreImpl implements ViewStore {
 
   close(): void {
     clearInterval(this.#timer);
+    this.checkpointer?.stop();
     for (const v of this.#views.values()) v.checkpoint();
     this.#views.clear();
     closeDatabase(this.#db);
