@@ -13,15 +13,20 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const requireHere = createRequire(import.meta.url);
+/** Longest stop() waits for the worker to close its connection (a checkpoint in progress finishes first). */
+const STOP_WAIT_MS = 5_000;
 
 // CommonJS: eval workers run as scripts. One message = "the WAL grew, checkpoint if due".
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: 0 });
+const closed = new Int32Array(workerData.closed);
 parentPort.on('message', (m) => {
   if (m === 'stop') {
     db.close();
+    Atomics.store(closed, 0, 1);
+    Atomics.notify(closed, 0);
     parentPort.close();
     return;
   }
@@ -60,6 +65,8 @@ export class WalCheckpointer {
   readonly #path: string;
   readonly #o: WalCheckpointerOptions;
   #worker: Worker | null = null;
+  /** Set to 1 by the worker once its connection is closed (stop() waits for it). */
+  #closed = new Int32Array(new SharedArrayBuffer(4));
   #inFlight = false;
   #last = 0;
   #stopped = false;
@@ -70,6 +77,11 @@ export class WalCheckpointer {
   constructor(dbPath: string, opts: WalCheckpointerOptions) {
     this.#path = dbPath;
     this.#o = opts;
+  }
+
+  /** True once a started worker has closed its connection (stop() returns only then). */
+  get workerClosed(): boolean {
+    return Atomics.load(this.#closed, 0) === 1;
   }
 
   /** Whether the worker runs (it starts at the first nudge that finds the WAL at startBytes). */
@@ -98,7 +110,9 @@ export class WalCheckpointer {
 
   #start(): boolean {
     try {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.#path, driver: requireHere.resolve('better-sqlite3') } });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true, workerData: { path: this.#path, driver: requireHere.resolve('better-sqlite3'), closed: this.#closed.buffer },
+      });
       w.unref();
       w.on('message', (m: CheckpointReply) => this.#reply(m));
       w.on('error', (err) => this.#fail(`checkpoint worker failed: ${err.message}`));
@@ -140,16 +154,19 @@ export class WalCheckpointer {
     this.#o.onFailure(reason);
   }
 
-  /** Stops the worker (its connection closes after a checkpoint it may be running; the caller's close then waits for that lock). */
+  /**
+   * Stops the worker and returns once its connection is closed (after a checkpoint it may be running,
+   * at most STOP_WAIT_MS), so the caller's close is the last one: a store closed and its directory
+   * removed, or the file reopened, never meets a connection still open in the worker.
+   */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     const w = this.#worker;
     this.#worker = null;
-    if (w !== null) {
-      w.postMessage('stop');
-      // The worker ends itself after closing its connection; terminate covers a stuck one.
-      setTimeout(() => void w.terminate(), 5_000).unref();
-    }
+    if (w === null) return;
+    w.postMessage('stop');
+    Atomics.wait(this.#closed, 0, 0, STOP_WAIT_MS);
+    void w.terminate();
   }
 }

@@ -1,7 +1,7 @@
 // Background WAL checkpoints: a worker copies the WAL into fusion.db so commits never run a checkpoint themselves.
 
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('WalCheckpointer', () => {
     const [after] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
     expect(after!.log).toBeLessThan(10);
     expect(failures).toEqual([]);
+    db.close();
+  });
+
+  it('stop() returns only after the worker closed its connection', async () => {
+    const path = join(dir, 'd.db');
+    const db = walDb(path, 500);
+    const cp = new WalCheckpointer(path, { startBytes: 1, intervalMs: 0, onFailure: () => undefined });
+    cp.nudge();
+    await waitFor(() => cp.stats.checkpoints >= 1, 'a checkpoint');
+    cp.nudge(); // one more in flight while it stops
+    cp.stop();
+    expect(cp.workerClosed).toBe(true);
+    expect(cp.running).toBe(false);
     db.close();
   });
 
@@ -121,5 +134,27 @@ describe('a file store with background checkpoints', () => {
   it('backgroundCheckpoints: false keeps SQLite checkpointing in the committing connection (32 MiB)', () => {
     store = openViewStore({ path: join(dir, 'fusion.db'), views: VIEWS, backgroundCheckpoints: false });
     expect((store as unknown as { checkpointer: WalCheckpointer | null }).checkpointer).toBeNull();
+  });
+});
+
+describe('closing a store with background checkpoints', () => {
+  const start = WalCheckpointer.defaultStartBytes;
+  afterEach(() => {
+    WalCheckpointer.defaultStartBytes = start;
+  });
+
+  it('regression: close returns after the worker closed its connection, so the directory can be removed at once (ENOTEMPTY in a test before)', async () => {
+    WalCheckpointer.defaultStartBytes = 1;
+    for (let round = 0; round < 5; round++) {
+      const dir = mkdtempSync(join(tmpdir(), 'fustor-walclose-'));
+      const store = openViewStore({ path: join(dir, 'fusion.db'), views: VIEWS, synchronous: 'normal' });
+      const cp = (store as unknown as { checkpointer: WalCheckpointer }).checkpointer;
+      const v = store.view('v')!;
+      v.applyBatch('snapshot', Array.from({ length: 500 }, (_, i) => ({ op: 'upsert' as const, path: `/f${i}`, is_dir: false, size: i, mtime_ms: OLD })), { session_id: 's', batch_seq: 0 });
+      await waitFor(() => cp.running, 'the worker');
+      store.close();
+      expect(readdirSync(dir).sort()).toEqual(['fusion.db']); // the WAL and shared memory are gone with the last connection
+      rmSync(dir, { recursive: true });
+    }
   });
 });
