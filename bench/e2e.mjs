@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end benchmarks with real processes: P3 (agent start → Fusion stats shows every file, vs. find) and P4 (realtime latency).
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,6 +17,11 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const binsOf = (root) => ({ fusion: join(root, 'packages/fusion/bin/fustor-fusion.js'), agent: join(root, 'packages/agent/bin/fustor-agent.js') });
 // FUSTOR_BENCH_AGENT_BIN: another agent build for A/B comparisons (default: this checkout's).
 const CURRENT = { ...binsOf(REPO), ...(process.env.FUSTOR_BENCH_AGENT_BIN ? { agent: process.env.FUSTOR_BENCH_AGENT_BIN } : {}) };
+// FUSTOR_BENCH_AGENT_FLAGS / FUSTOR_BENCH_FUSION_FLAGS: node flags for this build's daemons only (e.g. a V8 flag A/B
+// against FUSTOR_BENCH_BASELINE=<this checkout>).
+const flagsOf = (v) => (v ? v.split(' ').filter(Boolean) : []);
+CURRENT.agentFlags = flagsOf(process.env.FUSTOR_BENCH_AGENT_FLAGS);
+CURRENT.fusionFlags = flagsOf(process.env.FUSTOR_BENCH_FUSION_FLAGS);
 // FUSTOR_BENCH_BASELINE=<checkout>: P3 runs that checkout's agent and Fusion too, alternating with this one.
 const BASELINE = process.env.FUSTOR_BENCH_BASELINE ? binsOf(resolve(process.env.FUSTOR_BENCH_BASELINE)) : null;
 
@@ -87,10 +92,10 @@ function until(what, timeoutMs, probe, intervalMs = 20) {
   }, { what, timeoutMs, intervalMs, retryErrors: (err) => !err?.fatal }).then((r) => r.v);
 }
 
-function launch(bin, home, logFile) {
+function launch(bin, home, logFile, flags = []) {
   const fd = openSync(logFile, 'a');
   const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const child = spawn(process.execPath, [...prof, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
+  const child = spawn(process.execPath, [...prof, ...flags, bin, 'start', '--home', home], { stdio: ['ignore', fd, fd], env: { ...process.env, FUSTOR_HOME: home } });
   closeSync(fd);
   const done = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, done };
@@ -156,7 +161,7 @@ async function startStack(work, dir, label, bins = CURRENT) {
     }),
   );
   const url = `http://127.0.0.1:${fusionPort}`;
-  const fusion = launch(bins.fusion, home, join(home, 'logs', 'fusion.out'));
+  const fusion = launch(bins.fusion, home, join(home, 'logs', 'fusion.out'), bins.fusionFlags);
   const stack = { home, url, readKey, consolePort, fusion, agent: null, bins };
   try {
     await until('fusion /readyz', 60_000, async () => {
@@ -171,7 +176,7 @@ async function startStack(work, dir, label, bins = CURRENT) {
 }
 
 async function startAgent(stack) {
-  stack.agent = launch(stack.bins.agent, stack.home, join(stack.home, 'logs', 'agent.out'));
+  stack.agent = launch(stack.bins.agent, stack.home, join(stack.home, 'logs', 'agent.out'), stack.bins.agentFlags);
 }
 
 /** Median wall time of `runs` runs of find -printf over `dir` (output discarded). */
@@ -273,6 +278,9 @@ async function benchP3(work) {
   timeFind(dir, 1); // warm the cache
   const target = FILES < 1_000_000 ? 3 : 2;
   const variants = BASELINE ? [['this build', CURRENT], ['baseline', BASELINE]] : [['this build', CURRENT]];
+  // Warm the daemons' code as find's is warm: generating the tree can push both out of the page cache
+  // (a full run's first agent once waited 1.2 s on block I/O loading itself).
+  for (const [, bins] of variants) for (const bin of [bins.agent, bins.fusion]) spawnSync(process.execPath, [bin, '--help'], { stdio: 'ignore' });
   const runs = Object.fromEntries(variants.map(([name]) => [name, []]));
   for (let i = 0; i < P3_RUNS; i++) {
     for (const [name, bins] of variants) {
