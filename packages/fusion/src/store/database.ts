@@ -2,13 +2,21 @@
 
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors.js';
 import { migrate } from './schema.js';
 
 export const WAL_CHECKPOINT_BYTES = 32 * 1024 * 1024;
-/** The main connection's own checkpoint threshold while a WalCheckpointer works beside it (a backstop). */
-export const WAL_BACKSTOP_BYTES = 128 * 1024 * 1024;
+/**
+ * The committing connection's own checkpoint threshold while a WalCheckpointer works beside it: under
+ * continuous commits only this checkpoint lets the WAL start over (a PASSIVE one never finds every
+ * frame copied), and it finds almost all of them copied already. journal_size_limit's size.
+ */
+export const WAL_BACKSTOP_BYTES = 64 * 1024 * 1024;
+
+/** better-sqlite3 as this module loads it: a checkpoint worker must load the same library (one SQLite per process). */
+export const SQLITE_DRIVER = createRequire(import.meta.url).resolve('better-sqlite3');
 
 /** Page size of a database file created by this version (existing files keep theirs). */
 export const PAGE_SIZE = 16_384;

@@ -1,32 +1,52 @@
-// Copies fusion.db's WAL into the main file from a worker thread, so commits never wait on a checkpoint's writes and fsyncs.
+// Copies fusion.db's WAL into the main file from a worker thread, so commits rarely wait on a checkpoint's writes and fsyncs.
 //
 // Why: with synchronous=normal a commit writes the WAL without an fsync, but SQLite's automatic
 // checkpoint runs inside the commit that crosses its threshold: it copies the WAL's pages into the
 // main file and fsyncs both, on the request path. During a 1M-file snapshot Fusion's main thread
 // spent 0.24–0.9 s blocked on that I/O (delay accounting, docs/benchmarks.md "P3, fourth pass"),
 // more on a busy disk. Here a worker with its own connection runs PASSIVE checkpoints (they take no
-// writer lock and never block a commit) while the WAL grows; the main connection's own automatic
-// checkpoint stays as a backstop at a larger size (database.ts) and takes over if the worker fails.
+// writer lock and never block a commit) while the WAL grows. The committing connection keeps its
+// own automatic checkpoint at a larger size (database.ts WAL_BACKSTOP_BYTES): under continuous
+// commits a PASSIVE checkpoint never finds every frame copied, so only that one lets the WAL start
+// over — and it finds almost everything already copied. If the worker fails, the committing
+// connection checkpoints every 32 MiB again, as without it.
 
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-const requireHere = createRequire(import.meta.url);
 /** Longest stop() waits for the worker to close its connection (a checkpoint in progress finishes first). */
 const STOP_WAIT_MS = 5_000;
 
-// CommonJS: eval workers run as scripts. One message = "the WAL grew, checkpoint if due".
+/** Worker states in the shared flag: running (or booting), its connection closed, or it failed (no connection). */
+const W_RUNNING = 0;
+const W_CLOSED = 1;
+const W_FAILED = 2;
+
+// CommonJS: eval workers run as scripts. One message = "the WAL grew, checkpoint if due"; 'stop' closes.
+// The shared flag tells a main thread blocked in stop() that the connection is gone, whatever happened.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { timeout: 0 });
-const closed = new Int32Array(workerData.closed);
+const state = new Int32Array(workerData.state);
+const settle = (v) => {
+  Atomics.store(state, 0, v);
+  Atomics.notify(state, 0);
+};
+let db = null;
+try {
+  const Database = require(workerData.driver);
+  db = new Database(workerData.path, { timeout: 0 });
+} catch (err) {
+  settle(${W_FAILED});
+  throw err;
+}
 parentPort.on('message', (m) => {
   if (m === 'stop') {
-    db.close();
-    Atomics.store(closed, 0, 1);
-    Atomics.notify(closed, 0);
+    try {
+      db.close();
+      settle(${W_CLOSED});
+    } catch {
+      settle(${W_FAILED});
+    }
     parentPort.close();
     return;
   }
@@ -51,13 +71,20 @@ interface CheckpointReply {
 }
 
 export interface WalCheckpointerOptions {
+  /** better-sqlite3's resolved path: the worker must load the very library the committing connection uses (one SQLite per process keeps its file locks coherent). */
+  driver: string;
   /** The WAL size at which the worker is started (smaller WALs are left to SQLite; most tests never get there). */
   startBytes: number;
   /** Least time between two checkpoints. */
   intervalMs: number;
-  /** The worker failed: the caller hands checkpoints back to the main connection. */
+  /** The worker failed: the caller hands checkpoints back to the committing connection. */
   onFailure(reason: string): void;
 }
+
+/** Lock contention a later checkpoint may not meet (SQLITE_BUSY_RECOVERY and the like): not a failure. */
+const TRANSIENT = /^SQLITE_(BUSY|LOCKED)/;
+/** Transient errors in a row after which the worker counts as failed. */
+const MAX_TRANSIENT = 20;
 
 export class WalCheckpointer {
   /** The WAL size at which a store starts its worker (open-view-store.ts). Tests lower it. */
@@ -65,36 +92,59 @@ export class WalCheckpointer {
   readonly #path: string;
   readonly #o: WalCheckpointerOptions;
   #worker: Worker | null = null;
-  /** Set to 1 by the worker once its connection is closed (stop() waits for it). */
-  #closed = new Int32Array(new SharedArrayBuffer(4));
+  /** W_RUNNING / W_CLOSED / W_FAILED, set by the worker (stop() waits on it). */
+  #state = new Int32Array(new SharedArrayBuffer(4));
   #inFlight = false;
   #last = 0;
   #stopped = false;
   #failed = false;
+  #transient = 0;
+  /** A nudge that came too soon or during a checkpoint: one more checkpoint is due when this fires. */
+  #trailing: NodeJS.Timeout | null = null;
+  /** A nudge came while a checkpoint ran. */
+  #again = false;
   /** Checkpoints run and the last one's figures, for status and tests. */
   readonly stats = { checkpoints: 0, busy: 0, lastMs: 0, lastLogFrames: 0, lastCheckpointedFrames: 0 };
+  /** How the last stop() ended: the worker closed its connection, had failed, was never started, or did not answer in time. */
+  stopOutcome: 'closed' | 'failed' | 'not-started' | 'timed-out' | null = null;
 
   constructor(dbPath: string, opts: WalCheckpointerOptions) {
     this.#path = dbPath;
     this.#o = opts;
   }
 
-  /** True once a started worker has closed its connection (stop() returns only then). */
+  /** True once a started worker has closed its connection. */
   get workerClosed(): boolean {
-    return Atomics.load(this.#closed, 0) === 1;
+    return Atomics.load(this.#state, 0) === W_CLOSED;
   }
 
   /** Whether the worker runs (it starts at the first nudge that finds the WAL at startBytes). */
   get running(): boolean {
-    return this.#worker !== null;
+    return this.#worker !== null && !this.#failed && !this.#stopped;
   }
 
-  /** After a commit: asks for a checkpoint when one is due and none is running. Never blocks on I/O beyond one stat. */
+  /**
+   * After a commit: asks for a checkpoint when one is due and none is running, else makes sure one
+   * follows (the last commit of a burst is not left uncopied). Never blocks on I/O beyond one stat.
+   */
   nudge(): void {
-    if (this.#stopped || this.#failed || this.#inFlight) return;
-    const now = performance.now();
-    if (now - this.#last < this.#o.intervalMs) return;
-    this.#last = now;
+    if (this.#stopped || this.#failed) return;
+    if (this.#inFlight) {
+      this.#again = true; // asked again when the running checkpoint answers
+      return;
+    }
+    const wait = this.#o.intervalMs - (performance.now() - this.#last);
+    if (wait > 0) {
+      if (this.#trailing === null) {
+        this.#trailing = setTimeout(() => {
+          this.#trailing = null;
+          this.nudge();
+        }, wait);
+        this.#trailing.unref();
+      }
+      return;
+    }
+    this.#last = performance.now();
     if (this.#worker === null) {
       let size = 0;
       try {
@@ -110,9 +160,7 @@ export class WalCheckpointer {
 
   #start(): boolean {
     try {
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true, workerData: { path: this.#path, driver: requireHere.resolve('better-sqlite3'), closed: this.#closed.buffer },
-      });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.#path, driver: this.#o.driver, state: this.#state.buffer } });
       w.unref();
       w.on('message', (m: CheckpointReply) => this.#reply(m));
       w.on('error', (err) => this.#fail(`checkpoint worker failed: ${err.message}`));
@@ -130,28 +178,40 @@ export class WalCheckpointer {
   #reply(m: CheckpointReply): void {
     this.#inFlight = false;
     if (!m.ok) {
-      // Another checkpointer holding the lock (the main connection's backstop) is no failure: next time.
-      if (m.code === 'SQLITE_BUSY' || m.code === 'SQLITE_LOCKED') {
+      // Another checkpointer holding the lock (the committing connection's backstop) is no failure: next time.
+      if (TRANSIENT.test(m.code ?? '') && ++this.#transient < MAX_TRANSIENT) {
         this.stats.busy++;
+        this.#again = false;
+        this.nudge(); // at the next interval
         return;
       }
-      this.#fail(`checkpoint failed: ${m.error}`);
+      this.#fail(`checkpoint failed: ${m.error} (${m.code})`);
       return;
     }
+    this.#transient = 0;
     this.stats.checkpoints++;
     this.stats.lastMs = m.ms ?? 0;
     this.stats.lastLogFrames = m.log ?? 0;
     this.stats.lastCheckpointedFrames = m.checkpointed ?? 0;
     if (m.busy) this.stats.busy++;
+    if (this.#again) {
+      this.#again = false;
+      this.nudge();
+    }
   }
 
+  /** Off for good: the worker is asked to close its connection (stop() still waits for that), the caller told once. */
   #fail(reason: string): void {
     if (this.#failed || this.#stopped) return;
     this.#failed = true;
-    const w = this.#worker;
-    this.#worker = null;
-    void w?.terminate();
+    this.#clearTrailing();
+    this.#worker?.postMessage('stop');
     this.#o.onFailure(reason);
+  }
+
+  #clearTrailing(): void {
+    if (this.#trailing !== null) clearTimeout(this.#trailing);
+    this.#trailing = null;
   }
 
   /**
@@ -162,11 +222,17 @@ export class WalCheckpointer {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#clearTrailing();
     const w = this.#worker;
     this.#worker = null;
-    if (w === null) return;
+    if (w === null) {
+      this.stopOutcome = 'not-started';
+      return;
+    }
     w.postMessage('stop');
-    Atomics.wait(this.#closed, 0, 0, STOP_WAIT_MS);
+    const waited = Atomics.wait(this.#state, 0, W_RUNNING, STOP_WAIT_MS);
+    const s = Atomics.load(this.#state, 0);
+    this.stopOutcome = s === W_CLOSED ? 'closed' : s === W_FAILED ? 'failed' : waited === 'timed-out' ? 'timed-out' : 'failed';
     void w.terminate();
   }
 }

@@ -1,7 +1,7 @@
 // openViewStore: opens fusion.db, loads every configured view into memory and persists sessions and settings.
 
 import type Database from 'better-sqlite3';
-import { closeDatabase, openDatabase, setAutoCheckpoint, WAL_BACKSTOP_BYTES, WAL_CHECKPOINT_BYTES } from '../store/database.js';
+import { closeDatabase, openDatabase, setAutoCheckpoint, SQLITE_DRIVER, WAL_BACKSTOP_BYTES, WAL_CHECKPOINT_BYTES } from '../store/database.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { SessionRepo } from '../store/session-repo.js';
 import { SubscriptionRepo } from '../store/subscription-repo.js';
@@ -47,6 +47,7 @@ class ViewStoreImpl implements ViewStore {
     if (opts.path !== ':memory:' && opts.backgroundCheckpoints !== false) {
       const db = this.#db;
       const cp = new WalCheckpointer(opts.path, {
+        driver: SQLITE_DRIVER,
         startBytes: WalCheckpointer.defaultStartBytes,
         intervalMs: 200,
         onFailure: (reason) => {
@@ -129,6 +130,11 @@ class ViewStoreImpl implements ViewStore {
 
   setSetting(key: string, value: unknown): void {
     this.#sessions.setSetting(key, value);
+  }
+
+  /** The committing connection's wal_autocheckpoint in pages (status and tests: the backstop while the worker runs). */
+  get walAutoCheckpointPages(): number {
+    return this.#db.pragma('wal_autocheckpoint', { simple: true }) as number;
   }
 
   close(): void {

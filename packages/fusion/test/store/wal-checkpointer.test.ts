@@ -1,11 +1,12 @@
 // Background WAL checkpoints: a worker copies the WAL into fusion.db so commits never run a checkpoint themselves.
 
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@fustor/test-helpers';
+import { SQLITE_DRIVER, WAL_BACKSTOP_BYTES } from '../../src/store/database.js';
 import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
 import { openViewStore } from '../../src/views/open-view-store.js';
 import type { ViewStore } from '../../src/contract.js';
@@ -41,7 +42,7 @@ describe('WalCheckpointer', () => {
     const path = join(dir, 'a.db');
     const db = walDb(path, 2000);
     const failures: string[] = [];
-    const cp = new WalCheckpointer(path, { startBytes: 1, intervalMs: 0, onFailure: (r) => failures.push(r) });
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 1, intervalMs: 0, onFailure: (r) => failures.push(r) });
     stops.push(cp);
     cp.nudge();
     await waitFor(() => cp.stats.checkpoints >= 1, 'a checkpoint from the worker');
@@ -59,7 +60,7 @@ describe('WalCheckpointer', () => {
   it('stop() returns only after the worker closed its connection', async () => {
     const path = join(dir, 'd.db');
     const db = walDb(path, 500);
-    const cp = new WalCheckpointer(path, { startBytes: 1, intervalMs: 0, onFailure: () => undefined });
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 1, intervalMs: 0, onFailure: () => undefined });
     cp.nudge();
     await waitFor(() => cp.stats.checkpoints >= 1, 'a checkpoint');
     cp.nudge(); // one more in flight while it stops
@@ -69,10 +70,36 @@ describe('WalCheckpointer', () => {
     db.close();
   });
 
+  it('stop() does not wait out its time limit for a worker that failed to open the database (reported once)', async () => {
+    const path = join(dir, 'sub');
+    mkdirSync(path); // a directory where the database should be: the worker's open fails
+    writeFileSync(`${path}-wal`, Buffer.alloc(100));
+    const failures: string[] = [];
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 1, intervalMs: 0, onFailure: (r) => failures.push(r) });
+    cp.nudge();
+    cp.stop(); // possibly before the worker even booted
+    expect(cp.stopOutcome).toBe('failed');
+    expect(failures.length).toBeLessThanOrEqual(1);
+  });
+
+  it('a nudge that comes too soon is not lost: the last commit of a burst is checkpointed too', async () => {
+    const path = join(dir, 'e.db');
+    const db = walDb(path, 100);
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 1, intervalMs: 1000, onFailure: () => undefined });
+    stops.push(cp);
+    cp.nudge();
+    await waitFor(() => cp.stats.checkpoints === 1, 'the first checkpoint');
+    db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(100_000)); // the burst's last commit
+    cp.nudge(); // inside the interval: deferred, not dropped
+    await waitFor(() => cp.stats.checkpoints === 2, 'the deferred checkpoint');
+    expect(cp.stats.lastCheckpointedFrames).toBe(cp.stats.lastLogFrames);
+    db.close();
+  });
+
   it('waits for the WAL to reach startBytes before it starts a worker', async () => {
     const path = join(dir, 'b.db');
     const db = walDb(path, 10);
-    const cp = new WalCheckpointer(path, { startBytes: 64 * 1024 * 1024, intervalMs: 0, onFailure: () => undefined });
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 64 * 1024 * 1024, intervalMs: 0, onFailure: () => undefined });
     stops.push(cp);
     cp.nudge();
     expect(cp.running).toBe(false);
@@ -85,7 +112,7 @@ describe('WalCheckpointer', () => {
     writeFileSync(path, 'this is not a database file, only text that is long enough to be read as a header');
     writeFileSync(`${path}-wal`, Buffer.alloc(100));
     const failures: string[] = [];
-    const cp = new WalCheckpointer(path, { startBytes: 1, intervalMs: 0, onFailure: (r) => failures.push(r) });
+    const cp = new WalCheckpointer(path, { driver: SQLITE_DRIVER, startBytes: 1, intervalMs: 0, onFailure: (r) => failures.push(r) });
     stops.push(cp);
     cp.nudge();
     await waitFor(() => failures.length > 0, 'the failure');
@@ -125,8 +152,12 @@ describe('a file store with background checkpoints', () => {
     await waitFor(() => cp.stats.checkpoints >= 1, 'a background checkpoint');
     expect(cp.running).toBe(true);
     expect(cp.stats.lastCheckpointedFrames).toBeGreaterThan(0);
+    // The committing connection checkpoints only at the backstop, far beyond what was written here:
+    // the pages reached fusion.db through the worker, while the store is open.
+    expect((store as unknown as { walAutoCheckpointPages: number }).walAutoCheckpointPages).toBe(WAL_BACKSTOP_BYTES / 16_384);
+    expect(statSync(path).size).toBeGreaterThan(1024 * 1024);
     store.close();
-    expect(cp.running).toBe(false);
+    expect(cp.stopOutcome).toBe('closed');
     store = openViewStore({ path, views: VIEWS, backgroundCheckpoints: false });
     expect(store.view('v')!.counters().file_count).toBe(10_000);
   });
@@ -134,6 +165,7 @@ describe('a file store with background checkpoints', () => {
   it('backgroundCheckpoints: false keeps SQLite checkpointing in the committing connection (32 MiB)', () => {
     store = openViewStore({ path: join(dir, 'fusion.db'), views: VIEWS, backgroundCheckpoints: false });
     expect((store as unknown as { checkpointer: WalCheckpointer | null }).checkpointer).toBeNull();
+    expect((store as unknown as { walAutoCheckpointPages: number }).walAutoCheckpointPages).toBe(2048);
   });
 });
 
