@@ -11,9 +11,11 @@ export const WAL_CHECKPOINT_BYTES = 32 * 1024 * 1024;
 /**
  * The committing connection's own checkpoint threshold while a WalCheckpointer works beside it: under
  * continuous commits only this checkpoint lets the WAL start over (a PASSIVE one never finds every
- * frame copied), and it finds almost all of them copied already. journal_size_limit's size.
+ * frame copied), and it finds almost all of them copied already. 64 MiB blocked commits on I/O
+ * more often (docs/benchmarks.md "P3, fourth pass"); after a restart the file is cut to
+ * journal_size_limit (64 MiB).
  */
-export const WAL_BACKSTOP_BYTES = 64 * 1024 * 1024;
+export const WAL_BACKSTOP_BYTES = 128 * 1024 * 1024;
 
 /** better-sqlite3 as this module loads it: a checkpoint worker must load the same library (one SQLite per process). */
 export const SQLITE_DRIVER = createRequire(import.meta.url).resolve('better-sqlite3');
