@@ -1,4 +1,4 @@
-// Rows the native directory job packed (list-dir.c pack_rows), checked against the ordinary rows before they are trusted.
+// Rows the native directory job packed (list-dir.c pack_rows): checked against the ordinary rows before they are trusted, and the subdirectories listed beside them.
 //
 // The walker sends a packed listing's bytes without looking at them, so the first few are decoded and
 // compared value for value with the rows the per-entry path would build from the same numbers; one
@@ -7,7 +7,7 @@
 import { ROW_WIDTH, type PackedRows } from '@fustor/protocol';
 import { decodeRows } from '@fustor/protocol/listing-codec';
 import { kindCodeOfMode } from './chunk-builder.js';
-import { K_STAT, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID, type DirJobResult } from './dir-job.js';
+import { K_DIR, K_STAT, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID, type DirJobResult } from './dir-job.js';
 import { isDirNumbers } from './scan-entry.js';
 
 /** Permission bits of st_mode (consumers.md §1). */
@@ -42,6 +42,18 @@ export function ordinaryRows(job: DirJobResult, st: Float64Array): Array<string 
     out.push(names[i]!, kindCodeOfMode(mode), st[o + ST_SIZE]!, st[o + ST_MTIME]!, st[o + ST_UID]!, st[o + ST_GID]!, mode & PERM, st[o + ST_CTIME]!);
   }
   return out;
+}
+
+/** Calls `fn` with the name of each subdirectory of a job's listing, in order (the names are split only when there is one). */
+export function forEachSubdir(job: DirJobResult, st: Float64Array, fn: (name: string) => void): void {
+  const types = job.types!;
+  let names: string[] | null = null;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
+    if (t !== K_DIR && !(t === K_STAT && isDirNumbers(st, i))) continue;
+    names ??= job.names!.split('\0');
+    fn(names[i]!);
+  }
 }
 
 function sameRows(want: Array<string | number>, rows: PackedRows): boolean {

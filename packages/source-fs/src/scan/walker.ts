@@ -21,8 +21,8 @@ import { AuditCache, HOT_DIR_MS, type CachedSubdir } from './audit-cache.js';
 import { listDir, type Listing } from './list-dir.js';
 import { ChunkBuilder } from './chunk-builder.js';
 import { isDirNumbers, statChild } from './scan-entry.js';
-import { K_DIR, K_STAT, K_VANISHED, type DirJobResult } from './dir-job.js';
-import { packedRowsOf } from './packed-rows.js';
+import { K_DIR, K_VANISHED, type DirJobResult } from './dir-job.js';
+import { forEachSubdir, packedRowsOf } from './packed-rows.js';
 import type { StatPool } from './stat-pool.js';
 
 const BREATH_MS = 15;
@@ -292,14 +292,7 @@ export async function* walk(ctx: WalkContext, start: WalkStart): AsyncGenerator<
               }
             }
             if (!(isHot !== undefined && (ctx.hotCount?.() ?? 1) > 0)) {
-              let names: string[] | null = null;
-              for (let i = 0; i < types.length; i++) {
-                const t = types[i]!;
-                if (t !== K_DIR && !(t === K_STAT && isDirNumbers(st, i))) continue;
-                names ??= joined.split('\0');
-                const name = names[i]!;
-                subdir(prefix + name, name, name, joinView(dirView, name));
-              }
+              forEachSubdir(job, st, (name) => subdir(prefix + name, name, name, joinView(dirView, name)));
               b.packedRows(dirView, dirMtime, observed, rows);
               progress.entriesScanned += rows.count;
               packed = true;
