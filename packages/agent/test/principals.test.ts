@@ -282,7 +282,7 @@ describe('PrincipalsReporter.observeListings', () => {
     const g = fakeGetent();
     const sent: PrincipalsRequest[] = [];
     const rep = new PrincipalsReporter({
-      resolver: new PrincipalResolver({ run: g.run }), send: async (_sid, body) => void sent.push(body), error: () => undefined, log: quietLogger, intervalMs: 1,
+      resolver: new PrincipalResolver({ run: g.run }), send: async (_sid, body) => void sent.push(body), error: () => undefined, log: quietLogger(), intervalMs: 1,
     });
     const dir: Listing = ['/d', 1, 2, ['/', 1, 0, 0, 0o755, 1, null]];
     const plain: Listing = ['/e', 1, 2, null, 'f', 0, 1, 1, 1001, 100, 0o644, 1];

@@ -64,8 +64,8 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     // Checkpoint the WAL every 32 MiB instead of SQLite's 4 MiB: a snapshot writes ~200 MB of pages
     // per million files, and each checkpoint is a copy into the main file plus two fsyncs on the
     // request path (measured: ~0.3 s less CPU per million files ingested). The file is cut back
-    // to 64 MiB after a checkpoint, so a burst does not leave a huge WAL behind.
-    // The pragma counts pages: 32 MiB whatever this file's page size (an older file has 4 KiB pages).
+    // to 64 MiB after a checkpoint, so a burst does not leave a huge WAL behind. A store that
+    // checkpoints from a worker (wal-checkpointer.ts) raises this to WAL_BACKSTOP_BYTES.
     setAutoCheckpoint(db, WAL_CHECKPOINT_BYTES);
     db.pragma('journal_size_limit = 67108864');
     migrate(db);

@@ -4,14 +4,11 @@
 // compared value for value with the rows the per-entry path would build from the same numbers; one
 // difference and this process never takes packed rows again (the per-entry path is always right).
 
-import { ROW_WIDTH, type PackedRows } from '@fustor/protocol';
+import { LISTING_HEAD, ROW_WIDTH, type PackedRows } from '@fustor/protocol';
 import { decodeRows } from '@fustor/protocol/listing-codec';
-import { kindCodeOfMode } from './chunk-builder.js';
-import { K_DIR, K_STAT, ST_CTIME, ST_GID, ST_MODE, ST_MTIME, ST_SIZE, ST_STRIDE, ST_UID, type DirJobResult } from './dir-job.js';
+import { ChunkBuilder } from './chunk-builder.js';
+import { K_DIR, K_STAT, type DirJobResult } from './dir-job.js';
 import { isDirNumbers } from './scan-entry.js';
-
-/** Permission bits of st_mode (consumers.md §1). */
-const PERM = 0o7777;
 
 /** Non-empty packed listings still to compare before packed rows are taken unchecked; off after a difference. */
 export const packCheck = { left: 3, off: false };
@@ -30,18 +27,14 @@ export function packedRowsOf(job: DirJobResult, st: Float64Array): PackedRows | 
   return rows;
 }
 
-/** The rows ChunkBuilder.rowFromNumbers makes of a job's numbers (every lstat()ed entry but directories). */
-export function ordinaryRows(job: DirJobResult, st: Float64Array): Array<string | number> {
+/** The rows the per-entry path makes of a job's numbers (ChunkBuilder.rowFromNumbers for every lstat()ed entry but directories). */
+export function ordinaryRows(job: DirJobResult, st: Float64Array): Array<string | number | null> {
   const names = job.names!.split('\0');
   const types = job.types!;
-  const out: Array<string | number> = [];
-  for (let i = 0; i < types.length; i++) {
-    if (types[i] !== K_STAT || isDirNumbers(st, i)) continue;
-    const o = i * ST_STRIDE;
-    const mode = st[o + ST_MODE]!;
-    out.push(names[i]!, kindCodeOfMode(mode), st[o + ST_SIZE]!, st[o + ST_MTIME]!, st[o + ST_UID]!, st[o + ST_GID]!, mode & PERM, st[o + ST_CTIME]!);
-  }
-  return out;
+  const b = new ChunkBuilder();
+  for (let i = 0; i < types.length; i++) if (types[i] === K_STAT && !isDirNumbers(st, i)) b.rowFromNumbers('/', 0, 0, names[i]!, st, i);
+  const l = b.take().listings![0];
+  return l === undefined ? [] : (l.slice(LISTING_HEAD) as Array<string | number | null>);
 }
 
 /** Calls `fn` with the name of each subdirectory of a job's listing, in order (the names are split only when there is one). */
@@ -56,7 +49,7 @@ export function forEachSubdir(job: DirJobResult, st: Float64Array, fn: (name: st
   }
 }
 
-function sameRows(want: Array<string | number>, rows: PackedRows): boolean {
+function sameRows(want: Array<string | number | null>, rows: PackedRows): boolean {
   let got: unknown[];
   try {
     got = decodeRows(rows);
