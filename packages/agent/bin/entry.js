@@ -1,4 +1,4 @@
-// Which build the `fustor-agent` launcher loads: the bundle (dist/bundle, scripts/bundle.mjs) when it is up
+// Which build the `fustor-agent` launcher loads: the bundle (dist/bundle/cli.cjs, scripts/bundle.mjs) when it is up
 // to date, else the TypeScript build (dist/cli/main.js). Plain JavaScript, so it works before any build.
 //
 // "Up to date": the bundle's completion stamp (dated by the bundler with the newest input it saw) is at
@@ -40,5 +40,5 @@ export function agentEntry(pkgUrl = new URL('../', import.meta.url), env = proce
     // file system keeps nanoseconds, so an input it saw can read a fraction of a millisecond newer.
     if (m !== null && m > stamp + 1) return unbundled(`bundle older than ${input} (run \`npm run build\`)`);
   }
-  return { url: new URL('dist/bundle/cli.js', pkgUrl).href, bundled: true, reason: 'bundle up to date' };
+  return { url: new URL('dist/bundle/cli.cjs', pkgUrl).href, bundled: true, reason: 'bundle up to date' };
 }

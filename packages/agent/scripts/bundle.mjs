@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Bundles the built agent CLI (dist/cli/main.js and everything it imports) into dist/bundle/, which the
-// `fustor-agent` launcher loads when it is up to date (bin/entry.js).
+// Bundles the built agent CLI (dist/cli/main.js and everything it imports) into one CommonJS file,
+// dist/bundle/cli.cjs, which the `fustor-agent` launcher loads when it is up to date (bin/entry.js)
+// with V8's code cache (bin/load-bundle.js).
 //
 // Why: Node's ESM loader resolves, reads and compiles each of the ~300 modules the agent imports one by
 // one; that took ~0.35 s of the agent's ~0.5 s from spawn to its first scan batch (P3 start-up,
-// docs/benchmarks.md). One file (plus the lazily imported console and watcher chunks) loads in ~0.2 s.
+// docs/benchmarks.md). One file loads in ~0.2 s. CommonJS and one file, because only a script compiled
+// through vm.Script can take V8's code cache on Node 20 (no module compile cache before Node 22), and
+// the cache then skips compiling it again: lazily imported parts (the console, the watcher backends)
+// are inlined and still evaluated only when first used.
 // rolldown is the bundler vite already brings; the output keeps each module's path as a comment, so a
 // stack trace still says where it comes from.
 
@@ -25,7 +29,7 @@ await build({
   input: join(pkg, 'dist', 'cli', 'main.js'),
   platform: 'node',
   logLevel: 'warn',
-  output: { dir: tmp, format: 'esm', entryFileNames: 'cli.js', chunkFileNames: '[name]-[hash].js' },
+  output: { dir: tmp, format: 'cjs', entryFileNames: 'cli.cjs', codeSplitting: false },
 });
 
 // The stat worker's source is made of dir-job.ts's functions as text (stat-pool.ts): they name its
@@ -42,13 +46,12 @@ for (const f of readdirSync(tmp)) {
   }
 }
 
-// Into place. A running agent may still import the previous build's lazy chunks (hash-named), so
-// those stay until the build after this one; older ones go.
+// Into place. The bundle is read whole at start, so a running agent needs none of these files; the
+// previous build's code caches (cli.cjs.<hash>.cache, bin/load-bundle.js) and chunks go.
 mkdirSync(out, { recursive: true });
-const previous = existsSync(join(out, 'complete')) ? readFileSync(join(out, 'complete'), 'utf8').split('\n').slice(1).filter(Boolean) : [];
 const fresh = readdirSync(tmp);
 for (const f of readdirSync(out)) {
-  if (f !== 'complete' && !fresh.includes(f) && !previous.includes(f)) rmSync(join(out, f), { force: true });
+  if (f !== 'complete' && !fresh.includes(f)) rmSync(join(out, f), { force: true });
 }
 for (const f of fresh) renameSync(join(tmp, f), join(out, f));
 rmSync(tmp, { recursive: true, force: true });

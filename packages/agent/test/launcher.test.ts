@@ -23,7 +23,7 @@ describe('launcher entry choice', () => {
   /** A workspace with the agent and the two packages it bundles, every input written at `t` seconds. */
   const workspace = (bundle: boolean, t = 1_000_000): { pkg: URL; touch: (rel: string, s: number) => void } => {
     const files = ['packages/agent/dist/.tsbuildinfo', 'packages/source-fs/dist/.tsbuildinfo', 'packages/protocol/dist/.tsbuildinfo', 'node_modules/.package-lock.json'];
-    if (bundle) files.push('packages/agent/dist/bundle/complete', 'packages/agent/dist/bundle/cli.js');
+    if (bundle) files.push('packages/agent/dist/bundle/complete', 'packages/agent/dist/bundle/cli.cjs');
     const tree = tempTree(Object.fromEntries(files.map((f) => [f, { content: '', mtime: t }])));
     trees.push(tree);
     return {
@@ -35,7 +35,7 @@ describe('launcher entry choice', () => {
   it('takes the bundle when its stamp is as new as every input', () => {
     const w = workspace(true);
     expect(entryOf(w.pkg, {})).toMatchObject({ bundled: true });
-    expect(entryOf(w.pkg, {}).url).toMatch(/\/packages\/agent\/dist\/bundle\/cli\.js$/);
+    expect(entryOf(w.pkg, {}).url).toMatch(/\/packages\/agent\/dist\/bundle\/cli\.cjs$/);
   });
 
   it('falls back to dist/cli/main.js when there is no bundle, and says how to make one', () => {

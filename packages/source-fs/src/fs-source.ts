@@ -90,6 +90,10 @@ class FsSourceImpl implements FsSource {
       const d = describe(err);
       throw new SourceRootError(o.root, d.reason, d.code);
     }
+    // The scan workers boot (~50–100 ms of a thread each) while the census, the watches and the
+    // session's opening go on: a snapshot usually follows at once, and its walk waited for them
+    // (P3 start-up, docs/benchmarks.md).
+    this.#statPool();
     const c = await census(
       o.fs, real, this.#filters, this.#issues, o.realtime ? Number.MAX_SAFE_INTEGER : Math.max(1, o.driftSampleDirs),
     );
@@ -224,7 +228,7 @@ class FsSourceImpl implements FsSource {
     yield* this.#walk('on_demand', start, recursive, opts?.signal, false, () => undefined);
   }
 
-  /** Started lazily by the first full scan and kept (idle workers cost no CPU). */
+  /** Started by start() (or the first full scan) and kept (idle workers cost no CPU). */
   #statPool(): StatPool | undefined {
     const o = this.#o;
     if (o.scanWorkers === 0 || o.fsInjected || this.#closed) return undefined;

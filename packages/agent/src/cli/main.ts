@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, DaemonError } from '../errors.js';
 import { CliExit, reloadCommand, statusCommand, stopCommand, validateCommand } from './control.js';
 import { startCommand } from './start.js';
+import type { LaunchHooks } from './warm-up.js';
 
 const out = (l: string) => process.stdout.write(l + '\n');
 const err = (l: string) => process.stderr.write(l + '\n');
@@ -14,7 +15,7 @@ function parsePort(v: string): number {
   return n;
 }
 
-export function buildProgram(argv: readonly string[]): Command {
+export function buildProgram(argv: readonly string[], hooks: LaunchHooks = {}): Command {
   const program = new Command('fustor-agent')
     .description('Fustor agent: watches directories and streams their metadata to Fusion')
     .exitOverride()
@@ -25,7 +26,7 @@ export function buildProgram(argv: readonly string[]): Command {
   homeOpt(program.command('start').description('run the agent (foreground; -D to detach)'))
     .option('-D, --daemon', 'detach; return once the console listens')
     .option('--console-port <port>', 'console port (overrides console.port; 0 = any free port)', parsePort)
-    .action((o) => startCommand(o, argv, out));
+    .action((o) => startCommand(o, argv, out, hooks));
   homeOpt(program.command('stop').description('stop the daemon gracefully (flush, spool the rest, close sessions)')).action((o) => stopCommand(o, out));
   homeOpt(program.command('status').description('print pid, uptime and per-pipe state; exit 0 running, 3 not running')).action(async (o) => {
     process.exitCode = await statusCommand(o, out);
@@ -35,8 +36,9 @@ export function buildProgram(argv: readonly string[]): Command {
   return program;
 }
 
-export async function main(argv: readonly string[] = process.argv): Promise<void> {
-  const program = buildProgram(argv);
+/** The CLI; `hooks` come from the launcher (bin/fustor-agent.js). */
+export async function main(argv: readonly string[] = process.argv, hooks: LaunchHooks = {}): Promise<void> {
+  const program = buildProgram(argv, hooks);
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

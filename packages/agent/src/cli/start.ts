@@ -9,6 +9,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { ConsoleServer } from '../console/server.js';
 import { DaemonError } from '../errors.js';
 import { agentFiles, removePortFile, writePortFile } from './paths.js';
+import { afterStartUp, type LaunchHooks } from './warm-up.js';
 
 export interface StartOptions {
   daemon?: boolean;
@@ -21,7 +22,7 @@ const NAME = 'fustor-agent';
 /** How long a graceful stop may spend flushing realtime events before spooling the rest. */
 const STOP_FLUSH_MS = 5000;
 
-export async function startCommand(opts: StartOptions, argv: readonly string[], out: (l: string) => void): Promise<void> {
+export async function startCommand(opts: StartOptions, argv: readonly string[], out: (l: string) => void, hooks: LaunchHooks = {}): Promise<void> {
   const config = loadConfig({ home: opts.home, config: opts.config });
   const files = agentFiles(config.home);
   if (opts.daemon) {
@@ -37,7 +38,7 @@ export async function startCommand(opts: StartOptions, argv: readonly string[], 
     out(`${NAME} started (pid ${result.pid}); console ${String(result.info.url ?? 'disabled')}; log: ${files.log}`);
     return;
   }
-  await runForeground(opts, config);
+  await runForeground(opts, config, hooks);
 }
 
 function withConsolePort(c: ResolvedConfig, port: number | undefined): ResolvedConfig {
@@ -45,7 +46,7 @@ function withConsolePort(c: ResolvedConfig, port: number | undefined): ResolvedC
 }
 
 /** The daemon body, run by `start` in the foreground and by the detached child. */
-async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise<void> {
+async function runForeground(opts: StartOptions, first: ResolvedConfig, hooks: LaunchHooks): Promise<void> {
   const child = isDaemonChild();
   const config = withConsolePort(first, opts.consolePort);
   const files = agentFiles(config.home);
@@ -85,6 +86,7 @@ async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise
   }
   const a = agent;
   const cons = consoleServer;
+  const cancelWarm = hooks.warm ? afterStartUp(() => a.status(), hooks.warm) : () => undefined;
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
     reloading = reloading.then(async () => {
@@ -103,6 +105,7 @@ async function runForeground(opts: StartOptions, first: ResolvedConfig): Promise
   });
   onShutdownSignal(async (signal) => {
     log.info('shutting down', { signal });
+    cancelWarm();
     await reloading.catch(() => undefined);
     await a.stop(STOP_FLUSH_MS);
     await cons?.stop().catch(() => undefined);

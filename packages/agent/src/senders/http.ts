@@ -4,7 +4,7 @@
 // small realtime batch is not held back by the server's delayed ACK. Bodies may arrive already
 // encoded (senders/encode.ts) as a string or Buffer and are sent as they are.
 
-import { Agent, request } from 'undici';
+import { Agent, request } from './undici-slim.js';
 import { FusionError, TransportError } from '../errors.js';
 import type { HttpCall, HttpRequest } from './types.js';
 
@@ -33,6 +33,9 @@ export interface HttpTransport {
 export function createHttpTransport(opts: HttpOptions): HttpTransport {
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: Math.min(opts.timeoutMs, 10_000) } });
   const base = opts.endpoint.replace(/\/+$/, '');
+  // undici's request takes an origin and a path; the endpoint may carry a path prefix of its own.
+  const { origin, pathname } = new URL(base);
+  const prefix = pathname.replace(/\/+$/, '');
   const call: HttpCall = async (req: HttpRequest) => {
     const url = `${base}${req.path}`;
     const timeout = req.timeoutMs ?? opts.timeoutMs;
@@ -41,9 +44,10 @@ export function createHttpTransport(opts: HttpOptions): HttpTransport {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const res = await request(url, {
+      const res = await request(dispatcher, {
+        origin,
+        path: `${prefix}${req.path}`,
         method: req.method,
-        dispatcher,
         headers: {
           'x-api-key': opts.credential,
           'user-agent': opts.userAgent ?? 'fustor-agent',
