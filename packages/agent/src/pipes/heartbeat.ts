@@ -9,6 +9,8 @@ export interface HeartbeatDeps {
   sender: Sender;
   sessionId: string;
   intervalMs: number;
+  /** The wait before the first beat (default: one interval). */
+  firstDelayMs?: number;
   signal: AbortSignal;
   backoff?: BackoffOptions;
   /** The body of the next beat (can_realtime, phase, stats). */
@@ -23,7 +25,7 @@ export interface HeartbeatDeps {
 
 export async function runHeartbeat(d: HeartbeatDeps): Promise<void> {
   const retry = new Backoff({ ...d.backoff, capMs: d.intervalMs });
-  let delay = d.intervalMs;
+  let delay = d.firstDelayMs ?? d.intervalMs;
   while (!d.signal.aborted) {
     try {
       await abortableSleep(delay, d.signal);

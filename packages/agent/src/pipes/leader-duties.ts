@@ -97,13 +97,26 @@ export class LeaderDuties {
     let started = false;
     let threw = false;
     try {
-      await c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
-      started = true;
-      const stream = c.outbox.stream(kind as ScanSource);
+      // The walk starts while Fusion records the phase: its batches are written only once the start is
+      // acknowledged (they must follow it), and the round trip no longer precedes the first listing.
+      const starting = c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
       // Packed rows only when they go out as MessagePack listings (else they would be decoded again).
-      const iter = c.source.scanListings({ kind }, { signal: c.signal, packedRows: c.outbox.jobEncoding === 'listings' });
-      for await (const batch of iter) {
-        await stream.write(batch);
+      const iter = c.source.scanListings({ kind }, { signal: c.signal, packedRows: c.outbox.jobEncoding === 'listings' })[Symbol.asyncIterator]();
+      const first = iter.next();
+      first.catch(() => undefined); // awaited below, unless the phase start fails first
+      let walked = false;
+      let stream: ReturnType<typeof c.outbox.stream>;
+      try {
+        await starting;
+        started = true;
+        stream = c.outbox.stream(kind as ScanSource);
+        for (let r = await first; !r.done; r = await iter.next()) {
+          await stream.write(r.value);
+        }
+        walked = true;
+      } finally {
+        // As a for-await would: a walk left early is closed (after its pending listing, if any).
+        if (!walked) await iter.return?.(undefined).catch(() => undefined);
       }
       const outcome = await stream.finish();
       complete = outcome.complete;

@@ -88,8 +88,11 @@ export class PipeSession {
     this.#end(reason);
   }
 
-  /** Runs until the session ends; returns why. `initialRole` is the role Fusion gave at creation. */
-  async run(initialRole: SessionRole | undefined): Promise<SessionEnd> {
+  /**
+   * Runs until the session ends; returns why. `initialRole` is the role Fusion gave at creation;
+   * `beatAtOnce` sends the first heartbeat now instead of after an interval.
+   */
+  async run(initialRole: SessionRole | undefined, opts: { beatAtOnce?: boolean } = {}): Promise<SessionEnd> {
     const h = this.#h;
     const signal = this.#ctl.signal;
     const onStop = () => this.end('stopped');
@@ -105,6 +108,7 @@ export class PipeSession {
         sender: h.sender,
         sessionId: this.id,
         intervalMs: this.heartbeatMs,
+        ...(opts.beatAtOnce ? { firstDelayMs: 0 } : {}),
         signal,
         backoff: h.backoff,
         body: () => h.heartbeatBody(),

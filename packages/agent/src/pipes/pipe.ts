@@ -175,6 +175,13 @@ export class Pipe {
   async #main(): Promise<void> {
     const stop = this.#stopCtl.signal;
     const bo = new Backoff(this.#d.backoff);
+    // The first session opens while the source starts (census, watches): neither needs the other, and
+    // both precede the first batch (P3 start-up, docs/benchmarks.md). It is used only once the source
+    // has started, so realtime still starts before any snapshot (consistency.md §7). Its request could
+    // not know the watches' coverage yet (can_realtime false), so its first heartbeat goes at once.
+    let early: Promise<SessionCreated> | null = this.#openSession();
+    early.catch(() => undefined); // reported where it is awaited
+    let sourceRetried = false;
     while (!stop.aborted) {
       try {
         await this.#source.start();
@@ -182,9 +189,15 @@ export class Pipe {
         break;
       } catch (err) {
         this.#sourceFailed = true;
+        sourceRetried = true;
         this.#error(err, 'starting source');
         await abortableSleep(bo.next(), stop).catch(() => undefined);
       }
+    }
+    // A session that waited, without heartbeats, through the source's retries is closed: a fresh one follows.
+    if (early && (sourceRetried || stop.aborted)) {
+      this.#discard(early);
+      early = null;
     }
     if (stop.aborted) return;
     // Realtime starts before any snapshot so nothing falls between (consistency.md §7).
@@ -192,18 +205,12 @@ export class Pipe {
     if (this.#stopping) this.#unsubscribe();
     bo.reset();
     while (!stop.aborted) {
+      const opening = early ?? this.#openSession();
+      const openedEarly = early !== null;
+      early = null;
       let created: SessionCreated;
-      this.#connectAttempts++;
       try {
-        created = await openSession(this.#sender, {
-          agent_id: this.spec.agent_id,
-          pipe_id: this.id,
-          ...(this.spec.sender.config.view ? { view: this.spec.sender.config.view } : {}),
-          source_uri: this.spec.source.config.uri,
-          session_timeout_sec: this.spec.pipe.session_timeout_sec,
-          can_realtime: this.#canRealtime(),
-          agent_version: AGENT_VERSION,
-        });
+        created = await opening;
       } catch (err) {
         if (stop.aborted) break;
         this.#error(err, 'opening session');
@@ -211,13 +218,32 @@ export class Pipe {
         continue;
       }
       bo.reset();
-      const reason = await this.#runSession(created);
+      const reason = await this.#runSession(created, openedEarly);
       if (reason === 'stopped') break;
       // 'expired': Fusion forgot the session; a new one at once, no backoff.
     }
   }
 
-  async #runSession(created: SessionCreated): Promise<'expired' | 'stopped'> {
+  #openSession(): Promise<SessionCreated> {
+    this.#connectAttempts++;
+    return openSession(this.#sender, {
+      agent_id: this.spec.agent_id,
+      pipe_id: this.id,
+      ...(this.spec.sender.config.view ? { view: this.spec.sender.config.view } : {}),
+      source_uri: this.spec.source.config.uri,
+      session_timeout_sec: this.spec.pipe.session_timeout_sec,
+      can_realtime: this.#canRealtime(),
+      agent_version: AGENT_VERSION,
+    });
+  }
+
+  /** Closes a session opened for a start that did not use it (best effort: Fusion would expire it anyway). */
+  #discard(opening: Promise<SessionCreated>): void {
+    opening.then((s) => this.#sender.closeSession(s.session_id)).catch(() => undefined);
+  }
+
+  /** `beatAtOnce`: the session was opened before the source started, so Fusion has yet to hear its coverage. */
+  async #runSession(created: SessionCreated, beatAtOnce = false): Promise<'expired' | 'stopped'> {
     const s = new PipeSession(this.#sessionHost(), created);
     this.#session = s;
     this.#lastView = s.view;
@@ -227,7 +253,7 @@ export class Pipe {
     // A new session starts with a cold audit cache: its first audit is full (consistency.md §1).
     this.#source.clearAuditCache();
     this.#principals.sessionOpened(s.id, s.signal);
-    const reason = await s.run(created.role);
+    const reason = await s.run(created.role, { beatAtOnce });
     this.#session = null;
     if (reason === 'stopped') {
       await this.#sender.closeSession(s.id).catch((err) => this.#log.debug('closing session failed', { error: String(err) }));
