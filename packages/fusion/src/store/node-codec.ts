@@ -2,6 +2,7 @@
 
 import type Database from 'better-sqlite3';
 import type { NodeTable } from '../tree/node-table.js';
+import { TouchedSet } from '../tree/touched-set.js';
 import { CHUNK, CHUNK_SHIFT, decodeNodes, encodeChunk, encodeLogRecord, logHwm, NODE_COLUMNS, type ChunkRow, type LogRow } from './codec/node-blobs.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
@@ -72,8 +73,8 @@ export class NodeStore {
   }
 
   /** Appends the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into remaining times. */
-  write(t: NodeTable, ids: Iterable<number>, mono: number): void {
-    const list = [...ids];
+  write(t: NodeTable, ids: Iterable<number> | TouchedSet, mono: number): void {
+    const list = ids instanceof TouchedSet ? ids.list() : [...ids];
     const n = list.length;
     if (n === 0) return;
     for (const x of list) this.#dirty.add(x >> CHUNK_SHIFT);

@@ -12,6 +12,7 @@ import {
   ROOT,
 } from './node-table.js';
 import { KIND_MASK, kindCode, Labels, withKind, withSource } from './node-meta.js';
+import { TouchedSet } from './touched-set.js';
 
 const DIR_KIND = kindCode('dir');
 
@@ -34,7 +35,7 @@ export interface SubtreeAggregates {
 export class TreeIndex {
   readonly t: NodeTable;
   /** Node ids whose persisted row changed since the last drain (deleted ids included). */
-  readonly touched = new Set<number>();
+  readonly touched = new TouchedSet();
   #listCache = new Map<number, Map<string, Int32Array>>();
   /** Owner/group names and agent ids of the view (kept across a reset: they describe the view, not its nodes). */
   labels = new Labels();

@@ -47,7 +47,7 @@ export function collectCommit(st: ViewState, fold: Set<number> | null, feedFirst
   const f = st.fresh;
   const c = emptyCommit([st.lastEventAt, f.snapshotComplete, f.lastSnapshotEnd, f.lastAuditEnd, f.auditCount, f.lastRealtimeAt, feedFirst + st.changes.length]);
   c.wipe = j.wipe;
-  const touched = [...st.tree.touched];
+  const touched = st.tree.touched.list(); // encoded here, before the set is cleared
   if (touched.length > 0) c.log = encodeLogRecord(t, touched, mono);
   if (fold !== null) {
     const chunkEnd = Math.ceil(t.hwm / CHUNK);
