@@ -28,6 +28,14 @@ const TARGETS = [
     },
   },
   {
+    id: 'P3 100k', what: 'snapshot end to end at 100k files (full run)', target: '<= 3x find', script: 'e2e.mjs',
+    read: (r) => {
+      const p = r.p3_snapshot_end_to_end_100k;
+      if (!p?.p3) return null;
+      return { value: p.p3.value, unit: `ms (${p.files.toLocaleString('en')} files, median of ${p.runs?.length ?? '?'})`, baseline: p.p3.baseline, baselineName: 'find -printf', ratio: p.p3.ratio, ok: p.p3.ratio <= 3 };
+    },
+  },
+  {
     id: 'P3 scan', what: 'scanner alone vs find (budget within P3)', target: '<= 1.5x find', script: 'scan.mjs',
     read: (r) => r.snapshot_vs_find && { value: r.snapshot_ms, unit: 'ms', baseline: r.find_ms, baselineName: 'find -printf', ratio: r.snapshot_vs_find.value, ok: r.snapshot_vs_find.value <= 1.5 },
   },
