@@ -12,9 +12,10 @@ const COLS = NODE_COLUMNS.join(', ');
 type Stmt = Database.Statement;
 
 /**
- * Writes: every commit appends one log row with the touched nodes' records; when the log holds more
- * records than a threshold, the chunks those records fall in are rewritten from memory and the log is
- * emptied (same transaction). Reads: chunks, then the log replayed in order.
+ * Writes: every commit appends one log row with the touched nodes' records (except the chunks it fills,
+ * written whole: #wholeChunks); when the log holds more records than a threshold, the chunks those
+ * records fall in are rewritten from memory and the log is emptied (same transaction). Reads: chunks,
+ * then the log replayed in order.
  *
  * Another process may open the same file (`fustor-fusion keys ...` while the daemon runs). A fold
  * rewrites chunks from this process's memory and empties the log, so it is only done when memory holds
@@ -72,18 +73,60 @@ export class NodeStore {
     this.#setGen.run(this.#genKey(), String(this.#gen));
   }
 
-  /** Appends the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into remaining times. */
+  /**
+   * Writes the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into
+   * remaining times. Chunks the commit fills (#wholeChunks) are written whole; the rest goes to the log.
+   */
   write(t: NodeTable, ids: Iterable<number> | TouchedSet, mono: number): void {
     const list = ids instanceof TouchedSet ? ids.list() : [...ids];
-    const n = list.length;
-    if (n === 0) return;
-    for (const x of list) this.#dirty.add(x >> CHUNK_SHIFT);
-    const rec = encodeLogRecord(t, list, mono);
-    const info = this.#insLog.run(rec.count, rec.ids, ...rec.cols);
-    this.#lastSeq = Number(info.lastInsertRowid);
-    this.#appended = true;
-    this.#logRecords += n;
+    if (list.length === 0) return;
+    const whole = this.#wholeChunks(t, list);
+    let logged = list;
+    if (whole !== null) {
+      for (const c of whole) this.#writeChunk(t, c, mono);
+      logged = list.filter((x) => !whole.has(x >> CHUNK_SHIFT));
+    }
+    const n = logged.length;
+    if (n > 0) {
+      for (const x of logged) this.#dirty.add(x >> CHUNK_SHIFT);
+      const rec = encodeLogRecord(t, logged, mono);
+      const info = this.#insLog.run(rec.count, rec.ids, ...rec.cols);
+      this.#lastSeq = Number(info.lastInsertRowid);
+      this.#appended = true;
+      this.#logRecords += n;
+    }
     if (this.#logRecords >= Math.max(NodeStore.minCheckpointRecords, t.live >> 2)) this.checkpoint(t, mono);
+  }
+
+  /**
+   * The chunks this commit writes whole instead of logging: those it touches in at least half of their
+   * allocated nodes (a snapshot filling a view) and that no log record touches yet. Why: a logged record
+   * is written twice, in the log and again by the fold; a fresh snapshot's nodes were a quarter of
+   * Fusion's commit time (docs/benchmarks.md, P3 fifth pass). Why "no log record": at load the log is
+   * replayed over the chunks, so an older record of a chunk written since would undo it. And only while
+   * memory is known to hold everything on disk (the fold's own condition, see the class comment):
+   * otherwise everything goes through the log.
+   */
+  #wholeChunks(t: NodeTable, list: readonly number[]): Set<number> | null {
+    if (list.length < CHUNK / 2) return null;
+    const touched = new Map<number, number>();
+    for (const x of list) {
+      const c = x >> CHUNK_SHIFT;
+      touched.set(c, (touched.get(c) ?? 0) + 1);
+    }
+    let whole: Set<number> | null = null;
+    for (const [c, k] of touched) {
+      const allocated = Math.min(CHUNK, t.hwm - (c << CHUNK_SHIFT));
+      if (!this.#dirty.has(c) && allocated > 0 && k * 2 >= allocated) (whole ??= new Set()).add(c);
+    }
+    if (whole === null || this.#diskGen() !== this.#gen || Number(this.#maxSeq.get()) !== this.#lastSeq) return null;
+    return whole;
+  }
+
+  #writeChunk(t: NodeTable, c: number, mono: number): void {
+    const chunk = encodeChunk(t, c, mono);
+    if (chunk === null) this.#delChunk.run(c);
+    else this.#upChunk.run(c, chunk.count, ...chunk.cols);
   }
 
   get pendingLogRecords(): number {
@@ -106,11 +149,7 @@ export class NodeStore {
       chunks = Array.from({ length: Math.ceil(t.hwm / CHUNK) }, (_, c) => c);
       this.#db.prepare(`DELETE FROM ${chunkTable(this.#num)} WHERE chunk >= ?`).run(Math.ceil(t.hwm / CHUNK));
     }
-    for (const c of chunks) {
-      const chunk = encodeChunk(t, c, mono);
-      if (chunk === null) this.#delChunk.run(c);
-      else this.#upChunk.run(c, chunk.count, ...chunk.cols);
-    }
+    for (const c of chunks) this.#writeChunk(t, c, mono);
     this.#clearLog.run();
     this.#dirty.clear();
     this.#logRecords = 0;
