@@ -5,12 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CreateSessionRequest } from '@fustor/protocol';
 import type { FsSourceOptions, WatchCoverage } from '@fustor/source-fs';
 import { TransportError } from '../src/errors.js';
-import { Pipe } from '../src/pipes/pipe.js';
 import type { PhaseName } from '../src/senders/types.js';
-import { FakeSender, FakeSource, makeSpec, quietLogger, upsert } from './helpers/fakes.js';
-import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
-
-const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
+import { FakeSender, FakeSource, makeSpec, upsert } from './helpers/fakes.js';
+import { usePipes } from './helpers/pipes.js';
+import { waitFor } from '@fustor/test-helpers';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -60,27 +58,11 @@ class HoldingSender extends FakeSender {
 }
 
 describe('pipe start-up overlap', () => {
-  let tmp: TempTree;
-  let pipe: Pipe | null;
-  beforeEach(() => {
-    tmp = tempTree();
-    pipe = null;
-  });
-  afterEach(async () => {
-    await pipe?.stop(200);
-    tmp.cleanup();
-  });
+  const { newPipe } = usePipes();
 
   function build(sender: HoldingSender) {
     let source!: GatedSource;
-    pipe = new Pipe(makeSpec(), {
-      createSource: (o: FsSourceOptions) => (source = new GatedSource(o)),
-      createSender: () => sender,
-      stateDir: tmp.dir,
-      log: quietLogger(),
-      backoff: FAST,
-      commandWaitMs: 50,
-    });
+    const pipe = newPipe(makeSpec(), { createSource: (o: FsSourceOptions) => (source = new GatedSource(o)), createSender: () => sender });
     return { pipe, source };
   }
 

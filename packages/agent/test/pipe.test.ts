@@ -1,39 +1,21 @@
 // Pipe state machine against a fake Fusion client and a scripted source (no network, real timers, short intervals).
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError } from '../src/errors.js';
 import type { BackoffOptions } from '../src/common/backoff.js';
-import { Pipe, type PipeDeps } from '../src/pipes/pipe.js';
+import type { PipeDeps } from '../src/pipes/pipe.js';
 import { nodeSpoolFs, type SpoolFs } from '../src/spool/spool-fs.js';
-import { FakeSender, FakeSource, makeSpec, quietLogger, upsert } from './helpers/fakes.js';
-import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
-
-const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
+import { FakeSender, FakeSource, makeSpec, upsert } from './helpers/fakes.js';
+import { waitFor } from '@fustor/test-helpers';
+import { FAST, usePipes } from './helpers/pipes.js';
 
 describe('Pipe', () => {
-  let tmp: TempTree;
-  let pipe: Pipe | null;
-  beforeEach(() => {
-    tmp = tempTree();
-    pipe = null;
-  });
-  afterEach(async () => {
-    await pipe?.stop(200);
-    tmp.cleanup();
-  });
+  const { newPipe } = usePipes();
 
   function build(spec = makeSpec(), sender = new FakeSender(), backoff: BackoffOptions = FAST, more: Partial<PipeDeps> = {}) {
     let source!: FakeSource;
-    pipe = new Pipe(spec, {
-      createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
-      createSender: () => sender,
-      stateDir: tmp.dir,
-      log: quietLogger(),
-      backoff,
-      commandWaitMs: 50,
-      ...more,
-    });
+    const pipe = newPipe(spec, { createSource: (o: FsSourceOptions) => (source = new FakeSource(o)), createSender: () => sender, backoff, ...more });
     return { pipe, sender, source };
   }
 

@@ -6,14 +6,14 @@ import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FsSourceOptions } from '@fustor/source-fs';
 import { FusionError, SessionExpiredError } from '../src/errors.js';
-import { Pipe } from '../src/pipes/pipe.js';
 import type { Listing, PackedRows, PrincipalsRequest } from '@fustor/protocol';
 import { encodeListings } from '@fustor/protocol/listing-codec';
 import { PrincipalsReporter } from '../src/principals/reporter.js';
 import { PrincipalResolver, parseDb, type CommandRunner } from '../src/principals/resolver.js';
 import { FusionSender } from '../src/senders/fusion-sender.js';
-import { tempTree, waitFor, type TempTree } from '@fustor/test-helpers';
+import { waitFor } from '@fustor/test-helpers';
 import { FakeSender, FakeSource, makeSpec, quietLogger, upsert } from './helpers/fakes.js';
+import { usePipes } from './helpers/pipes.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nalice:x:1001:100::/home/alice:/bin/sh\n# comment\nbob:x:1002:100::/home/bob:/bin/sh\nalias:x:1001:100::/:/bin/sh\n';
 const GROUP = 'root:x:0:\nusers:x:100:alice,bob\nlab:x:2000:\n';
@@ -115,31 +115,17 @@ describe('PrincipalResolver', () => {
   });
 });
 
-const FAST = { baseMs: 5, capMs: 40, jitter: 0.5 };
-
 describe('Pipe → principals', () => {
-  let tmp: TempTree;
-  let pipe: Pipe | null;
-  beforeEach(() => {
-    tmp = tempTree();
-    pipe = null;
-  });
-  afterEach(async () => {
-    await pipe?.stop(200);
-    tmp.cleanup();
-  });
+  const { newPipe } = usePipes();
 
   function build(run: CommandRunner = fakeGetent().run) {
     const sender = new FakeSender();
     const log = quietLogger();
     let source!: FakeSource;
-    pipe = new Pipe(makeSpec(), {
+    const pipe = newPipe(makeSpec(), {
       createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
       createSender: () => sender,
-      stateDir: tmp.dir,
       log,
-      backoff: FAST,
-      commandWaitMs: 50,
       principals: { resolver: new PrincipalResolver({ run }), intervalMs: 20, maxRetryMs: 50 },
     });
     source.snapshotImpl = async function* () {
@@ -222,13 +208,9 @@ describe('Pipe → principals', () => {
   it('regression: an agent whose getent and files both fail still runs, and sends nothing invented', async () => {
     const sender = new FakeSender();
     let source!: FakeSource;
-    pipe = new Pipe(makeSpec(), {
+    const pipe = newPipe(makeSpec(), {
       createSource: (o: FsSourceOptions) => (source = new FakeSource(o)),
       createSender: () => sender,
-      stateDir: tmp.dir,
-      log: quietLogger(),
-      backoff: FAST,
-      commandWaitMs: 50,
       principals: { resolver: new PrincipalResolver({ run: enoent, readText: enoent }), intervalMs: 10, maxRetryMs: 20 },
     });
     source.snapshotImpl = async function* () {
