@@ -32,6 +32,8 @@ export function agentEntry(pkgUrl = new URL('../', import.meta.url), env = proce
   if (env.FUSTOR_AGENT_BUNDLE === '0') return unbundled('FUSTOR_AGENT_BUNDLE=0');
   const stamp = mtimeMs(new URL('dist/bundle/complete', pkgUrl));
   if (stamp === null) return unbundled('no bundle (run `npm run build`)');
+  // A bundle directory an older build left (its ESM `cli.js`, no `cli.cjs`) has a stamp but not this file.
+  if (mtimeMs(new URL('dist/bundle/cli.cjs', pkgUrl)) === null) return unbundled('no dist/bundle/cli.cjs (run `npm run build`)');
   for (const input of INPUTS) {
     const m = mtimeMs(new URL(input, pkgUrl));
     // The agent's own build info missing means its build was cleaned: the bundle would be a leftover.

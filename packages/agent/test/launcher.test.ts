@@ -58,6 +58,12 @@ describe('launcher entry choice', () => {
     expect(e.reason).toContain(named);
   });
 
+  it('regression: a bundle directory an older build left (ESM cli.js, no cli.cjs) falls back instead of failing to load', () => {
+    const w = workspace(true);
+    rmSync(new URL('dist/bundle/cli.cjs', w.pkg));
+    expect(entryOf(w.pkg, {})).toMatchObject({ bundled: false, reason: 'no dist/bundle/cli.cjs (run `npm run build`)' });
+  });
+
   it("regression: a bundle left after the agent's build was cleaned is not run", () => {
     const w = workspace(true);
     rmSync(new URL('dist/.tsbuildinfo', w.pkg));

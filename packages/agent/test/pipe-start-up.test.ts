@@ -30,6 +30,12 @@ class GatedSource extends FakeSource {
     }
     this.#up = true;
   }
+  /** Closing fails a start still waiting at the gate, as a real source's close ends its start. */
+  override async close(): Promise<void> {
+    this.closed++;
+    this.failures = Number.POSITIVE_INFINITY;
+    this.gate.resolve();
+  }
   override coverage(): WatchCoverage {
     return { watchedDirs: this.#up ? 1 : 0, knownDirs: this.#up ? 1 : 0, canRealtime: this.#up };
   }
@@ -40,8 +46,19 @@ class HoldingSender extends FakeSender {
   opened: CreateSessionRequest[] = [];
   phaseGate: ReturnType<typeof deferred> | null = null;
   phaseFailures = 0;
+  openGate: ReturnType<typeof deferred> | null = null;
+  /** Closed as undici's dispatcher is by close(): later requests are refused. */
+  transportClosed = false;
+  override async closeSession(sid: string): Promise<void> {
+    if (this.transportClosed) throw new TransportError('http://fake', new Error('the client is closed'));
+    return super.closeSession(sid);
+  }
+  override async close(): Promise<void> {
+    this.transportClosed = true;
+  }
   override async openSession(req: CreateSessionRequest) {
     this.opened.push(req);
+    await this.openGate?.promise;
     return super.openSession(req);
   }
   override async phase(sid: string, phase: PhaseName, edge: 'start' | 'end', complete = true): Promise<void> {
@@ -60,9 +77,9 @@ class HoldingSender extends FakeSender {
 describe('pipe start-up overlap', () => {
   const { newPipe } = usePipes();
 
-  function build(sender: HoldingSender) {
+  function build(sender: HoldingSender, spec = makeSpec()) {
     let source!: GatedSource;
-    const pipe = newPipe(makeSpec(), { createSource: (o: FsSourceOptions) => (source = new GatedSource(o)), createSender: () => sender });
+    const pipe = newPipe(spec, { createSource: (o: FsSourceOptions) => (source = new GatedSource(o)), createSender: () => sender });
     return { pipe, source };
   }
 
@@ -137,5 +154,36 @@ describe('pipe start-up overlap', () => {
     expect(walks).toBe(2);
     expect(closed).toBe(2);
     expect(sender.paths('snapshot')).toEqual(['/', '/walk-2', '/walk-2-more']);
+  });
+
+  it('regression: a stop while the source starts closes the session opened meanwhile, before the pipe has stopped', async () => {
+    const sender = new HoldingSender();
+    sender.openGate = deferred();
+    const { pipe } = build(sender);
+    pipe.start();
+    await waitFor(() => sender.opened.length === 1, 'the early open on the wire');
+    const stopping = pipe.stop(200);
+    // Fusion answers the open a little later, while the pipe stops: its session must still be closed,
+    // before the pipe closes its HTTP client (which refuses requests after).
+    const answer = setTimeout(() => sender.openGate!.resolve(), 20);
+    await stopping;
+    clearTimeout(answer);
+    expect(sender.sessions).toEqual(['s1']);
+    expect(sender.closedSessions).toEqual(['s1']);
+  });
+
+  it('regression: an audit\'s walk waits for its phase start (its audit cache must not record directories of a chunk never sent)', async () => {
+    const sender = new HoldingSender();
+    const { pipe, source } = build(sender, makeSpec({ pipe: { audit_interval_sec: 0.05 } }));
+    let auditWalkedEarly = false;
+    source.auditImpl = async function* () {
+      if (sender.count('audit/start') === 0) auditWalkedEarly = true;
+      yield [upsert('/', { is_dir: true, audit_skipped: true })];
+    };
+    source.gate.resolve();
+    pipe.start();
+    await waitFor(() => sender.count('snapshot/end true') === 1, 'the snapshot');
+    await waitFor(() => source.audits >= 1 && sender.count('audit/end true') >= 1, 'an audit');
+    expect(auditWalkedEarly).toBe(false);
   });
 });

@@ -97,9 +97,12 @@ export class LeaderDuties {
     let started = false;
     let threw = false;
     try {
-      // The walk starts while Fusion records the phase: its batches are written only once the start is
-      // acknowledged (they must follow it), and the round trip no longer precedes the first listing.
+      // A snapshot's walk starts while Fusion records the phase: its batches are written only once the
+      // start is acknowledged (they must follow it), and the round trip no longer precedes the first
+      // listing. Not an audit's: its walk records listed directories in the audit cache, and those of a
+      // first chunk that was never sent would be skipped by the next audit.
       const starting = c.sender.phase(c.sessionId, kind, 'start', true, c.signal);
+      if (kind === 'audit') await starting;
       // Packed rows only when they go out as MessagePack listings (else they would be decoded again).
       const iter = c.source.scanListings({ kind }, { signal: c.signal, packedRows: c.outbox.jobEncoding === 'listings' })[Symbol.asyncIterator]();
       const first = iter.next();

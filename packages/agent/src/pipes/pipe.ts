@@ -21,6 +21,9 @@ import { ScanQueue } from './scan-queue.js';
 import { sourceOptions } from './source-options.js';
 import { heartbeatStats, progressOf, safely, type PipePhase, type PipeState, type PipeStatus } from './status.js';
 
+/** Longest a start waits to close a session it opened and did not use (see #discard). */
+const DISCARD_WAIT_MS = 2000;
+
 export const AGENT_VERSION = '0.1.0';
 
 export interface PipeDeps {
@@ -179,6 +182,7 @@ export class Pipe {
     // both precede the first batch (P3 start-up, docs/benchmarks.md). It is used only once the source
     // has started, so realtime still starts before any snapshot (consistency.md §7). Its request could
     // not know the watches' coverage yet (can_realtime false), so its first heartbeat goes at once.
+    // It counts as a connection attempt when it is used (status: 'starting' until a second one).
     let early: Promise<SessionCreated> | null = this.#openSession();
     early.catch(() => undefined); // reported where it is awaited
     let sourceRetried = false;
@@ -194,9 +198,10 @@ export class Pipe {
         await abortableSleep(bo.next(), stop).catch(() => undefined);
       }
     }
-    // A session that waited, without heartbeats, through the source's retries is closed: a fresh one follows.
+    // A session that waited, without heartbeats, through the source's retries (or a stop) is closed
+    // before anything else: left open, it would hold the view's leadership until it times out.
     if (early && (sourceRetried || stop.aborted)) {
-      this.#discard(early);
+      await this.#discard(early);
       early = null;
     }
     if (stop.aborted) return;
@@ -205,6 +210,7 @@ export class Pipe {
     if (this.#stopping) this.#unsubscribe();
     bo.reset();
     while (!stop.aborted) {
+      this.#connectAttempts++;
       const opening = early ?? this.#openSession();
       const openedEarly = early !== null;
       early = null;
@@ -225,7 +231,6 @@ export class Pipe {
   }
 
   #openSession(): Promise<SessionCreated> {
-    this.#connectAttempts++;
     return openSession(this.#sender, {
       agent_id: this.spec.agent_id,
       pipe_id: this.id,
@@ -237,9 +242,12 @@ export class Pipe {
     });
   }
 
-  /** Closes a session opened for a start that did not use it (best effort: Fusion would expire it anyway). */
-  #discard(opening: Promise<SessionCreated>): void {
-    opening.then((s) => this.#sender.closeSession(s.session_id)).catch(() => undefined);
+  /** Closes a session opened for a start that did not use it: best effort, waiting at most DISCARD_WAIT_MS (Fusion expires it anyway). */
+  async #discard(opening: Promise<SessionCreated>): Promise<void> {
+    const closing = opening.then((s) => this.#sender.closeSession(s.session_id)).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise<void>((r) => (timer = setTimeout(r, DISCARD_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** `beatAtOnce`: the session was opened before the source started, so Fusion has yet to hear its coverage. */

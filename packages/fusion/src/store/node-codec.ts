@@ -85,6 +85,9 @@ export class NodeStore {
     if (whole !== null) {
       for (const c of whole) this.#writeChunk(t, c, mono);
       logged = list.filter((x) => !whole.has(x >> CHUNK_SHIFT));
+      // Chunks changed on disk outside the log: a second opener's copy no longer holds the disk, and
+      // the fold generation is how it learns that (see the class comment).
+      this.#bumpGen();
     }
     const n = logged.length;
     if (n > 0) {
