@@ -6,7 +6,7 @@
 // compile cache of its own (module.enableCompileCache is Node 22), but vm.Script takes V8's cached data.
 //
 // The cache is made by the process itself once its start-up has run (`warm`, called by `start` when the
-// first snapshot ends), so it holds the functions a real start compiles, not only the top level. It
+// first snapshot ends, or 2 s after it started), so it holds the functions a real start compiles, not only the top level. It
 // sits beside the bundle, named by a hash of the bundle's text: V8 checks only the source's length, so
 // a cache must never meet another build of the same length. A cache V8 rejects (another Node, other
 // flags) is replaced at the next warm start; a directory we cannot write costs only the cache.

@@ -46,8 +46,8 @@ for (const f of readdirSync(tmp)) {
   }
 }
 
-// Into place. The bundle is read whole at start, so a running agent needs none of these files; the
-// previous build's code caches (cli.cjs.<hash>.cache, bin/load-bundle.js) and chunks go.
+// Into place. The bundle is read whole at start, so a running agent needs none of these files: the
+// previous build's code caches (cli.cjs.<hash>.cache, written by bin/load-bundle.js) and chunks go.
 mkdirSync(out, { recursive: true });
 const fresh = readdirSync(tmp);
 for (const f of readdirSync(out)) {
@@ -57,6 +57,6 @@ for (const f of fresh) renameSync(join(tmp, f), join(out, f));
 rmSync(tmp, { recursive: true, force: true });
 // Written last: the launcher takes the bundle only when this stamp is not older than any input.
 const stamp = join(out, 'complete');
-writeFileSync(stamp, `${new Date().toISOString()}\n${fresh.join('\n')}\n`);
+writeFileSync(stamp, `${new Date().toISOString()}\n`);
 const t = new Date(newestInput || Date.now());
 utimesSync(stamp, t, t);

@@ -2,7 +2,6 @@
 
 import type Database from 'better-sqlite3';
 import type { NodeTable } from '../tree/node-table.js';
-import { TouchedSet } from '../tree/touched-set.js';
 import { CHUNK, CHUNK_SHIFT, decodeNodes, encodeChunk, encodeLogRecord, logHwm, NODE_COLUMNS, type ChunkRow, type LogRow } from './codec/node-blobs.js';
 import { chunkTable, createNodeTables, logTable } from './schema.js';
 
@@ -74,11 +73,10 @@ export class NodeStore {
   }
 
   /**
-   * Writes the records of `ids` (call inside the commit's transaction); `mono` turns suspect expiries into
+   * Writes the records of nodes `list` (call inside the commit's transaction); `mono` turns suspect expiries into
    * remaining times. Chunks the commit fills (#wholeChunks) are written whole; the rest goes to the log.
    */
-  write(t: NodeTable, ids: Iterable<number> | TouchedSet, mono: number): void {
-    const list = ids instanceof TouchedSet ? ids.list() : [...ids];
+  write(t: NodeTable, list: readonly number[], mono: number): void {
     if (list.length === 0) return;
     const whole = this.#wholeChunks(t, list);
     let logged = list;

@@ -103,7 +103,7 @@ export class ViewRepo implements ViewPersistence {
     const j = st.j;
     const t = st.t;
     if (j.wipe) this.#wipe();
-    this.#nodes.write(t, st.tree.touched, st.clocks.monotonic());
+    this.#nodes.write(t, st.tree.touched.list(), st.clocks.monotonic());
     for (const p of j.tombstones) {
       const ts = st.tombstones.get(p);
       if (ts) s.upTomb!.run(v, p, ts.logical, ts.physical, ts.session);
